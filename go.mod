@@ -1,0 +1,3 @@
+module github.com/gpuenc/gpuenc
+
+go 1.26
