@@ -1,0 +1,167 @@
+// Integer costs shared by the encoder's decisions: block distortions (SAD,
+// SATD), Exp-Golomb code lengths (ITU-T H.264 clause 9.1, ue(v) and se(v)
+// of 9.1.1) and the Lagrange multipliers of rate-distortion decisions.
+//
+// Everything here is integer and free of state, so a CUDA kernel computes
+// the same numbers bit for bit.
+//
+// SATD normalisation: the 4×4 difference block D is transformed with the
+// unnormalised Hadamard matrix on both sides (H·D·Hᵀ, entries ±1), the
+// absolute values of the 16 coefficients are summed, and the sum is halved
+// (floor). For larger blocks the raw sums of all 4×4 sub-blocks are added
+// first and halved once at the end, so satdBlock(16,16) = (Σ raw) >> 1.
+// x264 halves each 4×4 (and for bigger blocks each 8×4) partial sum, so its
+// numbers can be smaller than these by a few units. On a flat residual (a
+// constant difference d) only the DC coefficient 16·d is non-zero, so a 4×4
+// block's SATD is 8·|d|: half its SAD, the same scale as x264's.
+package h264
+
+import "math/bits"
+
+// costSAD returns the sum of absolute differences of the w×h blocks whose
+// top-left samples are a[ai] and b[bi], with row strides as and bs.
+func costSAD(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
+	sum := 0
+	for r := 0; r < h; r++ {
+		ra := a[ai+r*as : ai+r*as+w]
+		rb := b[bi+r*bs : bi+r*bs+w]
+		rb = rb[:len(ra)]
+		for i, v := range ra {
+			d := int(v) - int(rb[i])
+			if d < 0 {
+				d = -d
+			}
+			sum += d
+		}
+	}
+	return sum
+}
+
+// sad16x16 is costSAD for a 16×16 block.
+func sad16x16(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	return costSAD(a, ai, as, b, bi, bs, 16, 16)
+}
+
+// satd4x4Raw returns Σ|H·D·Hᵀ| (not halved) for the 4×4 difference block
+// D = A − B, H being the 4×4 Hadamard matrix.
+func satd4x4Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	var t [16]int
+	// Horizontal transform of each row of differences.
+	for r := 0; r < 4; r++ {
+		ra := a[ai+r*as : ai+r*as+4]
+		rb := b[bi+r*bs : bi+r*bs+4]
+		d0 := int(ra[0]) - int(rb[0])
+		d1 := int(ra[1]) - int(rb[1])
+		d2 := int(ra[2]) - int(rb[2])
+		d3 := int(ra[3]) - int(rb[3])
+		s01, m01 := d0+d1, d0-d1
+		s23, m23 := d2+d3, d2-d3
+		t[r*4+0] = s01 + s23
+		t[r*4+1] = s01 - s23
+		t[r*4+2] = m01 - m23
+		t[r*4+3] = m01 + m23
+	}
+	// Vertical transform of each column, summing absolute values.
+	sum := 0
+	for c := 0; c < 4; c++ {
+		s01, m01 := t[c]+t[4+c], t[c]-t[4+c]
+		s23, m23 := t[8+c]+t[12+c], t[8+c]-t[12+c]
+		sum += costAbs(s01+s23) + costAbs(s01-s23) + costAbs(m01-m23) + costAbs(m01+m23)
+	}
+	return sum
+}
+
+// costAbs is |v|.
+func costAbs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// satd4x4 is the SATD of a 4×4 block: Σ|H·D·Hᵀ| >> 1.
+func satd4x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	return satd4x4Raw(a, ai, as, b, bi, bs) >> 1
+}
+
+// satdBlock is the SATD of a w×h block, w and h multiples of 4: the raw
+// 4×4 Hadamard sums of all sub-blocks, added, then halved once.
+func satdBlock(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
+	sum := 0
+	for r := 0; r < h; r += 4 {
+		for c := 0; c < w; c += 4 {
+			sum += satd4x4Raw(a, ai+r*as+c, as, b, bi+r*bs+c, bs)
+		}
+	}
+	return sum >> 1
+}
+
+// satd16x16 is satdBlock for a 16×16 block.
+func satd16x16(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	return satdBlock(a, ai, as, b, bi, bs, 16, 16)
+}
+
+// bitsUE is the length in bits of the ue(v) code of v (9.1): 2·⌊log2(v+1)⌋+1.
+func bitsUE(v uint32) int {
+	return 2*bits.Len64(uint64(v)+1) - 1
+}
+
+// bitsSE is the length in bits of the se(v) code of v: ue(v) of the code
+// number of Table 9-3 (2v−1 for v > 0, −2v otherwise).
+func bitsSE(v int32) int {
+	k := -2 * int64(v)
+	if v > 0 {
+		k = 2*int64(v) - 1
+	}
+	return 2*bits.Len64(uint64(k)+1) - 1
+}
+
+// costMaxQP is the largest QP of 8-bit H.264 (QPY in 0..51, 7.4.2.2).
+const costMaxQP = 51
+
+// lambdaModeTab is the Lagrange multiplier for decisions whose distortion
+// is a sum of squared errors: round(0.85 · 2^((QP−12)/3)), the formula of
+// the H.264 reference encoder JM and of T. Wiegand, H. Schwarz, A. Joch,
+// F. Kossentini, G. J. Sullivan, "Rate-constrained coder control and
+// comparison of video coding standards", IEEE TCSVT 13(7), 2003 (λ_MODE),
+// indexed by QP 0..51.
+var lambdaModeTab = [costMaxQP + 1]int32{
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1,
+	1, 1, 2, 2, 3, 3, 4, 5, 7, 9, 11, 14, 17,
+	22, 27, 34, 43, 54, 69, 86, 109, 137, 173, 218, 274, 345,
+	435, 548, 691, 870, 1097, 1382, 1741, 2193, 2763, 3482, 4387, 5527, 6963,
+}
+
+// lambdaMotionTab is the Lagrange multiplier for decisions whose distortion
+// is a SAD or SATD (motion search, partition choice by SATD): the square
+// root of the real-valued λ_MODE, as in the same reference (λ_MOTION =
+// √λ_MODE), rounded, and at least 1 so that vector bits always count.
+// Indexed by QP 0..51.
+var lambdaMotionTab = [costMaxQP + 1]int32{
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4,
+	5, 5, 6, 7, 7, 8, 9, 10, 12, 13, 15, 17, 19,
+	21, 23, 26, 30, 33, 37, 42, 47, 53, 59, 66, 74, 83,
+}
+
+// lambdaMode returns lambdaModeTab[qp], qp clamped to 0..51.
+func lambdaMode(qp int) int {
+	return int(lambdaModeTab[interpClamp(qp, 0, costMaxQP)])
+}
+
+// lambdaMotion returns lambdaMotionTab[qp], qp clamped to 0..51.
+func lambdaMotion(qp int) int {
+	return int(lambdaMotionTab[interpClamp(qp, 0, costMaxQP)])
+}
+
+// mvBits is the number of bits of the two se(v) mvd_l0 components coding mv
+// against the predictor pred (7.3.5.1, 7.4.5.1).
+func mvBits(mv, pred MV) int {
+	return bitsSE(int32(mv.X)-int32(pred.X)) + bitsSE(int32(mv.Y)-int32(pred.Y))
+}
+
+// mvCost is the rate term of a motion vector: lambda · mvBits(mv, pred),
+// with lambda from lambdaMotion.
+func mvCost(lambda int, mv, pred MV) int {
+	return lambda * mvBits(mv, pred)
+}
