@@ -1,0 +1,115 @@
+package quality
+
+// SSIM as computed by FFmpeg's ssim filter (libavfilter/vf_ssim.c, the
+// portable C functions ssim_4x4xn_8bit, ssim_end1 and ssim_endn_8bit, after
+// x264's implementation): integer sums over 4x4 blocks, 8x8 windows made of
+// 2x2 blocks stepping by 4 samples, a float32 SSIM per window, float64 sums.
+// The formulas are written out in the package documentation.
+
+// SSIM constants for 8-bit samples, scaled by the 64 samples of a window
+// (vf_ssim.c: (int)(.01*.01*255*255*64 + .5) and
+// (int)(.03*.03*255*255*64*63 + .5)).
+const (
+	ssimC1 = 416
+	ssimC2 = 235963
+)
+
+// blockSums holds the sums over one 4x4 block: Σa, Σb, Σa²+Σb², Σab.
+// The largest value, 16·2·255², fits an int32, and so do all the
+// intermediate products of ssimWindow, as in FFmpeg's int arithmetic.
+type blockSums struct{ s1, s2, ss, s12 int32 }
+
+// ssimBlockRow fills sums[0:len(sums)] with the block sums of block row z
+// (sample rows 4z..4z+3); len(sums) is Width/4.
+func ssimBlockRow(ref, dist *Plane, z int, sums []blockSums) {
+	n := 4 * len(sums)
+	a0, b0 := ref.row(4 * z)[:n], dist.row(4 * z)[:n]
+	a1, b1 := ref.row(4*z + 1)[:n], dist.row(4*z + 1)[:n]
+	a2, b2 := ref.row(4*z + 2)[:n], dist.row(4*z + 2)[:n]
+	a3, b3 := ref.row(4*z + 3)[:n], dist.row(4*z + 3)[:n]
+	for k := range sums {
+		x := 4 * k
+		var s1, s2, ss, s12 int32
+		for j := x; j < x+4; j++ {
+			p0, q0 := int32(a0[j]), int32(b0[j])
+			p1, q1 := int32(a1[j]), int32(b1[j])
+			p2, q2 := int32(a2[j]), int32(b2[j])
+			p3, q3 := int32(a3[j]), int32(b3[j])
+			s1 += p0 + p1 + p2 + p3
+			s2 += q0 + q1 + q2 + q3
+			ss += p0*p0 + q0*q0 + p1*p1 + q1*q1 + p2*p2 + q2*q2 + p3*p3 + q3*q3
+			s12 += p0*q0 + p1*q1 + p2*q2 + p3*q3
+		}
+		sums[k] = blockSums{s1, s2, ss, s12}
+	}
+}
+
+// ssimWindow is vf_ssim.c's ssim_end1: the SSIM of one 8x8 window from its
+// sums, in float32 exactly as FFmpeg's C code evaluates it.
+func ssimWindow(s1, s2, ss, s12 int32) float32 {
+	vars := ss*64 - s1*s1 - s2*s2
+	covar := s12*64 - s1*s2
+	num := float32(2*s1*s2+ssimC1) * float32(2*covar+ssimC2)
+	den := float32(s1*s1+s2*s2+ssimC1) * float32(vars+ssimC2)
+	return num / den
+}
+
+// ssimLine is vf_ssim.c's ssim_endn_8bit: the float64 sum of the SSIM of
+// the len(a)-1 windows formed by two adjacent block rows a and b.
+func ssimLine(a, b []blockSums) float64 {
+	if len(a) < 2 {
+		return 0
+	}
+	b = b[:len(a)]
+	var sum float64
+	for i := 0; i+1 < len(a); i++ {
+		p, q, r, s := &a[i], &a[i+1], &b[i], &b[i+1]
+		sum += float64(ssimWindow(
+			p.s1+q.s1+r.s1+s.s1,
+			p.s2+q.s2+r.s2+s.s2,
+			p.ss+q.ss+r.ss+s.ss,
+			p.s12+q.s12+r.s12+s.s12))
+	}
+	return sum
+}
+
+// ssimRows returns the float64 sum, in row order, of the window rows
+// [y0, y1) of a plane (window row y joins block rows y-1 and y; valid rows
+// are 1 .. Height/4-1). buf must hold 2*(Width/4) entries.
+func ssimRows(ref, dist *Plane, y0, y1 int, buf []blockSums) float64 {
+	w4 := ref.Width >> 2
+	if y0 < 1 {
+		y0 = 1
+	}
+	if y1 > ref.Height>>2 {
+		y1 = ref.Height >> 2
+	}
+	if y0 >= y1 || w4 < 2 {
+		return 0
+	}
+	prev, cur := buf[:w4:w4], buf[w4:2*w4:2*w4]
+	ssimBlockRow(ref, dist, y0-1, prev)
+	var sum float64
+	for y := y0; y < y1; y++ {
+		ssimBlockRow(ref, dist, y, cur)
+		sum += ssimLine(cur, prev)
+		prev, cur = cur, prev
+	}
+	return sum
+}
+
+// ssimWindows returns FFmpeg's divisor for a plane's SSIM sum,
+// (Width/4−1)·(Height/4−1) with C's integer arithmetic; it is 0 or
+// negative for planes smaller than 8x8, as in FFmpeg.
+func ssimWindows(w, h int) int { return ((w >> 2) - 1) * ((h >> 2) - 1) }
+
+// PlaneSSIM returns the SSIM of two planes of the same size, as FFmpeg's
+// ssim filter computes it for one plane of an 8-bit format. Rows are spread
+// over at most GOMAXPROCS goroutines.
+func PlaneSSIM(ref, dist Plane) (float64, error) {
+	r, err := measurePlanes([]Plane{ref}, []Plane{dist}, false, true)
+	if err != nil {
+		return 0, err
+	}
+	return r.ssimSum[0] / float64(ssimWindows(ref.Width, ref.Height)), nil
+}
