@@ -1,0 +1,128 @@
+package gpuenc
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gpuenc/gpuenc/internal/av"
+)
+
+// Choice is the encoder gpuenc picked for a codec, and why.
+type Choice struct {
+	Codec   string   // "h264", "hevc", "av1"
+	Encoder string   // the encoder chosen
+	Reason  string   // why it was chosen
+	Passed  []string // the better encoders that are not usable here, each with its reason
+}
+
+// candidates lists, per codec, the encoders in order of preference: NVENC,
+// then gpuenc's own GPU encoder, then software.
+var candidates = map[string][]string{
+	"h264": {"h264_nvenc", "h264_cuda", "libx264", "h264_go"},
+	"hevc": {"hevc_nvenc"},
+	"av1":  {"av1_nvenc"},
+}
+
+// usability says whether an encoder can run on this machine, and if not,
+// why. Packages for hardware encoders register their checks in
+// usabilityChecks.
+var (
+	usabilityMu     sync.Mutex
+	usabilityChecks = map[string]func() (bool, string){}
+	usabilityCache  = map[string]usable{}
+)
+
+type usable struct {
+	ok     bool
+	reason string
+}
+
+// Usable reports whether the named encoder can encode on this machine, and
+// if not, why (e.g. "NVIDIA H100 80GB HBM3 has no NVENC hardware encoder").
+// Software encoders are always usable. The answer is cached.
+func Usable(encoder string) (bool, string) {
+	usabilityMu.Lock()
+	defer usabilityMu.Unlock()
+	if u, ok := usabilityCache[encoder]; ok {
+		return u.ok, u.reason
+	}
+	u := usable{ok: true, reason: "software encoder"}
+	if check, ok := usabilityChecks[encoder]; ok {
+		u.ok, u.reason = check()
+	} else if _, own := ownEncoders[encoder]; !own && !slices.Contains(av.Encoders(), encoder) {
+		u = usable{reason: "not in this build"}
+	}
+	usabilityCache[encoder] = u
+	return u.ok, u.reason
+}
+
+// ChooseEncoder picks the best encoder usable here for a codec ("h264",
+// "hevc", "av1"): NVENC first, then gpuenc's own GPU encoder, then
+// software.
+func ChooseEncoder(codec string) (Choice, error) {
+	list, ok := candidates[strings.ToLower(codec)]
+	if !ok {
+		return Choice{}, fmt.Errorf("%w: %q is not a codec gpuenc chooses encoders for (h264, hevc, av1)", ErrUnknownEncoder, codec)
+	}
+	c := Choice{Codec: codec}
+	for _, name := range list {
+		if _, own := ownEncoders[name]; !own && !slices.Contains(av.Encoders(), name) {
+			continue
+		}
+		ok, why := Usable(name)
+		if ok {
+			c.Encoder = name
+			c.Reason = why
+			if len(c.Passed) > 0 {
+				c.Reason = fmt.Sprintf("%s; passed over: %s", why, strings.Join(c.Passed, "; "))
+			}
+			return c, nil
+		}
+		c.Passed = append(c.Passed, name+": "+why)
+	}
+	return c, &EncoderError{Encoder: codec, Reason: "no usable encoder on this machine: " + strings.Join(c.Passed, "; ")}
+}
+
+// resolveEncoder turns a stream's Encoder field into an encoder name.
+func resolveEncoder(name, hwaccel string) (string, error) {
+	if _, ok := candidates[strings.ToLower(name)]; ok {
+		c, err := ChooseEncoder(name)
+		if err != nil {
+			return "", err
+		}
+		return c.Encoder, nil
+	}
+	if _, own := ownEncoders[name]; own {
+		return name, nil
+	}
+	all := av.Encoders()
+	if slices.Contains(all, name) {
+		return name, nil
+	}
+	return "", &EncoderError{Encoder: name, Reason: fmt.Sprintf("no such encoder (available: %s, or h264/hevc/av1 to choose automatically)", strings.Join(EncoderNames(), ", ")), Err: ErrUnknownEncoder}
+}
+
+// EncoderNames lists every encoder this build has: FFmpeg's and gpuenc's
+// own.
+func EncoderNames() []string {
+	names := av.Encoders()
+	for n := range ownEncoders {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// nvencUsable answers for the NVENC encoders; hwaccel.go replaces it with
+// a probe that opens a real encode session.
+var nvencUsable = func(encoder string) (bool, string) {
+	return false, "no NVIDIA driver found (libcuda.so.1 could not be loaded)"
+}
+
+func init() {
+	for _, name := range []string{"h264_nvenc", "hevc_nvenc", "av1_nvenc"} {
+		usabilityChecks[name] = func() (bool, string) { return nvencUsable(name) }
+	}
+}
