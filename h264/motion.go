@@ -1,0 +1,772 @@
+// Motion estimation for P macroblocks. ITU-T H.264 does not specify how an
+// encoder finds its vectors; this file uses the spec only for the rate of a
+// vector (mvd_l0 against the luma vector prediction of 8.4.1.3, coded as
+// se(v), 7.3.5.1) and for the prediction itself (8.4.2.2, interp.go).
+//
+// The search is built for data parallelism: every stage computes one
+// result per macroblock from the outputs of earlier stages only, never
+// from a result of the same stage, so all macroblocks of a stage can run at
+// once (one GPU thread block per macroblock, or here one goroutine per
+// macroblock row). See DESIGN-motion.md for the stages and the exact
+// tie-breaking rules; the comments on each stage repeat them.
+package h264
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Errors returned by newMotionSearch and (*motionSearch).run; test with
+// errors.Is.
+var (
+	errMotionConfig = errors.New("h264: invalid motion search configuration")
+	errMotionInput  = errors.New("h264: motion search input does not match its configuration")
+)
+
+// motionSearchConfig sets the size and effort of a motionSearch.
+type motionSearchConfig struct {
+	// Width and Height are the luma size of the current pictures.
+	Width, Height int
+	// CoarseRange is the full-search radius at the 1/16-area level, in that
+	// level's samples (so ±4·CoarseRange luma samples). 1..64.
+	CoarseRange int
+	// RefineSteps bounds the iterations of each ±1 square refinement
+	// (levels 1 and 0, integer partition refinement). 0..16.
+	RefineSteps int
+	// SubPel is 0 for integer vectors, 1 for half-sample refinement, 2 for
+	// half then quarter-sample refinement.
+	SubPel int
+	// Partitions enables the 16x8, 8x16 and 8x8 results.
+	Partitions bool
+	// PullPasses is the number of predictor pull passes, 0..8.
+	PullPasses int
+	// MaxVerticalMV is the vertical vector limit in luma samples: vectors
+	// stay in [-MaxVerticalMV, MaxVerticalMV-0.25] (MaxVmvR of Table A-1,
+	// 512 for levels 3.1 and above). Horizontal vectors always stay in
+	// [-2048, 2047.75]. 16..512.
+	MaxVerticalMV int
+	// Workers is the number of goroutines; results do not depend on it.
+	Workers int
+}
+
+// defaultMotionSearchConfig returns a medium-effort configuration for
+// width×height pictures using workers goroutines.
+func defaultMotionSearchConfig(width, height, workers int) motionSearchConfig {
+	return motionSearchConfig{
+		Width: width, Height: height,
+		CoarseRange:   8,
+		RefineSteps:   3,
+		SubPel:        2,
+		Partitions:    true,
+		PullPasses:    2,
+		MaxVerticalMV: 512,
+		Workers:       max(1, workers),
+	}
+}
+
+// mbMotion is the motion search result of one macroblock. Costs are
+// SATD + lambdaMotion·mvBits(mv, Pred); the encoder may recompute the rate
+// with its final predictors.
+type mbMotion struct {
+	// Pred is the predictor the costs were measured against: the 8.4.1.3
+	// median of the previous pull pass's field (or, without pull passes,
+	// of the level-1 field).
+	Pred MV
+	// MV16 is the best 16x16 vector, SATD16 its luma SATD, Cost16 its cost.
+	MV16           MV
+	SATD16, Cost16 int32
+	// Per-partition results (upper then lower 16x8, left then right 8x16,
+	// 8x8 in raster order), filled when the configuration enables them.
+	MV16x8             [2]MV
+	SATD16x8, Cost16x8 [2]int32
+	MV8x16             [2]MV
+	SATD8x16, Cost8x16 [2]int32
+	MV8x8              [4]MV
+	SATD8x8, Cost8x8   [4]int32
+}
+
+// motionField is the result of a search: one mbMotion per macroblock in
+// raster order.
+type motionField struct {
+	MBWidth, MBHeight int
+	MBs               []mbMotion
+}
+
+// motionPlane is a sample plane with a replicated margin: sample (x, y) for
+// x in [-margin, w+margin) is pix[origin+y*stride+x].
+type motionPlane struct {
+	w, h, margin   int
+	stride, origin int
+	pix            []uint8
+}
+
+// reset sizes p, allocating only when it grows.
+func (p *motionPlane) reset(w, h, margin int) {
+	p.w, p.h, p.margin = w, h, margin
+	p.stride = w + 2*margin
+	p.origin = margin*p.stride + margin
+	n := (h + 2*margin) * p.stride
+	if cap(p.pix) < n {
+		p.pix = make([]uint8, n)
+	}
+	p.pix = p.pix[:n]
+}
+
+// extendRow replicates row y's edge samples into its left and right margins.
+func (p *motionPlane) extendRow(y int) {
+	row := p.pix[p.origin+y*p.stride-p.margin : p.origin+y*p.stride+p.w+p.margin]
+	l, r := row[p.margin], row[p.margin+p.w-1]
+	for i := 0; i < p.margin; i++ {
+		row[i] = l
+		row[p.margin+p.w+i] = r
+	}
+}
+
+// extendTopBottom copies the first and last rows (margins included) into the
+// top and bottom margins; the rows must already be extended.
+func (p *motionPlane) extendTopBottom() {
+	first := p.pix[p.origin-p.margin : p.origin-p.margin+p.stride]
+	lo := p.origin + (p.h-1)*p.stride - p.margin
+	last := p.pix[lo : lo+p.stride]
+	for i := 1; i <= p.margin; i++ {
+		copy(p.pix[p.origin-p.margin-i*p.stride:], first)
+		copy(p.pix[lo+i*p.stride:lo+(i+1)*p.stride], last)
+	}
+}
+
+// motionDownRow writes row y of dst as the rounded 2×2 average of rows 2y
+// and 2y+1 of src: (a+b+c+d+2)>>2. srcOrigin/srcStride address src's sample
+// (0, 0); dst's margins of row y are replicated.
+func motionDownRow(dst *motionPlane, src []uint8, srcOrigin, srcStride, y int) {
+	d := dst.pix[dst.origin+y*dst.stride : dst.origin+y*dst.stride+dst.w]
+	s0 := src[srcOrigin+2*y*srcStride : srcOrigin+2*y*srcStride+2*dst.w]
+	s1 := src[srcOrigin+(2*y+1)*srcStride : srcOrigin+(2*y+1)*srcStride+2*dst.w]
+	for x := range d {
+		d[x] = uint8((int(s0[2*x]) + int(s0[2*x+1]) + int(s1[2*x]) + int(s1[2*x+1]) + 2) >> 2)
+	}
+	if dst.margin > 0 {
+		dst.extendRow(y)
+	}
+}
+
+// motionStage names the stages of a search, in execution order.
+type motionStage int
+
+const (
+	motionStageLoad   motionStage = iota // src level 0 rows, reference full-plane rows
+	motionStageLevel1                    // src/ref level 1 rows, reference half-sample rows
+	motionStageLevel2                    // src/ref level 2 rows
+	motionStageCoarse                    // full search at level 2, per MB row
+	motionStageMid                       // candidates + refinement at level 1
+	motionStageFine                      // candidates + refinement at level 0
+	motionStageSubPel                    // half/quarter refinement with SATD
+	motionStagePull                      // one predictor pull pass
+	motionStageParts                     // partition refinement
+)
+
+// motionWorker is one goroutine's scratch space.
+type motionWorker struct {
+	half interpRefScratch
+	buf  [16 * 16]uint8
+}
+
+// motionPullEntry is one macroblock of a pull pass's field.
+type motionPullEntry struct {
+	mv   MV
+	pred MV
+	satd int32
+	cost int32
+}
+
+// motionSearch is a reusable hierarchical motion search for pictures of one
+// size. It holds all its buffers, so a run allocates nothing per
+// macroblock (and nothing at all with one worker after the first run).
+type motionSearch struct {
+	cfg      motionSearchConfig
+	mbW, mbH int
+
+	src  [3]motionPlane // source pyramid: levels 0 (16·mbW wide), 1, 2
+	refL [3]motionPlane // reference pyramid levels 1 and 2 (index 0 unused)
+	fast interpRef      // reference level 0 with half-sample planes
+
+	lvl2, lvl1, lvl0 []MV // per-MB vectors of each level, in that level's samples
+	pred0            []MV // per-MB predictor (quarter samples) of level 0 and sub-pel
+	pull             [2][]motionPullEntry
+
+	// Inputs of the run in progress.
+	cur, ref *Picture
+	prev     []MV
+	lambda   int
+	out      *motionField
+	pullIn   int // index of the pull buffer the current pass reads
+
+	workers []motionWorker
+	next    atomic.Int64
+}
+
+// newMotionSearch validates cfg and allocates a search for it.
+func newMotionSearch(cfg motionSearchConfig) (*motionSearch, error) {
+	switch {
+	case cfg.Width < 1 || cfg.Height < 1 || cfg.Width > 16384 || cfg.Height > 16384:
+		return nil, fmt.Errorf("%w: picture size %dx%d", errMotionConfig, cfg.Width, cfg.Height)
+	case cfg.CoarseRange < 1 || cfg.CoarseRange > 64:
+		return nil, fmt.Errorf("%w: coarse range %d not in 1..64", errMotionConfig, cfg.CoarseRange)
+	case cfg.RefineSteps < 0 || cfg.RefineSteps > 16:
+		return nil, fmt.Errorf("%w: refine steps %d not in 0..16", errMotionConfig, cfg.RefineSteps)
+	case cfg.SubPel < 0 || cfg.SubPel > 2:
+		return nil, fmt.Errorf("%w: sub-pel mode %d not in 0..2", errMotionConfig, cfg.SubPel)
+	case cfg.PullPasses < 0 || cfg.PullPasses > 8:
+		return nil, fmt.Errorf("%w: pull passes %d not in 0..8", errMotionConfig, cfg.PullPasses)
+	case cfg.MaxVerticalMV < 16 || cfg.MaxVerticalMV > 512:
+		return nil, fmt.Errorf("%w: vertical vector limit %d not in 16..512", errMotionConfig, cfg.MaxVerticalMV)
+	case cfg.Workers < 1 || cfg.Workers > 1024:
+		return nil, fmt.Errorf("%w: %d workers", errMotionConfig, cfg.Workers)
+	}
+	s := &motionSearch{cfg: cfg}
+	s.mbW = (cfg.Width + 15) / 16
+	s.mbH = (cfg.Height + 15) / 16
+	n := s.mbW * s.mbH
+	s.lvl2 = make([]MV, n)
+	s.lvl1 = make([]MV, n)
+	s.lvl0 = make([]MV, n)
+	s.pred0 = make([]MV, n)
+	s.pull[0] = make([]motionPullEntry, n)
+	s.pull[1] = make([]motionPullEntry, n)
+	s.workers = make([]motionWorker, cfg.Workers)
+	return s, nil
+}
+
+// Margins of the reference levels, in each level's samples: a level-2 full
+// search may reach CoarseRange+2 samples outside the picture, and each finer
+// level twice as far plus room for its refinement.
+func (s *motionSearch) margin2() int { return s.cfg.CoarseRange + 2 }
+func (s *motionSearch) margin1() int { return 2*s.margin2() + 2 }
+func (s *motionSearch) margin0() int { return 2*s.margin1() + 4 }
+
+// run searches cur against ref and writes one mbMotion per macroblock into
+// out (resized as needed). prevField is the previous picture's final 16x16
+// vectors in raster order (len MBWidth·MBHeight; intra macroblocks as zero)
+// or nil. qp selects lambdaMotion. cur's luma must be Width×Height; ref's
+// luma may be larger (e.g. padded to whole macroblocks) but must cover the
+// same macroblock grid.
+func (s *motionSearch) run(cur, ref *Picture, prevField []MV, qp int, out *motionField) error {
+	if cur == nil || ref == nil || out == nil {
+		return fmt.Errorf("%w: nil picture or field", errMotionInput)
+	}
+	cy, ry := &cur.Y, &ref.Y
+	if cy.Width != s.cfg.Width || cy.Height != s.cfg.Height {
+		return fmt.Errorf("%w: current luma %dx%d, configured %dx%d", errMotionInput, cy.Width, cy.Height, s.cfg.Width, s.cfg.Height)
+	}
+	if (ry.Width+15)/16 != s.mbW || (ry.Height+15)/16 != s.mbH {
+		return fmt.Errorf("%w: reference luma %dx%d is not a %dx%d macroblock picture", errMotionInput, ry.Width, ry.Height, s.mbW, s.mbH)
+	}
+	if !motionPlaneOK(cy) || !motionPlaneOK(ry) {
+		return fmt.Errorf("%w: luma plane stride or buffer too small", errMotionInput)
+	}
+	if prevField != nil && len(prevField) != s.mbW*s.mbH {
+		return fmt.Errorf("%w: previous field has %d vectors, want %d", errMotionInput, len(prevField), s.mbW*s.mbH)
+	}
+	s.cur, s.ref, s.prev, s.out = cur, ref, prevField, out
+	s.lambda = lambdaMotion(qp)
+	out.MBWidth, out.MBHeight = s.mbW, s.mbH
+	if cap(out.MBs) < s.mbW*s.mbH {
+		out.MBs = make([]mbMotion, s.mbW*s.mbH)
+	}
+	out.MBs = out.MBs[:s.mbW*s.mbH]
+
+	// Pyramids and half-sample planes.
+	s.src[0].reset(16*s.mbW, 16*s.mbH, 0)
+	s.src[1].reset(8*s.mbW, 8*s.mbH, 0)
+	s.src[2].reset(4*s.mbW, 4*s.mbH, 0)
+	s.refL[1].reset(8*s.mbW, 8*s.mbH, s.margin1())
+	s.refL[2].reset(4*s.mbW, 4*s.mbH, s.margin2())
+	s.fast.reset(ry, s.margin0())
+	s.stage(motionStageLoad, max(s.src[0].h, s.fast.fullRows()))
+	s.stage(motionStageLevel1, s.src[1].h+s.fast.halfRows())
+	s.refL[1].extendTopBottom()
+	s.stage(motionStageLevel2, s.src[2].h)
+	s.refL[2].extendTopBottom()
+
+	// Search.
+	s.stage(motionStageCoarse, s.mbH)
+	s.stage(motionStageMid, s.mbH)
+	s.stage(motionStageFine, s.mbH)
+	s.stage(motionStageSubPel, s.mbH)
+	s.pullIn = 0
+	for p := 0; p < s.cfg.PullPasses; p++ {
+		s.stage(motionStagePull, s.mbH)
+		s.pullIn ^= 1
+	}
+	s.stage(motionStageParts, s.mbH)
+	s.cur, s.ref, s.prev, s.out = nil, nil, nil, nil
+	s.fast.ref = nil
+	return nil
+}
+
+// motionPlaneOK reports whether p's buffer holds Width×Height samples at
+// its stride.
+func motionPlaneOK(p *Plane) bool {
+	return p.Width > 0 && p.Height > 0 && p.Stride >= p.Width && len(p.Pix) >= (p.Height-1)*p.Stride+p.Width
+}
+
+// stage runs st for units 0..n-1 (rows of a plane or of macroblocks), on
+// the calling goroutine with one worker, else on cfg.Workers goroutines
+// that claim units in turn. Units of one stage are independent, so the
+// result does not depend on which worker runs which unit.
+func (s *motionSearch) stage(st motionStage, n int) {
+	nw := min(len(s.workers), n)
+	if nw <= 1 {
+		for i := 0; i < n; i++ {
+			s.unit(st, &s.workers[0], i)
+		}
+		return
+	}
+	s.next.Store(0)
+	var wg sync.WaitGroup
+	wg.Add(nw)
+	for w := 0; w < nw; w++ {
+		go s.stageWorker(st, n, &s.workers[w], &wg)
+	}
+	wg.Wait()
+}
+
+func (s *motionSearch) stageWorker(st motionStage, n int, wk *motionWorker, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for {
+		i := int(s.next.Add(1)) - 1
+		if i >= n {
+			return
+		}
+		s.unit(st, wk, i)
+	}
+}
+
+// unit runs unit i of stage st.
+func (s *motionSearch) unit(st motionStage, wk *motionWorker, i int) {
+	switch st {
+	case motionStageLoad:
+		if i < s.src[0].h {
+			s.loadSrcRow(i)
+		}
+		if i < s.fast.fullRows() {
+			s.fast.buildFullRows(i, i+1)
+		}
+	case motionStageLevel1:
+		if i < s.src[1].h {
+			motionDownRow(&s.src[1], s.src[0].pix, s.src[0].origin, s.src[0].stride, i)
+			motionDownRow(&s.refL[1], s.fast.planes[interpKindFull], s.fast.origin, s.fast.stride, i)
+		} else {
+			i -= s.src[1].h
+			s.fast.buildHalfRows(&wk.half, i, i+1)
+		}
+	case motionStageLevel2:
+		motionDownRow(&s.src[2], s.src[1].pix, s.src[1].origin, s.src[1].stride, i)
+		motionDownRow(&s.refL[2], s.refL[1].pix, s.refL[1].origin, s.refL[1].stride, i)
+	case motionStageCoarse:
+		for x := 0; x < s.mbW; x++ {
+			s.coarseMB(x, i)
+		}
+	case motionStageMid:
+		for x := 0; x < s.mbW; x++ {
+			s.midMB(x, i)
+		}
+	case motionStageFine:
+		for x := 0; x < s.mbW; x++ {
+			s.fineMB(x, i)
+		}
+	case motionStageSubPel:
+		for x := 0; x < s.mbW; x++ {
+			s.subPelMB(wk, x, i)
+		}
+	case motionStagePull:
+		for x := 0; x < s.mbW; x++ {
+			s.pullMB(wk, x, i)
+		}
+	case motionStageParts:
+		for x := 0; x < s.mbW; x++ {
+			s.partsMB(wk, x, i)
+		}
+	}
+}
+
+// loadSrcRow fills row y of source level 0 (whole macroblocks) from the
+// current luma, replicating its right and bottom edges.
+func (s *motionSearch) loadSrcRow(y int) {
+	p := &s.cur.Y
+	sy := min(y, p.Height-1)
+	srow := p.Pix[sy*p.Stride : sy*p.Stride+p.Width]
+	d := s.src[0].pix[y*s.src[0].stride : y*s.src[0].stride+s.src[0].w]
+	copy(d, srow)
+	last := srow[p.Width-1]
+	for x := p.Width; x < len(d); x++ {
+		d[x] = last
+	}
+}
+
+// motionNorm is |x|+|y|, the second key of every tie-break.
+func motionNorm(v MV) int {
+	return costAbs(int(v.X)) + costAbs(int(v.Y))
+}
+
+// motionBetter reports whether (cost, mv) beats the incumbent (bestCost,
+// best): lower cost, then smaller |x|+|y|. Candidates are visited in a
+// fixed order and replace the incumbent only when strictly better, so among
+// complete ties the earliest candidate wins.
+func motionBetter(cost int, mv MV, bestCost int, best MV) bool {
+	if cost != bestCost {
+		return cost < bestCost
+	}
+	return motionNorm(mv) < motionNorm(best)
+}
+
+// motionMedian is the 16x16 luma vector prediction of ITU-T H.264 8.4.1.3
+// for macroblock (mbx, mby) from field (raster order, mbW wide); see
+// motionMedianOf for the model.
+func motionMedian(field []MV, mbW, mbx, mby int) MV {
+	i := mby*mbW + mbx
+	var a, b, c, d MV
+	availA, availB, availC, availD := mbx > 0, mby > 0, mby > 0 && mbx+1 < mbW, mby > 0 && mbx > 0
+	if availA {
+		a = field[i-1]
+	}
+	if availB {
+		b = field[i-mbW]
+	}
+	if availC {
+		c = field[i-mbW+1]
+	}
+	if availD {
+		d = field[i-mbW-1]
+	}
+	return motionMedianOf(a, b, c, d, availA, availB, availC, availD)
+}
+
+// motionMedianOf is the 16x16 vector prediction of 8.4.1.3 from the
+// neighbours A (left), B (above), C (above right) and D (above left) under
+// the search's model: one slice per picture, every macroblock inter with
+// refIdxL0 = 0, so a neighbour is available exactly when it lies inside the
+// picture. C is replaced by D when unavailable (8.4.1.3.2); when only A is
+// available it is the prediction (8.4.1.3, B and C take A's values); when
+// exactly one neighbour has refIdx 0 (is available) its vector is the
+// prediction (8.4.1.3.1); otherwise each component is the median of the
+// three, unavailable neighbours counting as zero vectors.
+func motionMedianOf(a, b, c, d MV, availA, availB, availC, availD bool) MV {
+	if !availC {
+		c, availC = d, availD
+	}
+	switch {
+	case availA && !availB && !availC:
+		return a
+	case !availA && availB && !availC:
+		return b
+	case !availA && !availB && availC:
+		return c
+	}
+	return MV{motionMedian3(a.X, b.X, c.X), motionMedian3(a.Y, b.Y, c.Y)}
+}
+
+// motionMedian3 is Median(a, b, c) of 5-8.
+func motionMedian3(a, b, c int16) int16 {
+	return max(min(a, b), min(max(a, b), c))
+}
+
+// motionBounds is the inclusive range of vectors a stage may evaluate for
+// one macroblock, in that stage's units.
+type motionBounds struct{ minX, maxX, minY, maxY int }
+
+func (b *motionBounds) contains(v MV) bool {
+	return int(v.X) >= b.minX && int(v.X) <= b.maxX && int(v.Y) >= b.minY && int(v.Y) <= b.maxY
+}
+
+func (b *motionBounds) clamp(v MV) MV {
+	return MV{int16(interpClamp(int(v.X), b.minX, b.maxX)), int16(interpClamp(int(v.Y), b.minY, b.maxY))}
+}
+
+// levelBounds is the range of level-L (1 or 2) vectors for macroblock
+// (mbx, mby): the block stays inside the reference level and its margin,
+// and the vector, scaled to quarter luma samples, inside the level limits.
+func (s *motionSearch) levelBounds(L, mbx, mby int) motionBounds {
+	p := &s.refL[L]
+	bs := 16 >> L
+	bx, by := mbx*bs, mby*bs
+	sh := L + 2
+	vy := s.cfg.MaxVerticalMV * 4
+	return motionBounds{
+		minX: max(-p.margin-bx, -8192>>sh), maxX: min(p.w+p.margin-bs-bx, 8191>>sh),
+		minY: max(-p.margin-by, -vy>>sh), maxY: min(p.h+p.margin-bs-by, (vy-1)>>sh),
+	}
+}
+
+// qpelBounds is the range of quarter-sample vectors for macroblock
+// (mbx, mby) at level 0: the block (plus the extra column and row of
+// quarter positions) stays in the valid region of the half-sample planes,
+// and the vector inside the level limits.
+func (s *motionSearch) qpelBounds(mbx, mby int) motionBounds {
+	f := &s.fast
+	bx, by := 16*mbx, 16*mby
+	vy := s.cfg.MaxVerticalMV * 4
+	return motionBounds{
+		minX: max(4*(-f.pad-bx), -8192), maxX: min(4*(f.w+f.pad-17-bx)+3, 8191),
+		minY: max(4*(-f.pad-by), -vy), maxY: min(4*(f.h+f.pad-17-by)+3, vy-1),
+	}
+}
+
+// levelCost is the cost of level-L vector v (level samples) for macroblock
+// (mbx, mby): SAD·4^L (level-0 scale) + lambda·mvBits of v in quarter
+// samples against pred. L = 0 reads the reference's full-sample plane.
+func (s *motionSearch) levelCost(L, mbx, mby int, v, pred MV) int {
+	bs := 16 >> L
+	src := &s.src[L]
+	si := (mby*bs)*src.stride + mbx*bs
+	var sad int
+	if L == 0 {
+		f := &s.fast
+		ri := f.origin + (mby*16+int(v.Y))*f.stride + mbx*16 + int(v.X)
+		sad = costSAD(src.pix, si, src.stride, f.planes[interpKindFull], ri, f.stride, 16, 16)
+	} else {
+		r := &s.refL[L]
+		ri := r.origin + (mby*bs+int(v.Y))*r.stride + mbx*bs + int(v.X)
+		sad = costSAD(src.pix, si, src.stride, r.pix, ri, r.stride, bs, bs)
+	}
+	sh := L + 2
+	return sad<<(2*L) + s.lambda*mvBits(MV{v.X << sh, v.Y << sh}, pred)
+}
+
+// coarseMB is stage 1: a full search at level 2 in [-R, R]² (R =
+// CoarseRange) intersected with the bounds, visited in raster order (y
+// outer, x inner, both increasing), cost levelCost against the zero vector.
+// Reads: source and reference level 2. Writes: lvl2[mb].
+func (s *motionSearch) coarseMB(mbx, mby int) {
+	b := s.levelBounds(2, mbx, mby)
+	r := s.cfg.CoarseRange
+	best := MV{}
+	bestCost := s.levelCost(2, mbx, mby, best, MV{})
+	for y := max(-r, b.minY); y <= min(r, b.maxY); y++ {
+		for x := max(-r, b.minX); x <= min(r, b.maxX); x++ {
+			v := MV{int16(x), int16(y)}
+			if c := s.levelCost(2, mbx, mby, v, MV{}); motionBetter(c, v, bestCost, best) {
+				best, bestCost = v, c
+			}
+		}
+	}
+	s.lvl2[mby*s.mbW+mbx] = best
+}
+
+// motionRoundShift is v / 2^sh rounded to nearest, halves up (arithmetic).
+func motionRoundShift(v int16, sh uint) int16 {
+	return int16((int(v) + 1<<(sh-1)) >> sh)
+}
+
+// candidatesAndRefine evaluates, at level L, the candidate list (zero; then
+// the coarser field `up` times 2 at the 3×3 neighbourhood in raster order,
+// neighbours outside the picture skipped; then the previous picture's field
+// at the same positions rounded to level L), each clamped to the bounds,
+// and refines the best with up to RefineSteps ±1 square steps. It returns
+// the best vector in level-L samples. pred is in quarter samples.
+func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV {
+	var b motionBounds
+	if L == 0 {
+		// Integer vectors v with 4v inside the quarter-sample bounds.
+		q := s.qpelBounds(mbx, mby)
+		b = motionBounds{minX: (q.minX + 3) >> 2, maxX: q.maxX >> 2, minY: (q.minY + 3) >> 2, maxY: q.maxY >> 2}
+	} else {
+		b = s.levelBounds(L, mbx, mby)
+	}
+	best := MV{}
+	bestCost := s.levelCost(L, mbx, mby, best, pred)
+	try := func(v MV) {
+		v = b.clamp(v)
+		if c := s.levelCost(L, mbx, mby, v, pred); motionBetter(c, v, bestCost, best) {
+			best, bestCost = v, c
+		}
+	}
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			x, y := mbx+dx, mby+dy
+			if x < 0 || y < 0 || x >= s.mbW || y >= s.mbH {
+				continue
+			}
+			u := up[y*s.mbW+x]
+			try(MV{2 * u.X, 2 * u.Y})
+		}
+	}
+	if s.prev != nil {
+		sh := uint(L + 2)
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				x, y := mbx+dx, mby+dy
+				if x < 0 || y < 0 || x >= s.mbW || y >= s.mbH {
+					continue
+				}
+				p := s.prev[y*s.mbW+x]
+				try(MV{motionRoundShift(p.X, sh), motionRoundShift(p.Y, sh)})
+			}
+		}
+	}
+	for step := 0; step < s.cfg.RefineSteps; step++ {
+		center := best
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				v := MV{center.X + int16(dx), center.Y + int16(dy)}
+				if (dx == 0 && dy == 0) || !b.contains(v) {
+					continue
+				}
+				if c := s.levelCost(L, mbx, mby, v, pred); motionBetter(c, v, bestCost, best) {
+					best, bestCost = v, c
+				}
+			}
+		}
+		if best == center {
+			break
+		}
+	}
+	return best
+}
+
+// midMB is stage 2 (level 1). Reads: lvl2 of this MB and its 8
+// neighbours, the previous field, source and reference level 1. Writes:
+// lvl1[mb]. The rate predictor is the 8.4.1.3 median of lvl2 (scaled).
+func (s *motionSearch) midMB(mbx, mby int) {
+	m := motionMedian(s.lvl2, s.mbW, mbx, mby)
+	pred := MV{m.X << 4, m.Y << 4}
+	s.lvl1[mby*s.mbW+mbx] = s.candidatesAndRefine(1, mbx, mby, s.lvl2, pred)
+}
+
+// fineMB is stage 3 (level 0, integer). Reads: lvl1 of this MB and its 8
+// neighbours, the previous field, source level 0 and the reference's full
+// plane. Writes: lvl0[mb] and pred0[mb] (the median of lvl1, scaled).
+func (s *motionSearch) fineMB(mbx, mby int) {
+	m := motionMedian(s.lvl1, s.mbW, mbx, mby)
+	pred := MV{m.X << 3, m.Y << 3}
+	i := mby*s.mbW + mbx
+	s.pred0[i] = pred
+	s.lvl0[i] = s.candidatesAndRefine(0, mbx, mby, s.lvl1, pred)
+}
+
+// satdAt is the SATD of the w×h block at offset (ox, oy) in macroblock
+// (mbx, mby) predicted with quarter-sample vector v.
+func (s *motionSearch) satdAt(wk *motionWorker, mbx, mby, ox, oy, w, h int, v MV) int {
+	x, y := 16*mbx+ox, 16*mby+oy
+	pix, off, stride := s.fast.view(wk.buf[:], 16, x, y, int(v.X), int(v.Y), w, h)
+	src := &s.src[0]
+	return satdBlock(src.pix, y*src.stride+x, src.stride, pix, off, stride, w, h)
+}
+
+// refineQpel refines v for the w×h block at (ox, oy) of macroblock
+// (mbx, mby) with SATD + lambda·mvBits(·, pred): first up to `steps`
+// iterations of the 3×3 square of step 4 (integer samples), then one of
+// step 2 if SubPel ≥ 1, then one of step 1 if SubPel = 2. Each square is
+// visited centre first, then the 8 neighbours in raster order, skipping
+// those outside b. Returns the vector, its SATD and its cost.
+func (s *motionSearch) refineQpel(wk *motionWorker, mbx, mby, ox, oy, w, h int, v, pred MV, b *motionBounds, steps int) (MV, int, int) {
+	bestSATD := s.satdAt(wk, mbx, mby, ox, oy, w, h, v)
+	bestCost := bestSATD + s.lambda*mvBits(v, pred)
+	square := func(step int16) bool {
+		center := v
+		for dy := int16(-1); dy <= 1; dy++ {
+			for dx := int16(-1); dx <= 1; dx++ {
+				c := MV{center.X + dx*step, center.Y + dy*step}
+				if (dx == 0 && dy == 0) || !b.contains(c) {
+					continue
+				}
+				sd := s.satdAt(wk, mbx, mby, ox, oy, w, h, c)
+				if cost := sd + s.lambda*mvBits(c, pred); motionBetter(cost, c, bestCost, v) {
+					v, bestCost, bestSATD = c, cost, sd
+				}
+			}
+		}
+		return v != center
+	}
+	for i := 0; i < steps; i++ {
+		if !square(4) {
+			break
+		}
+	}
+	if s.cfg.SubPel >= 1 {
+		square(2)
+	}
+	if s.cfg.SubPel >= 2 {
+		square(1)
+	}
+	return v, bestSATD, bestCost
+}
+
+// subPelMB is stage 4: half then quarter-sample refinement of lvl0 (no
+// integer steps) with SATD on the predictLuma output. Reads: lvl0[mb],
+// pred0[mb], source level 0, reference planes. Writes: pull[0][mb].
+func (s *motionSearch) subPelMB(wk *motionWorker, mbx, mby int) {
+	i := mby*s.mbW + mbx
+	b := s.qpelBounds(mbx, mby)
+	v := MV{s.lvl0[i].X * 4, s.lvl0[i].Y * 4}
+	mv, satd, cost := s.refineQpel(wk, mbx, mby, 0, 0, 16, 16, v, s.pred0[i], &b, 0)
+	s.pull[0][i] = motionPullEntry{mv: mv, pred: s.pred0[i], satd: int32(satd), cost: int32(cost)}
+}
+
+// pullMB is one predictor pull pass for one macroblock. Reads: pull[in]
+// of this MB and of its neighbours A, B, C/D (through motionMedian). The
+// candidates, in order, are the current vector (cost: its SATD + lambda·
+// mvBits against the new predictor) and the predictor itself (its SATD +
+// lambda·2, the two 1-bit zero mvd codes); the predictor replaces the
+// current vector only if motionBetter. Writes: pull[in^1][mb].
+func (s *motionSearch) pullMB(wk *motionWorker, mbx, mby int) {
+	in := s.pull[s.pullIn]
+	i := mby*s.mbW + mbx
+	pred := motionPullMedian(in, s.mbW, mbx, mby)
+	e := in[i]
+	e.pred = pred
+	e.cost = e.satd + int32(s.lambda*mvBits(e.mv, pred))
+	if pred != e.mv {
+		sd := s.satdAt(wk, mbx, mby, 0, 0, 16, 16, pred)
+		if c := sd + 2*s.lambda; motionBetter(c, pred, int(e.cost), e.mv) {
+			e = motionPullEntry{mv: pred, pred: pred, satd: int32(sd), cost: int32(c)}
+		}
+	}
+	s.pull[s.pullIn^1][i] = e
+}
+
+// motionPullMedian is motionMedian over the vectors of a pull field.
+func motionPullMedian(f []motionPullEntry, mbW, mbx, mby int) MV {
+	i := mby*mbW + mbx
+	var a, b, c, d MV
+	availA, availB, availC, availD := mbx > 0, mby > 0, mby > 0 && mbx+1 < mbW, mby > 0 && mbx > 0
+	if availA {
+		a = f[i-1].mv
+	}
+	if availB {
+		b = f[i-mbW].mv
+	}
+	if availC {
+		c = f[i-mbW+1].mv
+	}
+	if availD {
+		d = f[i-mbW-1].mv
+	}
+	return motionMedianOf(a, b, c, d, availA, availB, availC, availD)
+}
+
+// partsMB is stage 6: copies the final pull field into the output and, when
+// enabled, refines each 16x8, 8x16 and 8x8 partition from the 16x16 vector
+// with refineQpel (integer steps included) against the same predictor.
+// Reads: pull[final][mb], source level 0, reference planes. Writes: out[mb].
+func (s *motionSearch) partsMB(wk *motionWorker, mbx, mby int) {
+	i := mby*s.mbW + mbx
+	e := s.pull[s.pullIn][i]
+	m := &s.out.MBs[i]
+	*m = mbMotion{Pred: e.pred, MV16: e.mv, SATD16: e.satd, Cost16: e.cost}
+	if !s.cfg.Partitions {
+		return
+	}
+	b := s.qpelBounds(mbx, mby)
+	for k := 0; k < 2; k++ {
+		v, sd, c := s.refineQpel(wk, mbx, mby, 0, 8*k, 16, 8, e.mv, e.pred, &b, s.cfg.RefineSteps)
+		m.MV16x8[k], m.SATD16x8[k], m.Cost16x8[k] = v, int32(sd), int32(c)
+		v, sd, c = s.refineQpel(wk, mbx, mby, 8*k, 0, 8, 16, e.mv, e.pred, &b, s.cfg.RefineSteps)
+		m.MV8x16[k], m.SATD8x16[k], m.Cost8x16[k] = v, int32(sd), int32(c)
+	}
+	for k := 0; k < 4; k++ {
+		v, sd, c := s.refineQpel(wk, mbx, mby, 8*(k&1), 8*(k>>1), 8, 8, e.mv, e.pred, &b, s.cfg.RefineSteps)
+		m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = v, int32(sd), int32(c)
+	}
+}
