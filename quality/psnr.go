@@ -43,10 +43,11 @@ func sseLine(a, b []uint8) uint64 {
 	var s0, s1, s2, s3 int
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
-		d0 := int(a[i]) - int(b[i])
-		d1 := int(a[i+1]) - int(b[i+1])
-		d2 := int(a[i+2]) - int(b[i+2])
-		d3 := int(a[i+3]) - int(b[i+3])
+		p, q := a[i:i+4:i+4], b[i:i+4:i+4]
+		d0 := int(p[0]) - int(q[0])
+		d1 := int(p[1]) - int(q[1])
+		d2 := int(p[2]) - int(q[2])
+		d3 := int(p[3]) - int(q[3])
 		s0 += d0 * d0
 		s1 += d1 * d1
 		s2 += d2 * d2

@@ -23,24 +23,28 @@ type blockSums struct{ s1, s2, ss, s12 int32 }
 // (sample rows 4z..4z+3); len(sums) is Width/4.
 func ssimBlockRow(ref, dist *Plane, z int, sums []blockSums) {
 	n := 4 * len(sums)
-	a0, b0 := ref.row(4 * z)[:n], dist.row(4 * z)[:n]
-	a1, b1 := ref.row(4*z + 1)[:n], dist.row(4*z + 1)[:n]
-	a2, b2 := ref.row(4*z + 2)[:n], dist.row(4*z + 2)[:n]
-	a3, b3 := ref.row(4*z + 3)[:n], dist.row(4*z + 3)[:n]
-	for k := range sums {
-		x := 4 * k
-		var s1, s2, ss, s12 int32
-		for j := x; j < x+4; j++ {
-			p0, q0 := int32(a0[j]), int32(b0[j])
-			p1, q1 := int32(a1[j]), int32(b1[j])
-			p2, q2 := int32(a2[j]), int32(b2[j])
-			p3, q3 := int32(a3[j]), int32(b3[j])
-			s1 += p0 + p1 + p2 + p3
-			s2 += q0 + q1 + q2 + q3
-			ss += p0*p0 + q0*q0 + p1*p1 + q1*q1 + p2*p2 + q2*q2 + p3*p3 + q3*q3
-			s12 += p0*q0 + p1*q1 + p2*q2 + p3*q3
+	for r := 0; r < 4; r++ {
+		a, b := ref.row(4*z + r)[:n], dist.row(4*z + r)[:n]
+		for k := range sums {
+			x := 4 * k
+			p, q := a[x:x+4:x+4], b[x:x+4:x+4]
+			a0, a1, a2, a3 := int32(p[0]), int32(p[1]), int32(p[2]), int32(p[3])
+			b0, b1, b2, b3 := int32(q[0]), int32(q[1]), int32(q[2]), int32(q[3])
+			v := blockSums{
+				s1:  a0 + a1 + a2 + a3,
+				s2:  b0 + b1 + b2 + b3,
+				ss:  a0*a0 + a1*a1 + a2*a2 + a3*a3 + b0*b0 + b1*b1 + b2*b2 + b3*b3,
+				s12: a0*b0 + a1*b1 + a2*b2 + a3*b3,
+			}
+			if r > 0 {
+				s := &sums[k]
+				v.s1 += s.s1
+				v.s2 += s.s2
+				v.ss += s.ss
+				v.s12 += s.s12
+			}
+			sums[k] = v
 		}
-		sums[k] = blockSums{s1, s2, ss, s12}
 	}
 }
 
@@ -62,8 +66,8 @@ func ssimLine(a, b []blockSums) float64 {
 	}
 	b = b[:len(a)]
 	var sum float64
-	for i := 0; i+1 < len(a); i++ {
-		p, q, r, s := &a[i], &a[i+1], &b[i], &b[i+1]
+	for i := 1; i < len(a); i++ {
+		p, q, r, s := &a[i-1], &a[i], &b[i-1], &b[i]
 		sum += float64(ssimWindow(
 			p.s1+q.s1+r.s1+s.s1,
 			p.s2+q.s2+r.s2+s.s2,
