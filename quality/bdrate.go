@@ -75,6 +75,7 @@ type TooFewPointsError struct {
 	N     int
 }
 
+// Error describes the problem.
 func (e *TooFewPointsError) Error() string {
 	return fmt.Sprintf("quality: %s curve has %d points, at least %d needed", e.Curve, e.N, MinRDPoints)
 }
@@ -90,6 +91,7 @@ type NonMonotonicError struct {
 	Reason string
 }
 
+// Error describes the problem.
 func (e *NonMonotonicError) Error() string {
 	return fmt.Sprintf("quality: %s curve at rate %g, PSNR %g: %s", e.Curve, e.Point.Rate, e.Point.PSNR, e.Reason)
 }
@@ -102,6 +104,7 @@ func (e *NonMonotonicError) Unwrap() error { return ErrNonMonotonic }
 // BD-PSNR.
 type NoOverlapError struct{ Lo, Hi float64 }
 
+// Error describes the problem.
 func (e *NoOverlapError) Error() string {
 	return fmt.Sprintf("quality: curves do not overlap (interval [%g, %g] is empty)", e.Lo, e.Hi)
 }

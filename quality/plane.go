@@ -49,6 +49,7 @@ type InvalidPlaneError struct {
 	Reason       string // what is wrong
 }
 
+// Error describes the problem.
 func (e *InvalidPlaneError) Error() string {
 	side := "reference"
 	if e.Dist {
@@ -66,6 +67,7 @@ type PlaneCountError struct {
 	Ref, Dist int // numbers of planes
 }
 
+// Error describes the problem.
 func (e *PlaneCountError) Error() string {
 	return fmt.Sprintf("quality: frame %d: reference has %d planes, distorted has %d", e.Frame, e.Ref, e.Dist)
 }
@@ -80,6 +82,7 @@ type SizeMismatchError struct {
 	RefW, RefH, DistW, DistH int
 }
 
+// Error describes the problem.
 func (e *SizeMismatchError) Error() string {
 	return fmt.Sprintf("quality: frame %d plane %d: reference is %dx%d, distorted is %dx%d",
 		e.Frame, e.Plane, e.RefW, e.RefH, e.DistW, e.DistH)
@@ -99,6 +102,7 @@ type GeometryChangeError struct {
 // Size is a plane's width and height.
 type Size struct{ Width, Height int }
 
+// Error describes the problem.
 func (e *GeometryChangeError) Error() string {
 	return fmt.Sprintf("quality: frame %d has planes %v, first frame had %v", e.Frame, e.Got, e.Want)
 }
@@ -109,6 +113,7 @@ func (e *GeometryChangeError) Unwrap() error { return ErrGeometryChange }
 // FrameCountError reports sequences of different lengths.
 type FrameCountError struct{ Ref, Dist int }
 
+// Error describes the problem.
 func (e *FrameCountError) Error() string {
 	return fmt.Sprintf("quality: reference has %d frames, distorted has %d", e.Ref, e.Dist)
 }
