@@ -68,8 +68,8 @@ func measureFrame(ref, dist []Plane, doPSNR, doSSIM bool, workers int, r *planeS
 	tasks := first[n]
 	var sseBand []uint64
 	var ssimBand []float64
-	var sseArr [16]uint64
-	var ssimArr [16]float64
+	var sseArr [128]uint64 // enough for 4:2:0 frames up to 4096 rows
+	var ssimArr [128]float64
 	if tasks <= len(sseArr) {
 		sseBand, ssimBand = sseArr[:tasks], ssimArr[:tasks]
 	} else {

@@ -252,9 +252,10 @@ func (m *Meter) Result() Result {
 }
 
 // Compare measures a whole sequence held in memory: ref[i] and dist[i] are
-// the planes of frame i. Frames are measured in parallel on up to
-// GOMAXPROCS goroutines; the result is identical to adding the frames one
-// by one to a Meter.
+// the planes of frame i. Frames (and, with fewer frames than GOMAXPROCS,
+// bands within frames) are measured in parallel on about GOMAXPROCS
+// goroutines; the result is bit-identical to adding the frames one by one
+// to a Meter.
 func Compare(ref, dist [][]Plane) (Result, error) {
 	if len(ref) != len(dist) {
 		return Result{}, &FrameCountError{Ref: len(ref), Dist: len(dist)}
@@ -270,7 +271,10 @@ func Compare(ref, dist [][]Plane) (Result, error) {
 	}
 	m.frames = 0
 	frames := make([]FrameResult, len(ref))
-	workers := min(runtime.GOMAXPROCS(0), len(ref))
+	procs := runtime.GOMAXPROCS(0)
+	workers := min(procs, len(ref))
+	// With fewer frames than processors, each frame spreads its bands too.
+	inner := max(1, procs/max(workers, 1))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next := 0
@@ -287,7 +291,7 @@ func Compare(ref, dist [][]Plane) (Result, error) {
 					return
 				}
 				var s planeSums
-				measureFrame(ref[i], dist[i], true, true, 1, &s)
+				measureFrame(ref[i], dist[i], true, true, inner, &s)
 				frames[i] = frameResult(ref[i], &s)
 			}
 		}()
