@@ -51,10 +51,12 @@
 // FFmpeg 5.1's x86 SIMD version of the last step (ssim_end_line in
 // libavfilter/x86/vf_ssim.asm) is wrong when the number of windows per row
 // is 1 more than a multiple of 4 (for example the 88-sample-wide chroma of
-// 176x144 yuv420p): it keeps a value from outside the row instead of the
-// last window. This package follows FFmpeg's portable C code, which is the
-// definition of the metric; run ffmpeg with "-cpuflags 0" to get the same
-// figures from it for such widths.
+// 176x144 yuv420p, or the 75-sample-wide luma of 75x41): it keeps a value
+// from outside the row instead of the last window; planes at least 8 rows
+// high but under 8 columns wide get values of whatever lies in its buffer.
+// This package follows FFmpeg's portable C code, which is the definition of
+// the metric; run ffmpeg with "-cpuflags 0" to get the same figures from it
+// for such widths (the tests do, and compare both ways).
 //
 // # Parallelism and determinism
 //
