@@ -27,11 +27,7 @@ func costSAD(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
 		rb := b[bi+r*bs : bi+r*bs+w]
 		rb = rb[:len(ra)]
 		for i, v := range ra {
-			d := int(v) - int(rb[i])
-			if d < 0 {
-				d = -d
-			}
-			sum += d
+			sum += costAbs(int(v) - int(rb[i]))
 		}
 	}
 	return sum
@@ -71,12 +67,10 @@ func satd4x4Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	return sum
 }
 
-// costAbs is |v|.
+// costAbs is |v|, branch-free (residual signs are unpredictable).
 func costAbs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
+	m := v >> 63
+	return (v ^ m) - m
 }
 
 // satd4x4 is the SATD of a 4×4 block: Σ|H·D·Hᵀ| >> 1.

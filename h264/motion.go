@@ -32,14 +32,17 @@ type motionSearchConfig struct {
 	// CoarseRange is the full-search radius at the 1/16-area level, in that
 	// level's samples (so ±4·CoarseRange luma samples). 1..64.
 	CoarseRange int
-	// RefineSteps bounds the iterations of each ±1 square refinement
-	// (levels 1 and 0, integer partition refinement). 0..16.
+	// RefineSteps bounds the iterations of each ±1 square refinement of
+	// levels 1 and 0. 0..16.
 	RefineSteps int
 	// SubPel is 0 for integer vectors, 1 for half-sample refinement, 2 for
 	// half then quarter-sample refinement.
 	SubPel int
 	// Partitions enables the 16x8, 8x16 and 8x8 results.
 	Partitions bool
+	// PartitionSteps bounds the integer-step iterations of each 8x8's
+	// refinement from the 16x16 vector. 0..16.
+	PartitionSteps int
 	// PullPasses is the number of predictor pull passes, 0..8.
 	PullPasses int
 	// MaxVerticalMV is the vertical vector limit in luma samples: vectors
@@ -56,13 +59,14 @@ type motionSearchConfig struct {
 func defaultMotionSearchConfig(width, height, workers int) motionSearchConfig {
 	return motionSearchConfig{
 		Width: width, Height: height,
-		CoarseRange:   8,
-		RefineSteps:   3,
-		SubPel:        2,
-		Partitions:    true,
-		PullPasses:    2,
-		MaxVerticalMV: 512,
-		Workers:       max(1, workers),
+		CoarseRange:    8,
+		RefineSteps:    3,
+		SubPel:         2,
+		Partitions:     true,
+		PartitionSteps: 1,
+		PullPasses:     2,
+		MaxVerticalMV:  512,
+		Workers:        max(1, workers),
 	}
 }
 
@@ -215,6 +219,8 @@ func newMotionSearch(cfg motionSearchConfig) (*motionSearch, error) {
 		return nil, fmt.Errorf("%w: coarse range %d not in 1..64", errMotionConfig, cfg.CoarseRange)
 	case cfg.RefineSteps < 0 || cfg.RefineSteps > 16:
 		return nil, fmt.Errorf("%w: refine steps %d not in 0..16", errMotionConfig, cfg.RefineSteps)
+	case cfg.PartitionSteps < 0 || cfg.PartitionSteps > 16:
+		return nil, fmt.Errorf("%w: partition steps %d not in 0..16", errMotionConfig, cfg.PartitionSteps)
 	case cfg.SubPel < 0 || cfg.SubPel > 2:
 		return nil, fmt.Errorf("%w: sub-pel mode %d not in 0..2", errMotionConfig, cfg.SubPel)
 	case cfg.PullPasses < 0 || cfg.PullPasses > 8:
@@ -747,9 +753,13 @@ func motionPullMedian(f []motionPullEntry, mbW, mbx, mby int) MV {
 }
 
 // partsMB is stage 6: copies the final pull field into the output and, when
-// enabled, refines each 16x8, 8x16 and 8x8 partition from the 16x16 vector
-// with refineQpel (integer steps included) against the same predictor.
-// Reads: pull[final][mb], source level 0, reference planes. Writes: out[mb].
+// enabled, searches the partitions against the same predictor. Each 8x8
+// starts from the 16x16 vector and runs refineQpel with PartitionSteps
+// integer steps; each
+// 16x8 and 8x16 then evaluates, in order, the 16x16 vector and the results
+// of the two 8x8 quadrants it covers (in raster order), keeps the best by
+// motionBetter and runs refineQpel from it without integer steps. Reads:
+// pull[final][mb], source level 0, reference planes. Writes: out[mb].
 func (s *motionSearch) partsMB(wk *motionWorker, mbx, mby int) {
 	i := mby*s.mbW + mbx
 	e := s.pull[s.pullIn][i]
@@ -759,14 +769,34 @@ func (s *motionSearch) partsMB(wk *motionWorker, mbx, mby int) {
 		return
 	}
 	b := s.qpelBounds(mbx, mby)
-	for k := 0; k < 2; k++ {
-		v, sd, c := s.refineQpel(wk, mbx, mby, 0, 8*k, 16, 8, e.mv, e.pred, &b, s.cfg.RefineSteps)
-		m.MV16x8[k], m.SATD16x8[k], m.Cost16x8[k] = v, int32(sd), int32(c)
-		v, sd, c = s.refineQpel(wk, mbx, mby, 8*k, 0, 8, 16, e.mv, e.pred, &b, s.cfg.RefineSteps)
-		m.MV8x16[k], m.SATD8x16[k], m.Cost8x16[k] = v, int32(sd), int32(c)
-	}
 	for k := 0; k < 4; k++ {
-		v, sd, c := s.refineQpel(wk, mbx, mby, 8*(k&1), 8*(k>>1), 8, 8, e.mv, e.pred, &b, s.cfg.RefineSteps)
+		v, sd, c := s.refineQpel(wk, mbx, mby, 8*(k&1), 8*(k>>1), 8, 8, e.mv, e.pred, &b, s.cfg.PartitionSteps)
 		m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = v, int32(sd), int32(c)
 	}
+	for k := 0; k < 2; k++ {
+		// 16x8 k covers quadrants 2k and 2k+1; 8x16 k covers k and k+2.
+		start := s.bestOf3(wk, mbx, mby, 0, 8*k, 16, 8, e.mv, m.MV8x8[2*k], m.MV8x8[2*k+1], e.pred)
+		v, sd, c := s.refineQpel(wk, mbx, mby, 0, 8*k, 16, 8, start, e.pred, &b, 0)
+		m.MV16x8[k], m.SATD16x8[k], m.Cost16x8[k] = v, int32(sd), int32(c)
+		start = s.bestOf3(wk, mbx, mby, 8*k, 0, 8, 16, e.mv, m.MV8x8[k], m.MV8x8[k+2], e.pred)
+		v, sd, c = s.refineQpel(wk, mbx, mby, 8*k, 0, 8, 16, start, e.pred, &b, 0)
+		m.MV8x16[k], m.SATD8x16[k], m.Cost8x16[k] = v, int32(sd), int32(c)
+	}
+}
+
+// bestOf3 returns the best of the candidates v0, v1, v2 (in that order) for
+// the w×h block at (ox, oy) of macroblock (mbx, mby), by SATD +
+// lambda·mvBits(·, pred) and motionBetter.
+func (s *motionSearch) bestOf3(wk *motionWorker, mbx, mby, ox, oy, w, h int, v0, v1, v2, pred MV) MV {
+	best := v0
+	bestCost := s.satdAt(wk, mbx, mby, ox, oy, w, h, v0) + s.lambda*mvBits(v0, pred)
+	for _, v := range [2]MV{v1, v2} {
+		if v == best {
+			continue
+		}
+		if c := s.satdAt(wk, mbx, mby, ox, oy, w, h, v) + s.lambda*mvBits(v, pred); motionBetter(c, v, bestCost, best) {
+			best, bestCost = v, c
+		}
+	}
+	return best
 }
