@@ -1,0 +1,145 @@
+// Mode decision. H.264 leaves it to the encoder; this one decides every
+// macroblock independently of the others' decisions, from the source
+// picture and the motion field, with integer costs SATD + λ·bits (λ from
+// lambdaMotion, cost.go), so all macroblocks of a picture can be decided at
+// once (see DESIGN.md, stage 1).
+
+package h264
+
+// Approximate mode signalling costs in bits, for decisions only.
+const (
+	bitsI16Type   = 5  // mb_type of an Intra16x16 macroblock, I slice
+	bitsI4Type    = 1  // mb_type I_NxN, I slice
+	bitsIntraInP  = 6  // extra mb_type bits for intra in a P slice
+	bitsP16x16    = 1  // mb_type P_L0_16x16
+	bitsP16x8     = 3  // mb_type P_L0_L0_16x8 / 8x16
+	bitsP8x8      = 9  // mb_type P_8x8 and four sub_mb_type
+	bitsI4ModeHit = 1  // prev_intra4x4_pred_mode_flag = 1
+	bitsI4ModeRem = 4  // flag + rem_intra4x4_pred_mode
+	intraPenaltyP = 24 // bias against intra in P pictures (its neighbours lose MV prediction)
+)
+
+// analyse decides the type, prediction modes and motion vectors of
+// macroblock (x, y).
+func (e *Encoder) analyse(wk *worker, x, y, qp int, pSlice bool) {
+	mb := &e.mbs[y*e.mbW+x]
+	mb.qp = uint8(qp)
+	mb.cbp = 0
+	lambda := lambdaMotion(qp)
+	avail := e.mbAvail(x, y)
+	S := &e.src.Y
+	base := y*16*S.Stride + x*16
+
+	bestCost := int(^uint(0) >> 1)
+	if pSlice {
+		m := &e.field.MBs[y*e.mbW+x]
+		mb.typ = mbP16x16
+		mb.partMV[0] = m.MV16
+		bestCost = int(m.Cost16) + lambda*bitsP16x16
+		if e.preset.partitions {
+			if c := int(m.Cost16x8[0]+m.Cost16x8[1]) + lambda*bitsP16x8; c < bestCost {
+				bestCost = c
+				mb.typ = mbP16x8
+				mb.partMV[0], mb.partMV[1] = m.MV16x8[0], m.MV16x8[1]
+			}
+			if c := int(m.Cost8x16[0]+m.Cost8x16[1]) + lambda*bitsP16x8; c < bestCost {
+				bestCost = c
+				mb.typ = mbP8x16
+				mb.partMV[0], mb.partMV[1] = m.MV8x16[0], m.MV8x16[1]
+			}
+			if c := int(m.Cost8x8[0]+m.Cost8x8[1]+m.Cost8x8[2]+m.Cost8x8[3]) + lambda*bitsP8x8; c < bestCost {
+				bestCost = c
+				mb.typ = mbP8x8
+				copy(mb.partMV[:], m.MV8x8[:])
+			}
+		}
+		bestCost -= lambda * (bitsIntraInP + intraPenaltyP) // compare against intra costs below
+	}
+
+	// Intra 16x16 on source neighbours.
+	i16Cost, i16Mode := int(^uint(0)>>1), 0
+	for m := 0; m < 4; m++ {
+		if !i16ModeAvail(m, avail) {
+			continue
+		}
+		predBlock(wk.pred[:], 16, S.Pix, S.Stride, base, m, avail, false)
+		c := satdBlock(S.Pix, base, S.Stride, wk.pred[:], 0, 16, 16, 16) + lambda*(bitsI16Type+ueBits(uint32(m)))
+		if c < i16Cost {
+			i16Cost, i16Mode = c, m
+		}
+	}
+	intraCost, intraTyp := i16Cost, uint8(mbI16x16)
+	if e.preset.intra4x4 && (!pSlice || i16Cost < bestCost+lambda*64) {
+		if c := e.analyseI4(wk, mb, x, y, lambda); c < intraCost {
+			intraCost, intraTyp = c, mbI4x4
+		}
+	}
+	if !pSlice || intraCost < bestCost {
+		mb.typ = intraTyp
+		mb.i16Mode = uint8(i16Mode)
+		mb.chromaMode = uint8(e.analyseChroma(wk, x, y, lambda))
+	}
+	if e.hooks != nil && e.hooks.decide != nil {
+		e.hooks.decide(x, y, mb, avail)
+	}
+	mb.setMVs()
+}
+
+// analyseI4 chooses the 16 Intra_4x4 modes on source neighbours and returns
+// the total cost. The predicted mode of blocks on the macroblock's left or
+// top edge is taken as DC (the neighbour's decision is not consulted).
+func (e *Encoder) analyseI4(wk *worker, mb *macroblock, x, y, lambda int) int {
+	S := &e.src.Y
+	base := y*16*S.Stride + x*16
+	mbA := e.mbAvail(x, y)
+	total := lambda * bitsI4Type
+	for i := 0; i < 16; i++ {
+		bx, by := int(blkX[i]), int(blkY[i])
+		off := base + by*4*S.Stride + bx*4
+		a := blk4Avail(bx, by, mbA)
+		pm := i4DC
+		if bx > 0 && by > 0 {
+			pm = min(int(mb.i4Mode[by*4+bx-1]), int(mb.i4Mode[(by-1)*4+bx]))
+		}
+		best, bestM := int(^uint(0)>>1), i4DC
+		for m := 0; m < 9; m++ {
+			if !i4ModeAvail(m, a) {
+				continue
+			}
+			pred4x4(&wk.p4, S.Pix, S.Stride, off, m, a)
+			c := satd4x4(S.Pix, off, S.Stride, wk.p4[:], 0, 4)
+			if m == pm {
+				c += lambda * bitsI4ModeHit
+			} else {
+				c += lambda * bitsI4ModeRem
+			}
+			if c < best {
+				best, bestM = c, m
+			}
+		}
+		mb.i4Mode[by*4+bx] = uint8(bestM)
+		total += best
+	}
+	return total
+}
+
+// analyseChroma chooses the chroma prediction mode on source neighbours.
+func (e *Encoder) analyseChroma(wk *worker, x, y, lambda int) int {
+	avail := e.mbAvail(x, y)
+	best, bestM := int(^uint(0)>>1), chromaDC
+	for m := 0; m < 4; m++ {
+		if !chromaModeAvail(m, avail) {
+			continue
+		}
+		c := lambda * ueBits(uint32(m))
+		for _, P := range [2]*Plane{&e.src.Cb, &e.src.Cr} {
+			off := y*8*P.Stride + x*8
+			predBlock(wk.tmp[:64], 8, P.Pix, P.Stride, off, chromaToI16[m], avail, true)
+			c += satdBlock(P.Pix, off, P.Stride, wk.tmp[:64], 0, 8, 8, 8)
+		}
+		if c < best {
+			best, bestM = c, m
+		}
+	}
+	return bestM
+}

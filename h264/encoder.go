@@ -1,0 +1,356 @@
+// The encoder: public API and the per-picture pipeline (see DESIGN.md for
+// the parallel contract of each stage).
+
+package h264
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// AccessUnit is one coded picture in Annex B form.
+type AccessUnit struct {
+	// Data holds the NAL units with 4-byte start codes: SPS and PPS before
+	// every IDR picture, then one slice.
+	Data []byte
+	// Keyframe is true for IDR pictures.
+	Keyframe bool
+	// FrameNum counts the pictures given to Encode, from 0.
+	FrameNum int
+	// QP is the picture's quantiser.
+	QP int
+	// Intra, Inter and Skip count the macroblocks coded each way.
+	Intra, Inter, Skip int
+}
+
+// ErrPictureSize reports a picture whose planes do not match the encoder.
+var ErrPictureSize = errors.New("h264: picture does not match the encoder's size")
+
+// ErrClosed is returned by Encode after an internal error made the encoder
+// unusable.
+var ErrClosed = errors.New("h264: encoder unusable after an earlier error")
+
+// Encoder turns pictures into a Constrained Baseline H.264 stream (CAVLC,
+// I and P slices, one reference picture, one slice per picture). Its own
+// reconstruction equals, sample for sample, what any conforming decoder
+// makes of the stream. An Encoder is not safe for concurrent use; it runs
+// its own goroutines inside Encode.
+type Encoder struct {
+	o      Options
+	preset preset
+	sp     seqParams
+	mbW    int
+	mbH    int
+
+	src, rec, ref *Picture // padded to whole macroblocks
+	mbs           []macroblock
+	workers       []worker
+	wf            wavefront
+	mbBits        []bitWriter
+	out           bitWriter
+
+	search    *motionSearch
+	field     motionField
+	prevField []MV
+
+	frames   int // pictures encoded
+	sinceIDR int
+	idrCount int
+	rc       rateControl
+	sps, pps []byte
+	broken   error
+
+	// hooks lets tests force decisions; nil in normal use.
+	hooks *testHooks
+}
+
+// testHooks override the encoder's decisions after analysis (tests only).
+type testHooks struct {
+	decide func(x, y int, mb *macroblock, avail uint8)
+}
+
+// NewEncoder validates o and returns an encoder for it.
+func NewEncoder(o Options) (*Encoder, error) {
+	o, p, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Encoder{o: o, preset: p}
+	cw, ch := (o.Width+1)&^1, (o.Height+1)&^1 // 4:2:0 crops in units of 2
+	e.mbW, e.mbH = (cw+15)/16, (ch+15)/16
+	maxBR := o.Bitrate
+	if o.MaxRate > maxBR {
+		maxBR = o.MaxRate
+	}
+	if o.RateControl != AverageBitrate {
+		maxBR = 0
+	}
+	e.sp = seqParams{
+		width: cw, height: ch, mbW: e.mbW, mbH: e.mbH,
+		level:  chooseLevel(e.mbW, e.mbH, o.FrameRateNum, o.FrameRateDen, maxBR),
+		fpsNum: o.FrameRateNum, fpsDen: o.FrameRateDen,
+		color: o.Color, sarNum: o.SARNum, sarDen: o.SARDen,
+	}
+	e.src = newPadded(e.mbW, e.mbH)
+	e.rec = newPadded(e.mbW, e.mbH)
+	e.ref = newPadded(e.mbW, e.mbH)
+	e.mbs = make([]macroblock, e.mbW*e.mbH)
+	e.mbBits = make([]bitWriter, e.mbW*e.mbH)
+	e.workers = make([]worker, o.Threads)
+	e.prevField = make([]MV, e.mbW*e.mbH)
+	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
+	cfg.Partitions = p.partitions
+	cfg.MaxVerticalMV = min(512, e.sp.level.mvY)
+	cfg.CoarseRange = max(1, p.searchRange/4)
+	if !p.subpel {
+		cfg.SubPel = 0
+	}
+	if e.search, err = newMotionSearch(cfg); err != nil {
+		return nil, fmt.Errorf("h264: motion search: %w", err)
+	}
+	var w bitWriter
+	e.sp.writeSPS(&w)
+	rbsp, err := w.bytes()
+	if err != nil {
+		return nil, fmt.Errorf("h264: writing SPS: %w", err)
+	}
+	e.sps = appendNAL(nil, 3, nalSPS, rbsp)
+	w.reset()
+	e.sp.writePPS(&w)
+	if rbsp, err = w.bytes(); err != nil {
+		return nil, fmt.Errorf("h264: writing PPS: %w", err)
+	}
+	e.pps = appendNAL(nil, 3, nalPPS, rbsp)
+	e.rc.init(&e.o, e.mbW*e.mbH)
+	return e, nil
+}
+
+// newPadded allocates a picture of whole macroblocks.
+func newPadded(mbW, mbH int) *Picture {
+	return NewPicture(16*mbW, 16*mbH)
+}
+
+// Headers returns the SPS and PPS NAL units (header byte included, no start
+// code), e.g. for an avcC record.
+func (e *Encoder) Headers() (sps, pps []byte) {
+	return append([]byte(nil), e.sps...), append([]byte(nil), e.pps...)
+}
+
+// Options returns the options in effect, defaults filled in.
+func (e *Encoder) Options() Options { return e.o }
+
+// Reconstruction returns the decoded (deblocked) last picture, cropped to
+// Width×Height: exactly what a decoder outputs for it.
+func (e *Encoder) Reconstruction() *Picture {
+	p := NewPicture(e.o.Width, e.o.Height)
+	copyPlane(&p.Y, &e.ref.Y)
+	copyPlane(&p.Cb, &e.ref.Cb)
+	copyPlane(&p.Cr, &e.ref.Cr)
+	return p
+}
+
+// copyPlane copies the top-left dst.Width×dst.Height samples of src.
+func copyPlane(dst, src *Plane) {
+	for y := 0; y < dst.Height; y++ {
+		copy(dst.Pix[y*dst.Stride:y*dst.Stride+dst.Width], src.Pix[y*src.Stride:])
+	}
+}
+
+// loadSource copies pic into the padded source, replicating the last
+// column and row into the padding.
+func (e *Encoder) loadSource(pic *Picture) {
+	pad := func(dst, src *Plane) {
+		for y := 0; y < dst.Height; y++ {
+			sy := min(y, src.Height-1)
+			row := dst.Pix[y*dst.Stride : y*dst.Stride+dst.Width]
+			n := copy(row[:src.Width], src.Pix[sy*src.Stride:sy*src.Stride+src.Width])
+			last := row[n-1]
+			for x := n; x < len(row); x++ {
+				row[x] = last
+			}
+		}
+	}
+	pad(&e.src.Y, &pic.Y)
+	pad(&e.src.Cb, &pic.Cb)
+	pad(&e.src.Cr, &pic.Cr)
+}
+
+func checkPicture(p *Picture, w, h int) error {
+	cw, ch := (w+1)/2, (h+1)/2
+	for i, pl := range []*Plane{&p.Y, &p.Cb, &p.Cr} {
+		ww, hh := w, h
+		if i > 0 {
+			ww, hh = cw, ch
+		}
+		if pl.Width != ww || pl.Height != hh || pl.Stride < ww || len(pl.Pix) < (hh-1)*pl.Stride+ww {
+			return fmt.Errorf("%w: plane %d is %dx%d (stride %d, %d bytes), want %dx%d", ErrPictureSize, i, pl.Width, pl.Height, pl.Stride, len(pl.Pix), ww, hh)
+		}
+	}
+	return nil
+}
+
+// Encode codes one picture and returns its access unit. Pictures come out
+// in input order with no delay.
+func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
+	if e.broken != nil {
+		return AccessUnit{}, fmt.Errorf("%w: %w", ErrClosed, e.broken)
+	}
+	if pic == nil {
+		return AccessUnit{}, fmt.Errorf("%w: nil picture", ErrPictureSize)
+	}
+	if err := checkPicture(pic, e.o.Width, e.o.Height); err != nil {
+		return AccessUnit{}, err
+	}
+	e.loadSource(pic)
+	idr := e.frames == 0 || e.sinceIDR >= e.o.GOP
+	if idr {
+		e.sinceIDR = 0
+	}
+	qp := e.rc.frameQP(idr)
+	au, err := e.encodePicture(idr, qp)
+	if err != nil {
+		e.broken = err
+		return AccessUnit{}, err
+	}
+	e.rc.update(idr, qp, len(au.Data)*8)
+	au.FrameNum = e.frames
+	e.frames++
+	e.sinceIDR++
+	return au, nil
+}
+
+// encodePicture runs the pipeline for one picture: analysis, reconstruction
+// (wavefront), P_Skip decision, deblocking (wavefront), entropy coding
+// (per macroblock) and bit string concatenation.
+func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
+	threads := e.o.Threads
+	pSlice := !idr
+	if pSlice {
+		if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
+			return AccessUnit{}, fmt.Errorf("h264: motion search: %w", err)
+		}
+	}
+	// Stage 1: decisions, per macroblock, from the source (and for P
+	// pictures the motion field); rows in parallel.
+	runRows(e.mbH, threads, func(w, y int) {
+		wk := &e.workers[w]
+		for x := 0; x < e.mbW; x++ {
+			e.analyse(wk, x, y, qp, pSlice)
+		}
+	})
+	// Stage 2: reconstruction, a wavefront (intra prediction reads the
+	// reconstructed left, top and top-right neighbours).
+	e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
+		wk := &e.workers[w]
+		mb := &e.mbs[y*e.mbW+x]
+		switch mb.typ {
+		case mbI4x4:
+			e.reconI4x4(wk, mb, x, y)
+			e.intraChromaPred(wk, mb, x, y)
+			e.chroma(wk, mb, x, y, true)
+		case mbI16x16:
+			e.reconI16(wk, mb, x, y)
+			e.intraChromaPred(wk, mb, x, y)
+			e.chroma(wk, mb, x, y, true)
+		default:
+			e.reconInter(wk, mb, x, y)
+		}
+	})
+	// Stage 3: P_Skip, per macroblock, once every vector is final.
+	intra, inter, skip := 0, 0, 0
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		x, y := i%e.mbW, i/e.mbW
+		if mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(x, y, mb) {
+			mb.typ = mbPSkip
+		}
+		switch {
+		case isIntra(mb.typ):
+			intra++
+			e.prevField[i] = MV{}
+		case mb.typ == mbPSkip:
+			skip++
+			e.prevField[i] = mb.partMV[0]
+		default:
+			inter++
+			e.prevField[i] = mb.partMV[0]
+		}
+	}
+	// Stage 4: entropy coding, per macroblock into its own bit string.
+	var errMu sync.Mutex
+	var firstErr error
+	runRows(e.mbH, threads, func(w, y int) {
+		wk := &e.workers[w]
+		for x := 0; x < e.mbW; x++ {
+			i := y*e.mbW + x
+			bw := &e.mbBits[i]
+			bw.reset()
+			if e.mbs[i].typ != mbPSkip {
+				e.writeMB(bw, wk, &e.mbs[i], x, y, pSlice)
+			}
+			if bw.err != nil {
+				errMu.Lock()
+				if firstErr == nil {
+					firstErr = bw.err
+				}
+				errMu.Unlock()
+			}
+		}
+	})
+	if firstErr != nil {
+		return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", firstErr)
+	}
+	// Stage 5: deblocking, a wavefront (each macroblock's edges read
+	// samples its left and upper neighbours' filtering wrote).
+	e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) })
+
+	// Stage 6: the slice: header, then the macroblocks' bit strings with
+	// mb_skip_run in between.
+	h := sliceHeader{idr: idr, qp: qp, frameNum: e.sinceIDR % maxFrameNum, idrPicID: e.idrCount % 65536}
+	if idr {
+		h.sliceTyp = sliceI
+		h.frameNum = 0
+		e.idrCount++
+	} else {
+		h.sliceTyp = sliceP
+	}
+	w := &e.out
+	w.reset()
+	h.write(w)
+	run := 0
+	for i := range e.mbs {
+		if e.mbs[i].typ == mbPSkip {
+			run++
+			continue
+		}
+		if pSlice {
+			w.ue(uint32(run))
+			run = 0
+		}
+		w.appendBits(&e.mbBits[i])
+	}
+	if run > 0 {
+		w.ue(uint32(run))
+	}
+	w.trailingBits()
+	rbsp, err := w.bytes()
+	if err != nil {
+		return AccessUnit{}, fmt.Errorf("h264: slice: %w", err)
+	}
+	var au AccessUnit
+	au.Keyframe = idr
+	au.QP = qp
+	au.Intra, au.Inter, au.Skip = intra, inter, skip
+	if idr {
+		au.Data = append(au.Data, 0, 0, 0, 1)
+		au.Data = append(au.Data, e.sps...)
+		au.Data = append(au.Data, 0, 0, 0, 1)
+		au.Data = append(au.Data, e.pps...)
+		au.Data = appendAnnexB(au.Data, 3, nalSliceIDR, rbsp)
+	} else {
+		au.Data = appendAnnexB(au.Data, 2, nalSliceNonIDR, rbsp)
+	}
+	e.rec, e.ref = e.ref, e.rec
+	return au, nil
+}

@@ -1,0 +1,360 @@
+// Intra prediction (ITU-T H.264 clause 8.3): Intra_4x4 (8.3.1.2, nine
+// modes), Intra_16x16 (8.3.3, four modes) and chroma (8.3.4, four modes),
+// sample for sample as the decoder forms them. Predictions read their
+// neighbours from a plane: the reconstruction when coding, the source
+// picture when deciding modes. Availability follows the frame edges only
+// (one slice per picture, constrained_intra_pred_flag 0).
+
+package h264
+
+// Intra_4x4 prediction modes (Table 8-2).
+const (
+	i4Vertical = iota
+	i4Horizontal
+	i4DC
+	i4DiagDownLeft
+	i4DiagDownRight
+	i4VerticalRight
+	i4HorizontalDown
+	i4VerticalLeft
+	i4HorizontalUp
+)
+
+// Intra_16x16 prediction modes (Table 8-4).
+const (
+	i16Vertical = iota
+	i16Horizontal
+	i16DC
+	i16Plane
+)
+
+// Intra chroma prediction modes (Table 8-5).
+const (
+	chromaDC = iota
+	chromaHorizontal
+	chromaVertical
+	chromaPlane
+)
+
+// Neighbour availability bits.
+const (
+	availLeft     = 1
+	availTop      = 2
+	availTopRight = 4
+	availTopLeft  = 8
+)
+
+// i4ModeAvail reports whether Intra_4x4 mode m can be used with the given
+// neighbour availability (8.3.1.2: each mode lists the samples it needs).
+func i4ModeAvail(m int, avail uint8) bool {
+	switch m {
+	case i4Vertical, i4DiagDownLeft, i4VerticalLeft:
+		return avail&availTop != 0
+	case i4Horizontal, i4HorizontalUp:
+		return avail&availLeft != 0
+	case i4DC:
+		return true
+	default: // DDR, VR, HD need left, top and top-left
+		return avail&(availLeft|availTop|availTopLeft) == availLeft|availTop|availTopLeft
+	}
+}
+
+// i16ModeAvail is i4ModeAvail for Intra_16x16 and (with chroma mode
+// numbers mapped by the caller) chroma prediction.
+func i16ModeAvail(m int, avail uint8) bool {
+	switch m {
+	case i16Vertical:
+		return avail&availTop != 0
+	case i16Horizontal:
+		return avail&availLeft != 0
+	case i16DC:
+		return true
+	}
+	return avail&(availLeft|availTop|availTopLeft) == availLeft|availTop|availTopLeft
+}
+
+// chromaModeAvail reports whether chroma mode m is usable.
+func chromaModeAvail(m int, avail uint8) bool {
+	switch m {
+	case chromaDC:
+		return true
+	case chromaHorizontal:
+		return avail&availLeft != 0
+	case chromaVertical:
+		return avail&availTop != 0
+	}
+	return avail&(availLeft|availTop|availTopLeft) == availLeft|availTop|availTopLeft
+}
+
+// pred4x4 forms the Intra_4x4 prediction of mode for the block whose
+// top-left sample is pix[off] (row stride stride) into dst (raster 4x4).
+// The mode must be available (i4ModeAvail).
+func pred4x4(dst *[16]uint8, pix []uint8, stride, off int, mode int, avail uint8) {
+	// e holds the neighbours: e[3-y] = p[-1,y] (y = 0..3), e[4] = p[-1,-1],
+	// e[5+x] = p[x,-1] (x = 0..7).
+	var e [13]int32
+	if avail&availLeft != 0 {
+		for y := 0; y < 4; y++ {
+			e[3-y] = int32(pix[off+y*stride-1])
+		}
+	}
+	if avail&availTop != 0 {
+		t := off - stride
+		for x := 0; x < 4; x++ {
+			e[5+x] = int32(pix[t+x])
+		}
+		if avail&availTopRight != 0 {
+			for x := 4; x < 8; x++ {
+				e[5+x] = int32(pix[t+x])
+			}
+		} else {
+			for x := 4; x < 8; x++ {
+				e[5+x] = e[8] // substitute p[3,-1] (8.3.1.2)
+			}
+		}
+	}
+	if avail&availTopLeft != 0 {
+		e[4] = int32(pix[off-stride-1])
+	}
+	top := func(x int) int32 { return e[5+x] }   // p[x,-1], x >= -1
+	left := func(y int) int32 { return e[3-y] }  // p[-1,y], y >= -1
+	set := func(x, y int, v int32) { dst[y*4+x] = uint8(v) }
+	switch mode {
+	case i4Vertical:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				set(x, y, top(x))
+			}
+		}
+	case i4Horizontal:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				set(x, y, left(y))
+			}
+		}
+	case i4DC:
+		var v int32
+		switch avail & (availLeft | availTop) {
+		case availLeft | availTop:
+			v = (e[0] + e[1] + e[2] + e[3] + e[5] + e[6] + e[7] + e[8] + 4) >> 3
+		case availLeft:
+			v = (e[0] + e[1] + e[2] + e[3] + 2) >> 2
+		case availTop:
+			v = (e[5] + e[6] + e[7] + e[8] + 2) >> 2
+		default:
+			v = 128
+		}
+		for i := range dst {
+			dst[i] = uint8(v)
+		}
+	case i4DiagDownLeft:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				if x == 3 && y == 3 {
+					set(x, y, (top(6)+3*top(7)+2)>>2)
+				} else {
+					set(x, y, (top(x+y)+2*top(x+y+1)+top(x+y+2)+2)>>2)
+				}
+			}
+		}
+	case i4DiagDownRight:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				switch {
+				case x > y:
+					set(x, y, (top(x-y-2)+2*top(x-y-1)+top(x-y)+2)>>2)
+				case x < y:
+					set(x, y, (left(y-x-2)+2*left(y-x-1)+left(y-x)+2)>>2)
+				default:
+					set(x, y, (top(0)+2*top(-1)+left(0)+2)>>2)
+				}
+			}
+		}
+	case i4VerticalRight:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				z := 2*x - y
+				switch {
+				case z >= 0 && z&1 == 0:
+					set(x, y, (top(x-(y>>1)-1)+top(x-(y>>1))+1)>>1)
+				case z >= 0:
+					set(x, y, (top(x-(y>>1)-2)+2*top(x-(y>>1)-1)+top(x-(y>>1))+2)>>2)
+				case z == -1:
+					set(x, y, (left(0)+2*left(-1)+top(0)+2)>>2)
+				default:
+					set(x, y, (left(y-1)+2*left(y-2)+left(y-3)+2)>>2)
+				}
+			}
+		}
+	case i4HorizontalDown:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				z := 2*y - x
+				switch {
+				case z >= 0 && z&1 == 0:
+					set(x, y, (left(y-(x>>1)-1)+left(y-(x>>1))+1)>>1)
+				case z >= 0:
+					set(x, y, (left(y-(x>>1)-2)+2*left(y-(x>>1)-1)+left(y-(x>>1))+2)>>2)
+				case z == -1:
+					set(x, y, (left(0)+2*left(-1)+top(0)+2)>>2)
+				default:
+					set(x, y, (top(x-1)+2*top(x-2)+top(x-3)+2)>>2)
+				}
+			}
+		}
+	case i4VerticalLeft:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				i := x + y>>1
+				if y&1 == 0 {
+					set(x, y, (top(i)+top(i+1)+1)>>1)
+				} else {
+					set(x, y, (top(i)+2*top(i+1)+top(i+2)+2)>>2)
+				}
+			}
+		}
+	case i4HorizontalUp:
+		for y := 0; y < 4; y++ {
+			for x := 0; x < 4; x++ {
+				z := x + 2*y
+				i := y + x>>1
+				switch {
+				case z > 5:
+					set(x, y, left(3))
+				case z == 5:
+					set(x, y, (left(2)+3*left(3)+2)>>2)
+				case z&1 == 0:
+					set(x, y, (left(i)+left(i+1)+1)>>1)
+				default:
+					set(x, y, (left(i)+2*left(i+1)+left(i+2)+2)>>2)
+				}
+			}
+		}
+	}
+}
+
+func clip1(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// predBlock forms an n×n (16 for Intra_16x16 luma, 8 for chroma) DC,
+// horizontal, vertical or plane prediction into dst (stride n). dc selects
+// the chroma DC rule (per 4x4 block, 8.3.4.1-3) instead of the whole-block
+// luma rule (8.3.3.3). The modes are given as Intra_16x16 numbers.
+func predBlock(dst []uint8, n int, pix []uint8, stride, off int, mode int, avail uint8, chroma bool) {
+	t := off - stride
+	switch mode {
+	case i16Vertical:
+		for y := 0; y < n; y++ {
+			copy(dst[y*n:y*n+n], pix[t:t+n])
+		}
+	case i16Horizontal:
+		for y := 0; y < n; y++ {
+			v := pix[off+y*stride-1]
+			row := dst[y*n : y*n+n]
+			for x := range row {
+				row[x] = v
+			}
+		}
+	case i16DC:
+		if !chroma {
+			var s int32
+			var v int32
+			switch avail & (availLeft | availTop) {
+			case availLeft | availTop:
+				for i := 0; i < 16; i++ {
+					s += int32(pix[t+i]) + int32(pix[off+i*stride-1])
+				}
+				v = (s + 16) >> 5
+			case availLeft:
+				for i := 0; i < 16; i++ {
+					s += int32(pix[off+i*stride-1])
+				}
+				v = (s + 8) >> 4
+			case availTop:
+				for i := 0; i < 16; i++ {
+					s += int32(pix[t+i])
+				}
+				v = (s + 8) >> 4
+			default:
+				v = 128
+			}
+			for i := 0; i < 256; i++ {
+				dst[i] = uint8(v)
+			}
+			return
+		}
+		for by := 0; by < 2; by++ {
+			for bx := 0; bx < 2; bx++ {
+				var st, sl int32
+				for i := 0; i < 4; i++ {
+					if avail&availTop != 0 {
+						st += int32(pix[t+bx*4+i])
+					}
+					if avail&availLeft != 0 {
+						sl += int32(pix[off+(by*4+i)*stride-1])
+					}
+				}
+				hasT, hasL := avail&availTop != 0, avail&availLeft != 0
+				v := int32(128)
+				switch {
+				case bx == by: // blocks (0,0) and (4,4): both, else either
+					if hasT && hasL {
+						v = (st + sl + 4) >> 3
+					} else if hasL {
+						v = (sl + 2) >> 2
+					} else if hasT {
+						v = (st + 2) >> 2
+					}
+				case bx == 1: // (4,0): top first
+					if hasT {
+						v = (st + 2) >> 2
+					} else if hasL {
+						v = (sl + 2) >> 2
+					}
+				default: // (0,4): left first
+					if hasL {
+						v = (sl + 2) >> 2
+					} else if hasT {
+						v = (st + 2) >> 2
+					}
+				}
+				for y := 0; y < 4; y++ {
+					for x := 0; x < 4; x++ {
+						dst[(by*4+y)*n+bx*4+x] = uint8(v)
+					}
+				}
+			}
+		}
+	case i16Plane:
+		// 8.3.3.4 (n = 16) and 8.3.4.4 (n = 8, 4:2:0).
+		h2 := n / 2
+		var H, V int32
+		for i := 0; i < h2; i++ {
+			H += int32(i+1) * (int32(pix[t+h2+i]) - int32(pix[t+h2-2-i]))
+			V += int32(i+1) * (int32(pix[off+(h2+i)*stride-1]) - int32(pix[off+(h2-2-i)*stride-1]))
+		}
+		a := 16 * (int32(pix[off+(n-1)*stride-1]) + int32(pix[t+n-1]))
+		var b, c int32
+		if n == 16 {
+			b, c = (5*H+32)>>6, (5*V+32)>>6
+		} else {
+			b, c = (34*H+32)>>6, (34*V+32)>>6
+		}
+		k := int32(h2 - 1)
+		for y := 0; y < n; y++ {
+			for x := 0; x < n; x++ {
+				dst[y*n+x] = clip1((a + b*(int32(x)-k) + c*(int32(y)-k) + 16) >> 5)
+			}
+		}
+	}
+}
+
+// chromaToI16 maps a chroma mode number to the matching predBlock mode.
+var chromaToI16 = [4]int{i16DC, i16Horizontal, i16Vertical, i16Plane}

@@ -1,0 +1,82 @@
+// Pictures: allocation and conversion from common planar and semi-planar
+// layouts into the encoder's 4:2:0 Picture.
+
+package h264
+
+// NewPicture allocates a w×h 4:2:0 picture (chroma planes of
+// ceil(w/2)×ceil(h/2)) with tightly packed rows.
+func NewPicture(w, h int) *Picture {
+	cw, ch := (w+1)/2, (h+1)/2
+	buf := make([]uint8, w*h+2*cw*ch)
+	return &Picture{
+		Y:  Plane{Width: w, Height: h, Stride: w, Pix: buf[: w*h : w*h]},
+		Cb: Plane{Width: cw, Height: ch, Stride: cw, Pix: buf[w*h : w*h+cw*ch : w*h+cw*ch]},
+		Cr: Plane{Width: cw, Height: ch, Stride: cw, Pix: buf[w*h+cw*ch:]},
+	}
+}
+
+// PictureFromYUV420P wraps (without copying) a tightly packed yuv420p
+// (I420) frame of w×h. It returns nil if frame is too short.
+func PictureFromYUV420P(frame []byte, w, h int) *Picture {
+	cw, ch := (w+1)/2, (h+1)/2
+	if len(frame) < w*h+2*cw*ch {
+		return nil
+	}
+	return &Picture{
+		Y:  Plane{Width: w, Height: h, Stride: w, Pix: frame[:w*h]},
+		Cb: Plane{Width: cw, Height: ch, Stride: cw, Pix: frame[w*h : w*h+cw*ch]},
+		Cr: Plane{Width: cw, Height: ch, Stride: cw, Pix: frame[w*h+cw*ch : w*h+2*cw*ch]},
+	}
+}
+
+// AppendYUV420P appends p as a tightly packed yuv420p frame to dst.
+func (p *Picture) AppendYUV420P(dst []byte) []byte {
+	for _, pl := range []*Plane{&p.Y, &p.Cb, &p.Cr} {
+		for y := 0; y < pl.Height; y++ {
+			dst = append(dst, pl.Pix[y*pl.Stride:y*pl.Stride+pl.Width]...)
+		}
+	}
+	return dst
+}
+
+// PictureFromNV12 converts a tightly packed NV12 frame (Y plane, then
+// interleaved Cb/Cr pairs) into a new Picture. It returns nil if frame is
+// too short.
+func PictureFromNV12(frame []byte, w, h int) *Picture {
+	cw, ch := (w+1)/2, (h+1)/2
+	if len(frame) < w*h+2*cw*ch {
+		return nil
+	}
+	p := NewPicture(w, h)
+	copy(p.Y.Pix, frame[:w*h])
+	uv := frame[w*h:]
+	for i := 0; i < cw*ch; i++ {
+		p.Cb.Pix[i] = uv[2*i]
+		p.Cr.Pix[i] = uv[2*i+1]
+	}
+	return p
+}
+
+// PictureFromYUV444P converts a tightly packed yuv444p frame into a new
+// 4:2:0 Picture. Each chroma sample is the mean of the 2x2 (at odd edges,
+// 2x1, 1x2 or 1x1) co-sited source samples, rounded half up:
+// (a+b+c+d+2)>>2. It returns nil if frame is too short.
+func PictureFromYUV444P(frame []byte, w, h int) *Picture {
+	if len(frame) < 3*w*h {
+		return nil
+	}
+	p := NewPicture(w, h)
+	copy(p.Y.Pix, frame[:w*h])
+	for c, dst := range []*Plane{&p.Cb, &p.Cr} {
+		src := frame[(c+1)*w*h : (c+2)*w*h]
+		for y := 0; y < dst.Height; y++ {
+			y0, y1 := 2*y, min(2*y+1, h-1)
+			for x := 0; x < dst.Width; x++ {
+				x0, x1 := 2*x, min(2*x+1, w-1)
+				s := int(src[y0*w+x0]) + int(src[y0*w+x1]) + int(src[y1*w+x0]) + int(src[y1*w+x1])
+				dst.Pix[y*dst.Stride+x] = uint8((s + 2) >> 2)
+			}
+		}
+	}
+	return p
+}
