@@ -57,9 +57,9 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for the codes callers branch on.
 var (
-	ErrEOF    = &Error{Code: int(C.AVERROR_EOF), Text: "end of file"}
-	ErrAgain  = &Error{Code: -int(C.EAGAIN), Text: "resource temporarily unavailable"}
-	ErrNoMem  = &Error{Code: -int(C.ENOMEM), Text: "cannot allocate memory"}
+	ErrEOF     = &Error{Code: int(C.AVERROR_EOF), Text: "end of file"}
+	ErrAgain   = &Error{Code: -int(C.EAGAIN), Text: "resource temporarily unavailable"}
+	ErrNoMem   = &Error{Code: -int(C.ENOMEM), Text: "cannot allocate memory"}
 	ErrInvalid = &Error{Code: -int(C.EINVAL), Text: "invalid argument"}
 )
 
@@ -99,4 +99,3 @@ func IsAgain(err error) bool { return errors.Is(err, ErrAgain) }
 func cString(s string) *C.char { return C.CString(s) }
 
 func freeC(p *C.char) { C.free(unsafe.Pointer(p)) }
-

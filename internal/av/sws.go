@@ -12,7 +12,8 @@ type Scaler struct {
 
 // NewScaler makes a converter. For conversions between RGB and YUV, color
 // gives the YUV side's matrix and range (FFmpeg enum values; unspecified
-// means BT.601 limited range, swscale's default).
+// leaves swscale's defaults: BT.601 and limited range for YUV, full range
+// for gray).
 func NewScaler(srcW, srcH int, srcFmt string, dstW, dstH int, dstFmt string, color Color) (*Scaler, error) {
 	sf, err := PixelFormatID(srcFmt)
 	if err != nil {
@@ -29,6 +30,9 @@ func NewScaler(srcW, srcH int, srcFmt string, dstW, dstH int, dstFmt string, col
 		return nil, errorf("sws_getContext", "cannot convert %s %dx%d to %s %dx%d", srcFmt, srcW, srcH, dstFmt, dstW, dstH)
 	}
 	s := &Scaler{p: p}
+	if (color.Space == 0 || color.Space == int(C.AVCOL_SPC_UNSPECIFIED)) && color.Range == 0 {
+		return s, nil // swscale's defaults: BT.601, limited-range YUV, full-range gray
+	}
 	space := C.int(C.SWS_CS_DEFAULT)
 	switch color.Space {
 	case int(C.AVCOL_SPC_BT709):
