@@ -30,58 +30,56 @@ func (k *kernelParams) bytes() []byte {
 // packParams packs Launch's arguments. Accepted types: uintptr, int32,
 // uint32, float32, int64, uint64, float64 and *DeviceBuffer (its device
 // pointer). Plain int and uint are refused: their width on the device would
-// be a guess, so the caller must say int32 or int64.
+// be a guess, so the caller must say int32 or int64. Every argument takes
+// at most 8 bytes including alignment padding, so len(args) words suffice.
 func packParams(op string, args []any) (kernelParams, error) {
 	if len(args) > maxKernelParams {
 		return kernelParams{}, argErr(op, "%d kernel arguments exceed the limit of %d", len(args), maxKernelParams)
 	}
-	var bytes []byte
-	offsets := make([]uint32, 0, len(args))
-	put := func(size int, v uint64) {
-		for len(bytes)%size != 0 {
-			bytes = append(bytes, 0)
-		}
-		offsets = append(offsets, uint32(len(bytes)))
-		for i := range size {
-			bytes = append(bytes, byte(v>>(8*i)))
-		}
+	if len(args) == 0 {
+		return kernelParams{}, nil
 	}
+	kp := kernelParams{blob: make([]uint64, len(args)), offsets: make([]uint32, len(args))}
+	off := 0 // next free byte
 	for i, a := range args {
-		switch v := a.(type) {
+		var v uint64
+		size := 8
+		switch x := a.(type) {
 		case uintptr:
-			put(8, uint64(v))
+			v = uint64(x)
 		case int32:
-			put(4, uint64(uint32(v)))
+			v, size = uint64(uint32(x)), 4
 		case uint32:
-			put(4, uint64(v))
+			v, size = uint64(x), 4
 		case float32:
-			put(4, uint64(math.Float32bits(v)))
+			v, size = uint64(math.Float32bits(x)), 4
 		case int64:
-			put(8, uint64(v))
+			v = uint64(x)
 		case uint64:
-			put(8, v)
+			v = x
 		case float64:
-			put(8, math.Float64bits(v))
+			v = math.Float64bits(x)
 		case *DeviceBuffer:
-			if v == nil {
+			if x == nil {
 				return kernelParams{}, argErr(op, "argument %d: nil *DeviceBuffer", i)
 			}
-			v.mu.Lock()
-			p := v.Ptr
-			v.mu.Unlock()
+			x.mu.Lock()
+			p := x.Ptr
+			x.mu.Unlock()
 			if p == 0 {
 				return kernelParams{}, argErr(op, "argument %d: freed *DeviceBuffer", i)
 			}
-			put(8, uint64(p))
+			v = uint64(p)
 		case int, uint:
 			return kernelParams{}, argErr(op, "argument %d: %T has no fixed device width; use int32/int64 or uint32/uint64", i, a)
 		default:
 			return kernelParams{}, argErr(op, "argument %d: unsupported type %T", i, a)
 		}
+		off = (off + size - 1) &^ (size - 1)
+		kp.offsets[i] = uint32(off)
+		kp.blob[off/8] |= v << (8 * (off % 8)) // a 4-byte value at off%8 == 4 fills the high half
+		off += size
 	}
-	blob := make([]uint64, (len(bytes)+7)/8)
-	for i := range len(bytes) {
-		blob[i/8] |= uint64(bytes[i]) << (8 * (i % 8))
-	}
-	return kernelParams{blob: blob, offsets: offsets}, nil
+	kp.blob = kp.blob[:(off+7)/8]
+	return kp, nil
 }
