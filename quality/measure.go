@@ -81,13 +81,25 @@ func measureFrame(ref, dist []Plane, doPSNR, doSSIM bool, workers int, r *planeS
 			p++
 		}
 		b := t - first[p]
-		if doPSNR {
-			y1 := min((b+1)*bandRows, ref[p].Height)
-			sseBand[t] = sseRows(&ref[p], &dist[p], b*bandRows, y1)
-		}
-		if doSSIM {
-			const wr = bandRows / 4
-			ssimBand[t] = ssimRows(&ref[p], &dist[p], b*wr, (b+1)*wr, buf)
+		r, d := &ref[p], &dist[p]
+		y1 := min((b+1)*bandRows, r.Height) // sample rows [b*bandRows, y1)
+		const wr = bandRows / 4             // window rows per band
+		switch {
+		case doSSIM && doPSNR:
+			// The SSIM block sums give the squared errors of the rows they
+			// cover; only the rows below the last whole block row remain.
+			var sse uint64
+			sum, fused := ssimRows(r, d, b*wr, (b+1)*wr, buf, &sse)
+			from := b * bandRows
+			if fused {
+				from = min(y1, 4*min((b+1)*wr, r.Height>>2))
+			}
+			sseBand[t] = sse + sseRows(r, d, from, y1)
+			ssimBand[t] = sum
+		case doSSIM:
+			ssimBand[t], _ = ssimRows(r, d, b*wr, (b+1)*wr, buf, nil)
+		case doPSNR:
+			sseBand[t] = sseRows(r, d, b*bandRows, y1)
 		}
 	}
 	if workers > tasks {

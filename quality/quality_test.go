@@ -401,3 +401,25 @@ func TestSSIMToDB(t *testing.T) {
 		t.Errorf("PSNRFromMSE = %v, want 20", got)
 	}
 }
+
+// When both metrics are wanted, squared errors come from the SSIM block
+// sums plus the edges; they must still be exact for every size.
+func TestFusedSSEMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	for _, sz := range append(testSizes, [2]int{130, 129}, [2]int{71, 200}, [2]int{4, 300}) {
+		a := smoothPlane(rng, sz[0], sz[1], 3)
+		b := distort(rng, a, 30, 0)
+		var m Meter
+		if err := m.Add([]Plane{a}, []Plane{b}); err != nil {
+			t.Fatal(err)
+		}
+		fr := m.Result().PerFrame[0]
+		if want := refSSE(a, b); fr.SSE[0] != want {
+			t.Errorf("%dx%d: SSE %d, want %d", sz[0], sz[1], fr.SSE[0], want)
+		}
+		want := refSSIM(a, b)
+		if got := fr.SSIM[0]; !(math.Abs(got-want) <= 1e-12 || math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("%dx%d: SSIM %v, want %v", sz[0], sz[1], got, want)
+		}
+	}
+}

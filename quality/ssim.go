@@ -80,8 +80,15 @@ func ssimLine(a, b []blockSums) float64 {
 // ssimRows returns the float64 sum, in row order, of the window rows
 // [y0, y1) of a plane (window row y joins block rows y-1 and y; valid rows
 // are 1 .. Height/4-1). buf must hold 2*(Width/4) entries.
-func ssimRows(ref, dist *Plane, y0, y1 int, buf []blockSums) float64 {
+//
+// If sse is not nil and the call computes any window, it also adds to *sse
+// the squared errors of sample rows [4*y0, 4*min(y1, Height/4)) (block row
+// 0 included when y0 is 0), taken from the block sums (Σ(a−b)² =
+// Σa²+Σb²−2Σab) plus the columns right of the last whole block, and
+// reports true; otherwise it reports false and adds nothing.
+func ssimRows(ref, dist *Plane, y0, y1 int, buf []blockSums, sse *uint64) (float64, bool) {
 	w4 := ref.Width >> 2
+	countFirst := y0 < 1
 	if y0 < 1 {
 		y0 = 1
 	}
@@ -89,17 +96,39 @@ func ssimRows(ref, dist *Plane, y0, y1 int, buf []blockSums) float64 {
 		y1 = ref.Height >> 2
 	}
 	if y0 >= y1 || w4 < 2 {
-		return 0
+		return 0, false
 	}
 	prev, cur := buf[:w4:w4], buf[w4:2*w4:2*w4]
 	ssimBlockRow(ref, dist, y0-1, prev)
+	if sse != nil && countFirst {
+		*sse += blockRowSSE(ref, dist, y0-1, prev)
+	}
 	var sum float64
 	for y := y0; y < y1; y++ {
 		ssimBlockRow(ref, dist, y, cur)
+		if sse != nil {
+			*sse += blockRowSSE(ref, dist, y, cur)
+		}
 		sum += ssimLine(cur, prev)
 		prev, cur = cur, prev
 	}
-	return sum
+	return sum, true
+}
+
+// blockRowSSE returns the squared errors of sample rows 4z..4z+3 from the
+// block sums of block row z and the samples right of the last block.
+func blockRowSSE(ref, dist *Plane, z int, sums []blockSums) uint64 {
+	var e int64
+	for i := range sums {
+		e += int64(sums[i].ss) - 2*int64(sums[i].s12)
+	}
+	total := uint64(e)
+	if x := 4 * len(sums); x < ref.Width {
+		for r := 4 * z; r < 4*z+4; r++ {
+			total += sseLine(ref.row(r)[x:], dist.row(r)[x:])
+		}
+	}
+	return total
 }
 
 // ssimWindows returns FFmpeg's divisor for a plane's SSIM sum,
