@@ -210,7 +210,9 @@ type motionSearch struct {
 	next    atomic.Int64
 }
 
-// newMotionSearch validates cfg and allocates a search for it.
+// newMotionSearch validates cfg and allocates a search for it. A search
+// runs one picture at a time: run must not be called concurrently on the
+// same motionSearch.
 func newMotionSearch(cfg motionSearchConfig) (*motionSearch, error) {
 	switch {
 	case cfg.Width < 1 || cfg.Height < 1 || cfg.Width > 16384 || cfg.Height > 16384:

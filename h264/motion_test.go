@@ -2,6 +2,7 @@ package h264
 
 import (
 	"errors"
+	"fmt"
 	"math/rand"
 	"reflect"
 	"runtime"
@@ -517,9 +518,19 @@ func BenchmarkMotionSearch720p(b *testing.B) {
 		cur.Pix[i] = uint8(interpClamp(int(cur.Pix[i])+rng.Intn(5)-2, 0, 255))
 	}
 	prev := make([]MV, 80*45)
-	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		b.Run("workers="+string(rune('0'+workers%10)), func(b *testing.B) {
-			s, err := newMotionSearch(defaultMotionSearchConfig(1280, 720, workers))
+	for _, bc := range []struct {
+		name       string
+		workers    int
+		partitions bool
+	}{
+		{"workers=1", 1, true},
+		{"workers=1/no-partitions", 1, false},
+		{fmt.Sprintf("workers=%d", runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0), true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := defaultMotionSearchConfig(1280, 720, bc.workers)
+			cfg.Partitions = bc.partitions
+			s, err := newMotionSearch(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -531,6 +542,21 @@ func BenchmarkMotionSearch720p(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/3600, "ns/MB")
 		})
+	}
+}
+
+// TestMotionSearchPaddedReference: the reference may be the decoded picture
+// padded to whole macroblocks while the current picture is cropped.
+func TestMotionSearchPaddedReference(t *testing.T) {
+	ref := motionTestTexture(70, 64, 48)
+	full := motionTestShift(ref, 9, -6)
+	cur := &Plane{Width: 60, Height: 44, Stride: full.Stride, Pix: full.Pix}
+	cfg := defaultMotionSearchConfig(60, 44, 2)
+	out := motionTestSearch(t, cfg, cur, ref, nil, 24)
+	motionCheckInvariants(t, cfg, cur, ref, 24, out)
+	if m := out.MBs[0]; m.MV16 != (MV{9, -6}) || m.SATD16 != 0 {
+		t.Fatalf("top-left MB found %v (SATD %d), want {9 -6} with SATD 0", m.MV16, m.SATD16)
 	}
 }
