@@ -78,8 +78,9 @@ func (e *PlaneCountError) Unwrap() error { return ErrPlaneCount }
 // SizeMismatchError reports a reference plane and distorted plane of
 // different sizes.
 type SizeMismatchError struct {
-	Frame, Plane             int // Frame is -1 outside a sequence
-	RefW, RefH, DistW, DistH int
+	Frame, Plane int // indices; Frame is -1 outside a sequence
+	RefW, RefH   int // reference plane size
+	DistW, DistH int // distorted plane size
 }
 
 // Error describes the problem.
