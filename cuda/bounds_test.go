@@ -114,6 +114,18 @@ func TestCopyArgumentValidation(t *testing.T) {
 	if _, err := (&Context{}).AllocPitch(0, 5); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("AllocPitch(0,5): %v", err)
 	}
+	if _, err := (&Context{}).AllocHost(0); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("AllocHost(0): %v", err)
+	}
+	if _, _, err := (&Context{}).MemInfo(); !errors.Is(err, ErrFreed) {
+		t.Errorf("MemInfo on closed context: %v", err)
+	}
+	if err := (&HostBuffer{}).Free(); err != nil {
+		t.Errorf("free of empty HostBuffer: %v", err)
+	}
+	if (&HostBuffer{}).Bytes() != nil {
+		t.Error("Bytes of empty HostBuffer")
+	}
 	if _, err := (&Context{}).Wrap(0, 5, 0); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("Wrap(nil): %v", err)
 	}

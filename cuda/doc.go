@@ -20,7 +20,7 @@
 // # Ownership
 //
 // Objects created by this package (DeviceBuffer from Alloc/AllocPitch,
-// Stream, Event, Module) are owned by the caller and must be released
+// HostBuffer, Stream, Event, Module) are owned by the caller and must be released
 // explicitly with Free/Destroy/Unload before their Context is closed; there
 // are no finalizers. Releasing twice is harmless; using a released object
 // returns an error matching ErrFreed. A DeviceBuffer made by Context.Wrap
@@ -34,11 +34,14 @@
 // they return when the work is done. Operations given a Stream are queued in
 // that stream's order and return at once; the results are valid on the host
 // only after Stream.Synchronize or an Event recorded after them has
-// completed. Host memory handed to an asynchronous copy is ordinary Go
-// (pageable) memory, which the driver stages before the call returns (for
-// host-to-device) or copies synchronously (for device-to-host), so the slice
-// may be reused as soon as the call returns. A DeviceBuffer must not be freed
-// while queued work still uses it: synchronize first.
+// completed. Ordinary Go (pageable) memory handed to an asynchronous copy
+// is staged by the driver before the call returns (host-to-device) or
+// copied synchronously (device-to-host), so the slice may be reused as soon
+// as the call returns. Page-locked memory from Context.AllocHost is
+// different: the GPU reads or writes it when the stream reaches the copy,
+// so it must be left alone until then; in exchange the copy overlaps with
+// host work. A DeviceBuffer must not be freed while queued work still uses
+// it: synchronize first.
 //
 // Every copy checks its offsets and sizes in Go before calling the driver,
 // returning an error matching ErrInvalidArgument instead of corrupting

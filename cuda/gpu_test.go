@@ -598,3 +598,101 @@ func BenchmarkGPULaunchEmpty(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+func TestGPUPinnedAsyncRoundTrip(t *testing.T) {
+	ctx := gpuContext(t)
+	const n = 8<<20 + 5
+	in, err := ctx.AllocHost(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Free()
+	out, err := ctx.AllocHost(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Free()
+	copy(in.Bytes(), randomBytes(11, n))
+	dev, err := ctx.Alloc(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Free()
+	s, err := ctx.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Destroy()
+	done, err := ctx.NewEvent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done.Destroy()
+	if err := CopyHtoD(dev, 0, in.Bytes(), s); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyDtoH(out.Bytes(), dev, 0, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := done.Record(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := done.Synchronize(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(in.Bytes(), out.Bytes()) {
+		t.Error("pinned async round trip differs")
+	}
+	if err := in.Free(); err != nil || in.Bytes() != nil {
+		t.Errorf("Free: %v, Bytes after free non-nil", err)
+	}
+}
+
+func TestGPUMemInfo(t *testing.T) {
+	ctx := gpuContext(t)
+	info, err := Device(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free0, total, err := ctx.MemInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := int64(total) - int64(info.TotalMemory); diff > int64(total/100) || -diff > int64(total/100) || free0 > total || free0 == 0 {
+		t.Fatalf("MemInfo free %d total %d, device total %d", free0, total, info.TotalMemory)
+	}
+	b, err := ctx.Alloc(1 << 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free1, _, err := ctx.MemInfo()
+	b.Free()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("free %d MiB of %d MiB; after a 1 GiB allocation %d MiB", free0>>20, total>>20, free1>>20)
+	if free0-free1 < 1<<29 {
+		t.Errorf("a 1 GiB allocation lowered free memory by only %d bytes", free0-free1)
+	}
+}
+
+func BenchmarkGPUCopyHtoD4MiBPinned(b *testing.B) {
+	ctx := gpuContext(b)
+	const n = 4 << 20
+	buf, err := ctx.Alloc(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer buf.Free()
+	src, err := ctx.AllocHost(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Free()
+	b.SetBytes(n)
+	for b.Loop() {
+		if err := CopyHtoD(buf, 0, src.Bytes(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

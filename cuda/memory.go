@@ -158,7 +158,8 @@ func (b *DeviceBuffer) Memset(v byte, s *Stream) error {
 
 // CopyHtoD copies src into dst at byte offset dstOff. With a nil stream it
 // returns when the copy is done; with a stream it is queued there, and src
-// may be reused once the call returns.
+// may be reused once the call returns, unless src lies in a HostBuffer
+// (pinned), whose contents the GPU reads later, when the stream gets there.
 func CopyHtoD(dst *DeviceBuffer, dstOff int, src []byte, s *Stream) error {
 	h, p, err := dst.live("CopyHtoD")
 	if err != nil {
@@ -176,9 +177,10 @@ func CopyHtoD(dst *DeviceBuffer, dstOff int, src []byte, s *Stream) error {
 }
 
 // CopyDtoH copies len(dst) bytes from src at byte offset srcOff into dst.
-// It returns when dst holds the data, with or without a stream (the copy
-// into pageable memory is synchronous); with a stream it is ordered after
-// the work queued there before it.
+// With a nil stream, or into ordinary Go memory, it returns when dst holds
+// the data (with a stream, ordered after the work queued there before it).
+// Into a HostBuffer (pinned) with a stream the copy is truly asynchronous:
+// dst is valid only once the stream has passed the copy.
 func CopyDtoH(dst []byte, src *DeviceBuffer, srcOff int, s *Stream) error {
 	h, p, err := src.live("CopyDtoH")
 	if err != nil {

@@ -31,6 +31,9 @@ FN(cuCtxGetCurrent, tcuCtxGetCurrent)
 FN(cuMemAlloc_v2, tcuMemAlloc_v2)
 FN(cuMemAllocPitch_v2, tcuMemAllocPitch_v2)
 FN(cuMemFree_v2, tcuMemFree_v2)
+FN(cuMemHostAlloc, tcuMemHostAlloc)
+FN(cuMemFreeHost, tcuMemFreeHost)
+FN(cuMemGetInfo_v2, tcuMemGetInfo_v2)
 FN(cuMemsetD8_v2, tcuMemsetD8_v2)
 FN(cuMemsetD8Async, tcuMemsetD8Async)
 FN(cuMemcpyHtoD_v2, tcuMemcpyHtoD_v2)
@@ -90,6 +93,9 @@ int gpuenc_cuda_load(const char *lib, char *errbuf, size_t errlen) {
 	SYM(cuMemAlloc_v2)
 	SYM(cuMemAllocPitch_v2)
 	SYM(cuMemFree_v2)
+	SYM(cuMemHostAlloc)
+	SYM(cuMemFreeHost)
+	SYM(cuMemGetInfo_v2)
 	SYM(cuMemsetD8_v2)
 	SYM(cuMemsetD8Async)
 	SYM(cuMemcpyHtoD_v2)
@@ -203,6 +209,12 @@ int gpuenc_cuMemAllocPitch(uintptr_t ctx, uint64_t *ptr, size_t *pitch, size_t w
 	return r;
 }
 int gpuenc_cuMemFree(uintptr_t ctx, uint64_t ptr) { WITH_CTX(ctx, p_cuMemFree_v2((CUdeviceptr)ptr)); }
+int gpuenc_cuMemHostAlloc(uintptr_t ctx, void **p, size_t size) {
+	*p = NULL;
+	WITH_CTX(ctx, p_cuMemHostAlloc(p, size, 0));
+}
+int gpuenc_cuMemFreeHost(uintptr_t ctx, void *p) { WITH_CTX(ctx, p_cuMemFreeHost(p)); }
+int gpuenc_cuMemGetInfo(uintptr_t ctx, size_t *free, size_t *total) { WITH_CTX(ctx, p_cuMemGetInfo_v2(free, total)); }
 int gpuenc_cuMemsetD8(uintptr_t ctx, uint64_t ptr, unsigned char v, size_t n, uintptr_t stream, int async) {
 	if (async) WITH_CTX(ctx, p_cuMemsetD8Async((CUdeviceptr)ptr, v, n, (CUstream)stream));
 	WITH_CTX(ctx, p_cuMemsetD8_v2((CUdeviceptr)ptr, v, n));

@@ -25,6 +25,9 @@ typedef CUresult CUDAAPI tcuEventElapsedTime(float *ms, CUevent start, CUevent e
 typedef CUresult CUDAAPI tcuDeviceTotalMem_v2(size_t *bytes, CUdevice dev);
 typedef CUresult CUDAAPI tcuCtxSynchronize(void);
 typedef CUresult CUDAAPI tcuMemsetD8_v2(CUdeviceptr dst, unsigned char uc, size_t n);
+typedef CUresult CUDAAPI tcuMemHostAlloc(void **pp, size_t bytesize, unsigned int flags);
+typedef CUresult CUDAAPI tcuMemFreeHost(void *p);
+typedef CUresult CUDAAPI tcuMemGetInfo_v2(size_t *free, size_t *total);
 
 // gpuenc_cuda_load opens lib and resolves all entry points. It returns 0 on
 // success, 1 when dlopen failed and 2 when a symbol is missing; errbuf then
@@ -56,6 +59,9 @@ int gpuenc_cuCtxSynchronize(uintptr_t ctx);
 int gpuenc_cuMemAlloc(uintptr_t ctx, uint64_t *ptr, size_t size);
 int gpuenc_cuMemAllocPitch(uintptr_t ctx, uint64_t *ptr, size_t *pitch, size_t width, size_t height);
 int gpuenc_cuMemFree(uintptr_t ctx, uint64_t ptr);
+int gpuenc_cuMemHostAlloc(uintptr_t ctx, void **p, size_t size);
+int gpuenc_cuMemFreeHost(uintptr_t ctx, void *p);
+int gpuenc_cuMemGetInfo(uintptr_t ctx, size_t *free, size_t *total);
 int gpuenc_cuMemsetD8(uintptr_t ctx, uint64_t ptr, unsigned char v, size_t n, uintptr_t stream, int async);
 
 int gpuenc_cuMemcpyHtoD(uintptr_t ctx, uint64_t dst, const void *src, size_t n, uintptr_t stream, int async);
