@@ -696,3 +696,34 @@ func BenchmarkGPUCopyHtoD4MiBPinned(b *testing.B) {
 		}
 	}
 }
+
+func TestGPUWrapBorrows(t *testing.T) {
+	ctx := gpuContext(t)
+	owner, err := ctx.Alloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Free()
+	view, err := ctx.Wrap(owner.Ptr+16, 48, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := randomBytes(5, 48)
+	if err := CopyHtoD(view, 0, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyHtoD(view, 1, src, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("copy past the wrapped span: %v", err)
+	}
+	if err := view.Free(); err != nil {
+		t.Fatal(err)
+	}
+	// The owner's memory is still allocated and holds what went through the view.
+	got := make([]byte, 48)
+	if err := CopyDtoH(got, owner, 16, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, src) {
+		t.Error("data written through the wrapped view is not in the owner's memory")
+	}
+}
