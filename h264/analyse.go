@@ -80,7 +80,7 @@ func (e *Encoder) analyse(wk *worker, x, y, qp int, pSlice bool) {
 		mb.chromaMode = uint8(e.analyseChroma(wk, x, y, lambda))
 	}
 	if e.hooks != nil && e.hooks.decide != nil {
-		e.hooks.decide(x, y, mb, avail)
+		e.hooks.decide(x, y, pSlice, mb, avail)
 	}
 	mb.setMVs()
 }

@@ -67,7 +67,7 @@ type Encoder struct {
 
 // testHooks override the encoder's decisions after analysis (tests only).
 type testHooks struct {
-	decide func(x, y int, mb *macroblock, avail uint8)
+	decide func(x, y int, pSlice bool, mb *macroblock, avail uint8)
 }
 
 // NewEncoder validates o and returns an encoder for it.

@@ -48,6 +48,15 @@ func synthFrame(w, h, t int, seed int64) *Picture {
 // byte for byte. It returns the stream and access units.
 func encodeAndCheck(t *testing.T, o Options, pics []*Picture, hooks *testHooks) ([]byte, []AccessUnit) {
 	t.Helper()
+	stream, recon, aus := encodeClip(t, o, pics, hooks)
+	checkDecoders(t, stream, o.Width, o.Height, recon)
+	return stream, aus
+}
+
+// encodeClip encodes pics and returns the stream, the encoder's
+// reconstructions (yuv420p) and the access units.
+func encodeClip(t testing.TB, o Options, pics []*Picture, hooks *testHooks) ([]byte, [][]byte, []AccessUnit) {
+	t.Helper()
 	enc, err := NewEncoder(o)
 	if err != nil {
 		t.Fatal(err)
@@ -65,8 +74,7 @@ func encodeAndCheck(t *testing.T, o Options, pics []*Picture, hooks *testHooks) 
 		recon = append(recon, enc.Reconstruction().AppendYUV420P(nil))
 		aus = append(aus, au)
 	}
-	checkDecoders(t, stream, o.Width, o.Height, recon)
-	return stream, aus
+	return stream, recon, aus
 }
 
 // checkDecoders decodes stream with both oracles and compares every frame

@@ -116,8 +116,8 @@ func pred4x4(dst *[16]uint8, pix []uint8, stride, off int, mode int, avail uint8
 	if avail&availTopLeft != 0 {
 		e[4] = int32(pix[off-stride-1])
 	}
-	top := func(x int) int32 { return e[5+x] }   // p[x,-1], x >= -1
-	left := func(y int) int32 { return e[3-y] }  // p[-1,y], y >= -1
+	top := func(x int) int32 { return e[5+x] }  // p[x,-1], x >= -1
+	left := func(y int) int32 { return e[3-y] } // p[-1,y], y >= -1
 	set := func(x, y int, v int32) { dst[y*4+x] = uint8(v) }
 	switch mode {
 	case i4Vertical:

@@ -361,9 +361,24 @@ func (e *Encoder) chroma(wk *worker, mb *macroblock, x, y int, intra bool) {
 			fdct4x4(&wk.c[r])
 			wk.cdc[c][r] = wk.c[r][0]
 			quant4x4(&wk.c[r], &wk.lv, qpc, intra, 1)
-			n := toScan(&mb.chromaAC[c][r], &wk.lv, 1)
-			mb.nzC[c][r] = n
-			if n != 0 {
+			mb.nzC[c][r] = toScan(&mb.chromaAC[c][r], &wk.lv, 1)
+		}
+		if !intra {
+			// Chroma AC decimation (as for luma): a few isolated ±1
+			// levels are not worth their bits.
+			score := 0
+			for r := 0; r < 4; r++ {
+				score += decimateScore(&mb.chromaAC[c][r])
+			}
+			if score < 7 {
+				for r := 0; r < 4; r++ {
+					mb.chromaAC[c][r] = [16]int16{}
+					mb.nzC[c][r] = 0
+				}
+			}
+		}
+		for r := 0; r < 4; r++ {
+			if mb.nzC[c][r] != 0 {
 				anyAC = true
 			}
 		}
