@@ -130,8 +130,8 @@ func checkPlane(p *Plane, frame, idx int, dist bool) error {
 		reason = fmt.Sprintf("size %dx%d is not positive", p.Width, p.Height)
 	case p.Stride < p.Width:
 		reason = fmt.Sprintf("stride %d is less than width %d", p.Stride, p.Width)
-	case len(p.Pix) < (p.Height-1)*p.Stride+p.Width:
-		reason = fmt.Sprintf("buffer has %d samples, needs %d", len(p.Pix), (p.Height-1)*p.Stride+p.Width)
+	case len(p.Pix) < p.Width || (len(p.Pix)-p.Width)/p.Stride < p.Height-1: // overflow-safe form of len < (H-1)*Stride+W
+		reason = fmt.Sprintf("buffer has %d samples, too few for %d rows of stride %d", len(p.Pix), p.Height, p.Stride)
 	default:
 		return nil
 	}
