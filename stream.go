@@ -132,9 +132,6 @@ func newFFmpegEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if _, err := av.PixelFormatID(string(encFmt)); err != nil {
 		return nil, 0, &FormatError{Format: encFmt, Reason: "unknown to FFmpeg"}
 	}
-	if cfg.Encoder == "libx264" && (cfg.Width%2 != 0 || cfg.Height%2 != 0) {
-		return nil, 0, &EncoderError{Encoder: cfg.Encoder, Reason: fmt.Sprintf("x264 would crop %dx%d to %dx%d: give it even dimensions, or use h264_go, which takes any size", cfg.Width, cfg.Height, cfg.Width&^1, cfg.Height&^1)}
-	}
 	if encFmt == Gray && color.Range == 0 {
 		// FFmpeg's gray is full range; say so, or decoders expand it again.
 		color.Range, _ = av.ColorID("range", "pc")

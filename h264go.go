@@ -1,0 +1,229 @@
+package gpuenc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gpuenc/gpuenc/h264"
+	"github.com/gpuenc/gpuenc/internal/av"
+)
+
+func init() {
+	ownEncoders["h264_go"] = newH264GoEncoder
+}
+
+// h264GoEncoder runs gpuenc's pure-Go H.264 encoder (package h264) inside
+// a Writer. It takes yuv420p, nv12 and yuv444p directly (4:4:4 is averaged
+// down to 4:2:0 by the h264 package); other formats are converted to
+// yuv420p with swscale.
+type h264GoEncoder struct {
+	enc    *h264.Encoder
+	in     *av.Frame
+	conv   *av.Frame
+	scaler *av.Scaler
+	pkt    *av.Packet
+	tb     av.Rational
+	recon  io.Writer
+	buf    []byte // yuv420p staging for converted input
+	width  int
+	height int
+}
+
+// h264GoOptions maps a stream's key=value options onto h264.Options.
+func h264GoOptions(cfg StreamConfig, color av.Color) (h264.Options, error) {
+	o := h264.Options{
+		Width: cfg.Width, Height: cfg.Height,
+		FrameRateNum: cfg.FrameRate.Num, FrameRateDen: cfg.FrameRate.Den,
+		Color: h264.ColorInfo{Matrix: color.Space, Primaries: color.Primaries, Transfer: color.Transfer, FullRange: color.Range == 2},
+	}
+	var unknown []string
+	var err error
+	keys := make([]string, 0, len(cfg.Options))
+	for k := range cfg.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := cfg.Options[k]
+		bad := func(e error) error {
+			return &ConfigError{Field: "h264_go option " + k, Reason: fmt.Sprintf("%q: %v", v, e)}
+		}
+		switch k {
+		case "qp":
+			if o.QP, err = strconv.Atoi(v); err != nil {
+				return o, bad(err)
+			}
+			o.RateControl = h264.ConstantQP
+		case "crf":
+			if o.CRF, err = strconv.ParseFloat(v, 64); err != nil {
+				return o, bad(err)
+			}
+			o.RateControl = h264.ConstantQuality
+		case "b", "bitrate":
+			if o.Bitrate, err = parseBits(v); err != nil {
+				return o, bad(err)
+			}
+			o.RateControl = h264.AverageBitrate
+		case "maxrate":
+			if o.MaxRate, err = parseBits(v); err != nil {
+				return o, bad(err)
+			}
+		case "bufsize":
+			if o.BufSize, err = parseBits(v); err != nil {
+				return o, bad(err)
+			}
+		case "g":
+			if o.GOP, err = strconv.Atoi(v); err != nil {
+				return o, bad(err)
+			}
+		case "preset":
+			o.Preset = v
+		case "threads":
+			if o.Threads, err = strconv.Atoi(v); err != nil {
+				return o, bad(err)
+			}
+		default:
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		return o, &UnusedOptionsError{Component: "encoder h264_go (options: qp, crf, b, maxrate, bufsize, g, preset, threads)", Names: unknown}
+	}
+	return o, nil
+}
+
+// parseBits reads a bit count or rate such as "2500000", "2500k" or "2.5M".
+func parseBits(s string) (int, error) {
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
+		mult, s = 1e3, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1e6, s[:len(s)-1]
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		return 0, errors.New("not a positive number of bits (e.g. 2500k, 2.5M)")
+	}
+	return int(f * mult), nil
+}
+
+func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder, int, error) {
+	if cfg.HWAccel != "" {
+		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: "runs on the CPU and takes no HWAccel (h264_cuda is its GPU twin)"}
+	}
+	if cfg.EncoderFormat != "" && cfg.EncoderFormat != YUV420P {
+		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: fmt.Sprintf("does not take pixel format %s", cfg.EncoderFormat), Accepts: []PixelFormat{YUV420P}}
+	}
+	o, err := h264GoOptions(cfg, color)
+	if err != nil {
+		return nil, 0, err
+	}
+	enc, err := h264.NewEncoder(o)
+	if err != nil {
+		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: "invalid settings", Err: err}
+	}
+	e := &h264GoEncoder{enc: enc, tb: av.Rational{Num: cfg.FrameRate.Den, Den: cfg.FrameRate.Num}, recon: cfg.Reconstruction, width: cfg.Width, height: cfg.Height}
+	fail := func(err error) (videoEncoder, int, error) {
+		e.close()
+		return nil, 0, err
+	}
+	switch cfg.Format {
+	case YUV420P, NV12, YUV444P:
+	default:
+		if e.in, err = av.NewFrame(); err != nil {
+			return fail(err)
+		}
+		if err = e.in.AllocVideo(string(cfg.Format), cfg.Width, cfg.Height); err != nil {
+			return fail(err)
+		}
+		if e.conv, err = av.NewFrame(); err != nil {
+			return fail(err)
+		}
+		if err = e.conv.AllocVideo(string(YUV420P), cfg.Width, cfg.Height); err != nil {
+			return fail(err)
+		}
+		if e.scaler, err = av.NewScaler(cfg.Width, cfg.Height, string(cfg.Format), cfg.Width, cfg.Height, string(YUV420P), color); err != nil {
+			return fail(err)
+		}
+		e.buf = make([]byte, YUV420P.FrameSize(cfg.Width, cfg.Height))
+	}
+	if e.pkt, err = av.NewPacket(); err != nil {
+		return fail(err)
+	}
+	sps, pps := enc.Headers()
+	extradata := append(append([]byte{0, 0, 0, 1}, sps...), append([]byte{0, 0, 0, 1}, pps...)...)
+	idx, err := w.out.AddStream(av.StreamParams{Codec: "h264", Width: cfg.Width, Height: cfg.Height, Extradata: extradata, Color: color,
+		FrameRate: av.Rational{Num: cfg.FrameRate.Num, Den: cfg.FrameRate.Den}})
+	if err != nil {
+		return fail(err)
+	}
+	return e, idx, nil
+}
+
+func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
+	if frames.OnDevice() {
+		return &FormatError{Format: frames.format, Reason: "h264_go encodes host frames: Download CUDA frames first, or use h264_cuda"}
+	}
+	var pic *h264.Picture
+	switch frames.format {
+	case YUV420P:
+		pic = h264.PictureFromYUV420P(frames.Frame(i), e.width, e.height)
+	case NV12:
+		pic = h264.PictureFromNV12(frames.Frame(i), e.width, e.height)
+	case YUV444P:
+		pic = h264.PictureFromYUV444P(frames.Frame(i), e.width, e.height)
+	default:
+		if err := e.in.MakeWritable(); err != nil {
+			return err
+		}
+		fillFrame(e.in, frames, i)
+		if err := e.scaler.Scale(e.in, e.conv); err != nil {
+			return err
+		}
+		staged := &Frames{format: YUV420P, width: e.width, height: e.height, count: 1, data: e.buf}
+		readFrame(staged, 0, e.conv)
+		pic = h264.PictureFromYUV420P(e.buf, e.width, e.height)
+	}
+	au, err := e.enc.Encode(pic)
+	if err != nil {
+		return err
+	}
+	if err := e.pkt.SetData(au.Data); err != nil {
+		return err
+	}
+	e.pkt.SetTimes(pts, pts, 1)
+	e.pkt.SetKey(au.Keyframe)
+	if err := emit(e.pkt, e.tb); err != nil {
+		return err
+	}
+	if e.recon != nil {
+		return writeReconstruction(e.recon, e.enc.Reconstruction())
+	}
+	return nil
+}
+
+// writeReconstruction writes a picture as raw yuv420p rows.
+func writeReconstruction(w io.Writer, pic *h264.Picture) error {
+	for _, p := range []h264.Plane{pic.Y, pic.Cb, pic.Cr} {
+		for y := 0; y < p.Height; y++ {
+			if _, err := w.Write(p.Pix[y*p.Stride : y*p.Stride+p.Width]); err != nil {
+				return fmt.Errorf("gpuenc: writing the reconstruction: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *h264GoEncoder) flush(emitFunc) error { return nil } // no delay: every frame is out already
+
+func (e *h264GoEncoder) close() {
+	e.in.Free()
+	e.conv.Free()
+	e.scaler.Free()
+	e.pkt.Free()
+}

@@ -1,0 +1,66 @@
+package gpuenc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/gpuenc/gpuenc"
+	"github.com/gpuenc/gpuenc/internal/oracle"
+)
+
+// TestH264GoThroughWriter encodes with h264_go through the Writer into mp4
+// (any size, several input formats) and checks that Debian's ffmpeg decodes
+// exactly the encoder's reconstruction.
+func TestH264GoThroughWriter(t *testing.T) {
+	oracle.Require(t)
+	for _, c := range []struct {
+		format gpuenc.PixelFormat
+		w, h   int
+	}{{gpuenc.YUV420P, 33, 17}, {gpuenc.NV12, 64, 48}, {gpuenc.YUV444P, 48, 32}, {gpuenc.RGB24, 40, 24}, {gpuenc.Gray, 16, 16}} {
+		t.Run(string(c.format), func(t *testing.T) {
+			src := source(t, c.format, c.w, c.h, 6)
+			var recon bytes.Buffer
+			path := encode(t, src, "go.mp4", gpuenc.StreamConfig{Encoder: "h264_go", Reconstruction: &recon, Options: map[string]string{"qp": "26", "preset": "fast"}})
+			dec, err := oracle.FFmpegDecodeFile(context.Background(), path, "yuv420p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := gpuenc.YUV420P.FrameSize(c.w, c.h)
+			if len(dec.Frames) != 6 || recon.Len() != 6*size {
+				t.Fatalf("decoded %d frames, reconstruction %d bytes; want 6 frames of %d", len(dec.Frames), recon.Len(), size)
+			}
+			for i, f := range dec.Frames {
+				if !bytes.Equal(f, recon.Bytes()[i*size:(i+1)*size]) {
+					t.Fatalf("frame %d: decoder output differs from h264_go's reconstruction", i)
+				}
+			}
+		})
+	}
+}
+
+func TestH264GoOptions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.mp4")
+	w, err := gpuenc.Create(path, gpuenc.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cfg := gpuenc.StreamConfig{Width: 32, Height: 32, Format: gpuenc.YUV420P, FrameRate: gpuenc.Rational{Num: 25, Den: 1}, Encoder: "h264_go", Options: map[string]string{"qp": "20", "crff": "1"}}
+	var unused *gpuenc.UnusedOptionsError
+	if _, err := w.AddVideoStream(cfg); !errors.As(err, &unused) || unused.Names[0] != "crff" {
+		t.Errorf("got %v, want UnusedOptionsError naming crff", err)
+	}
+	cfg.Options = map[string]string{"qp": "60"}
+	var ee *gpuenc.EncoderError
+	if _, err := w.AddVideoStream(cfg); !errors.As(err, &ee) {
+		t.Errorf("qp=60: got %v, want EncoderError", err)
+	}
+	cfg.Options = map[string]string{"b": "fast"}
+	var ce *gpuenc.ConfigError
+	if _, err := w.AddVideoStream(cfg); !errors.As(err, &ce) {
+		t.Errorf("b=fast: got %v, want ConfigError", err)
+	}
+}
