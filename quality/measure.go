@@ -81,25 +81,25 @@ func measureFrame(ref, dist []Plane, doPSNR, doSSIM bool, workers int, r *planeS
 			p++
 		}
 		b := t - first[p]
-		r, d := &ref[p], &dist[p]
-		y1 := min((b+1)*bandRows, r.Height) // sample rows [b*bandRows, y1)
-		const wr = bandRows / 4             // window rows per band
+		rp, dp := &ref[p], &dist[p]
+		y1 := min((b+1)*bandRows, rp.Height) // sample rows [b*bandRows, y1)
+		const wr = bandRows / 4              // window rows per band
 		switch {
 		case doSSIM && doPSNR:
 			// The SSIM block sums give the squared errors of the rows they
 			// cover; only the rows below the last whole block row remain.
 			var sse uint64
-			sum, fused := ssimRows(r, d, b*wr, (b+1)*wr, buf, &sse)
+			sum, fused := ssimRows(rp, dp, b*wr, (b+1)*wr, buf, &sse)
 			from := b * bandRows
 			if fused {
-				from = min(y1, 4*min((b+1)*wr, r.Height>>2))
+				from = min(y1, 4*min((b+1)*wr, rp.Height>>2))
 			}
-			sseBand[t] = sse + sseRows(r, d, from, y1)
+			sseBand[t] = sse + sseRows(rp, dp, from, y1)
 			ssimBand[t] = sum
 		case doSSIM:
-			ssimBand[t], _ = ssimRows(r, d, b*wr, (b+1)*wr, buf, nil)
+			ssimBand[t], _ = ssimRows(rp, dp, b*wr, (b+1)*wr, buf, nil)
 		case doPSNR:
-			sseBand[t] = sseRows(r, d, b*bandRows, y1)
+			sseBand[t] = sseRows(rp, dp, b*bandRows, y1)
 		}
 	}
 	if workers > tasks {
