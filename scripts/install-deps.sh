@@ -9,6 +9,7 @@ packages=(
   libx264-dev zlib1g-dev                        # static libx264.a and libz.a
   ffmpeg                                        # independent decoder for tests (Debian's own build)
   libopenh264-dev                               # independent H.264 decoder for tests
+  python-matplotlib-data                        # grace_hopper.jpg, a public-domain photograph for h264 tests
 )
 
 sudo=""
