@@ -107,7 +107,9 @@ func (f *Frames) Slice(i, j int) *Frames {
 	g := *f
 	g.count = j - i
 	if f.dev != nil {
-		g.dev = f.dev.slice(i, j)
+		d := *f.dev
+		d.off += i * f.FrameSize()
+		g.dev = &d
 		return &g
 	}
 	n := f.FrameSize()

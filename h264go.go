@@ -29,6 +29,7 @@ type h264GoEncoder struct {
 	tb     av.Rational
 	recon  io.Writer
 	buf    []byte // yuv420p staging for converted input
+	stage  []byte // host copy of a CUDA frame
 	width  int
 	height int
 }
@@ -167,7 +168,11 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 
 func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
 	if frames.OnDevice() {
-		return &FormatError{Format: frames.format, Reason: "h264_go encodes host frames: Download CUDA frames first, or use h264_cuda"}
+		host, err := stageOnHost(frames, i, &e.stage)
+		if err != nil {
+			return err
+		}
+		frames, i = host, 0
 	}
 	var pic *h264.Picture
 	switch frames.format {

@@ -112,6 +112,7 @@ type ffmpegEncoder struct {
 	pkt    *av.Packet
 	tb     av.Rational
 	format PixelFormat
+	stage  []byte // host copy of a CUDA frame for a software encoder
 }
 
 func newFFmpegEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder, int, error) {
@@ -131,6 +132,13 @@ func newFFmpegEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	}
 	if _, err := av.PixelFormatID(string(encFmt)); err != nil {
 		return nil, 0, &FormatError{Format: encFmt, Reason: "unknown to FFmpeg"}
+	}
+	if strings.HasSuffix(cfg.Encoder, "_nvenc") {
+		// FFmpeg says only "Generic error in an external library" or
+		// "unsupported device" here; the probe says what is wrong.
+		if ok, why := Usable(cfg.Encoder); !ok {
+			return nil, 0, &EncoderError{Encoder: cfg.Encoder, Reason: "not usable on this machine: " + why}
+		}
 	}
 	if encFmt == Gray && color.Range == 0 {
 		// FFmpeg's gray is full range; say so, or decoders expand it again.
@@ -246,7 +254,12 @@ func (e *ffmpegEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) 
 		src = f
 	} else {
 		if frames.OnDevice() {
-			return &FormatError{Format: frames.format, Reason: "frames are in CUDA memory but the stream has no HWAccel: set HWAccel \"cuda:N\" or Download them"}
+			// A software encoder: download the frame for it.
+			host, err := stageOnHost(frames, i, &e.stage)
+			if err != nil {
+				return err
+			}
+			frames, i = host, 0
 		}
 		if err := e.in.MakeWritable(); err != nil {
 			return err
@@ -327,4 +340,16 @@ func readFrame(frames *Frames, i int, src *av.Frame) {
 			copy(dst[y*rb:(y+1)*rb], s[y*ls:y*ls+rb])
 		}
 	}
+}
+
+// stageOnHost downloads device frame i into *stage (allocated once) and
+// returns it as a one-frame host batch.
+func stageOnHost(frames *Frames, i int, stage *[]byte) (*Frames, error) {
+	if len(*stage) != frames.FrameSize() {
+		*stage = make([]byte, frames.FrameSize())
+	}
+	if err := frames.downloadFrame(i, *stage); err != nil {
+		return nil, err
+	}
+	return &Frames{format: frames.format, width: frames.width, height: frames.height, count: 1, data: *stage}, nil
 }

@@ -1,0 +1,199 @@
+package gpuenc
+
+import (
+	"bytes"
+	"errors"
+	"math/rand"
+	"testing"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/internal/av"
+)
+
+// requireGPU skips GPU tests on machines without an NVIDIA driver.
+func requireGPU(t *testing.T) {
+	t.Helper()
+	if err := cuda.Load(); err != nil {
+		t.Skipf("GPU test: run `make gpu-test` on a machine with an NVIDIA GPU (%v)", err)
+	}
+	if n, err := cuda.DeviceCount(); err != nil || n == 0 {
+		t.Skipf("GPU test: no CUDA device (%v)", err)
+	}
+}
+
+func randomFrames(t *testing.T, format PixelFormat, w, h, n int) *Frames {
+	f, err := NewFrames(format, w, h, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rand.New(rand.NewSource(int64(w*h+n))).Read(f.data)
+	return f
+}
+
+func TestGPUUploadDownload(t *testing.T) {
+	requireGPU(t)
+	for _, c := range []struct {
+		f    PixelFormat
+		w, h int
+	}{{YUV420P, 33, 17}, {NV12, 64, 48}, {RGB24, 17, 5}, {YUV444P, 1920, 1080}} {
+		host := randomFrames(t, c.f, c.w, c.h, 3)
+		dev, err := host.Upload(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !dev.OnDevice() || dev.GPU() != 0 || dev.DevicePointer() == 0 {
+			t.Fatalf("Upload gave host frames")
+		}
+		back, err := dev.Download()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(back.data, host.data) {
+			t.Fatalf("%s %dx%d: download differs from upload", c.f, c.w, c.h)
+		}
+		// A slice of device frames downloads the right frames.
+		part, err := dev.Slice(1, 3).Download()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(part.data, host.Slice(1, 3).data) {
+			t.Fatal("slice of device frames downloads other bytes")
+		}
+		// Wrapping memory someone else owns.
+		wrapped, err := WrapDeviceFrames(0, dev.DevicePointer(), c.f, c.w, c.h, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := wrapped.Download()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.data, host.data) {
+			t.Fatal("wrapped frames download other bytes")
+		}
+		wrapped.Free() // must not free dev's memory
+		if _, err := dev.Download(); err != nil {
+			t.Fatalf("Free of wrapped frames freed the owner's memory: %v", err)
+		}
+		if err := dev.Free(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestGPUSharedContext checks that FFmpeg's CUDA device uses gpuenc's
+// context.
+func TestGPUSharedContext(t *testing.T) {
+	requireGPU(t)
+	c, err := gpuContext(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := gpuDevice(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.CUDAContext() != c.Handle() {
+		t.Fatalf("FFmpeg's CUDA context %#x is not gpuenc's %#x", d.CUDAContext(), c.Handle())
+	}
+}
+
+// TestGPUFramesPool feeds the NVENC input path (FFmpeg's CUDA frames pool in
+// gpuenc's context) from CUDA frames and from host frames, and reads the
+// pool's frames back: everything but the encoder itself.
+func TestGPUFramesPool(t *testing.T) {
+	requireGPU(t)
+	for _, f := range []PixelFormat{NV12, YUV420P, YUV444P, BGR0} {
+		const w, h = 130, 66
+		host := randomFrames(t, f, w, h, 2)
+		dev, err := host.Upload(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hw, err := newHWInput(StreamConfig{Width: w, Height: h, Encoder: "h264_nvenc", HWAccel: "cuda:0"}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := av.NewFrame()
+		if err := in.AllocVideo(string(f), w, h); err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []*Frames{dev, host} {
+			for i := 0; i < 2; i++ {
+				cf, err := hw.frame(src, i, in, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, _ := av.NewFrame()
+				if err := av.Download(out, cf); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := NewFrames(f, w, h, 1)
+				readFrame(got, 0, out)
+				out.Free()
+				if !bytes.Equal(got.data, host.Frame(i)) {
+					t.Fatalf("%s frame %d (device source: %v): pool frame differs from the source", f, i, src.OnDevice())
+				}
+			}
+		}
+		in.Free()
+		hw.close()
+		dev.Free()
+	}
+	if _, err := newHWInput(StreamConfig{Width: 64, Height: 64, Encoder: "h264_nvenc", HWAccel: "cuda:0"}, RGB24); err == nil {
+		t.Error("rgb24 accepted for NVENC's CUDA input")
+	}
+}
+
+// TestGPUNVENCSaysWhy checks that an NVENC stream on a GPU without NVENC
+// fails with the probe's reason, not FFmpeg's generic error.
+func TestGPUNVENCSaysWhy(t *testing.T) {
+	requireGPU(t)
+	ok, why := Usable("h264_nvenc")
+	t.Logf("h264_nvenc usable: %v (%s)", ok, why)
+	if ok {
+		t.Skip("this GPU has NVENC; the failure path cannot be shown here")
+	}
+	w, err := NewWriter(&bytes.Buffer{}, WriterOptions{Container: "mkv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	_, err = w.AddVideoStream(StreamConfig{Width: 64, Height: 64, Format: NV12, FrameRate: Rational{25, 1}, Encoder: "h264_nvenc", HWAccel: "cuda:0"})
+	var ee *EncoderError
+	if !errors.As(err, &ee) || !bytes.Contains([]byte(err.Error()), []byte(why)) {
+		t.Fatalf("got %v, want EncoderError carrying %q", err, why)
+	}
+	t.Logf("error a user sees: %v", err)
+}
+
+// TestGPUFramesToSoftwareEncoder checks that CUDA frames given to libx264
+// are downloaded and encode to the same bytes as host frames.
+func TestGPUFramesToSoftwareEncoder(t *testing.T) {
+	requireGPU(t)
+	host := randomFrames(t, YUV420P, 64, 48, 4)
+	dev, err := host.Upload(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Free()
+	var outs [2]bytes.Buffer
+	for k, src := range []*Frames{host, dev} {
+		w, err := NewWriter(&outs[k], WriterOptions{Container: "h264"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.AddVideoStream(StreamConfig{Width: 64, Height: 48, Format: YUV420P, FrameRate: Rational{25, 1}, Encoder: "libx264", Options: map[string]string{"threads": "1"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(t.Context(), 0, src); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(outs[0].Bytes(), outs[1].Bytes()) {
+		t.Fatal("CUDA frames encode differently from host frames")
+	}
+}
