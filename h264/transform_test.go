@@ -1,0 +1,186 @@
+package h264
+
+import (
+	"math/rand"
+	"testing"
+)
+
+// Slow references: matrix products written out from the spec's equations.
+
+var cf = [4][4]int32{{1, 1, 1, 1}, {2, 1, -1, -2}, {1, -1, -1, 1}, {1, -2, 2, -1}}
+
+func refFDCT(x [16]int32) [16]int32 {
+	var t, y [16]int32
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			for k := 0; k < 4; k++ {
+				t[i*4+j] += cf[i][k] * x[k*4+j]
+			}
+		}
+	}
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			for k := 0; k < 4; k++ {
+				y[i*4+j] += t[i*4+k] * cf[j][k]
+			}
+		}
+	}
+	return y
+}
+
+// refIDCT follows 8.5.12.2 literally, equations 8-338 to 8-354.
+func refIDCT(d [16]int32) [16]int32 {
+	var f, h, r [16]int32
+	for i := 0; i < 4; i++ {
+		e0 := d[i*4+0] + d[i*4+2]
+		e1 := d[i*4+0] - d[i*4+2]
+		e2 := (d[i*4+1] >> 1) - d[i*4+3]
+		e3 := d[i*4+1] + (d[i*4+3] >> 1)
+		f[i*4+0], f[i*4+1], f[i*4+2], f[i*4+3] = e0+e3, e1+e2, e1-e2, e0-e3
+	}
+	for j := 0; j < 4; j++ {
+		g0 := f[0*4+j] + f[2*4+j]
+		g1 := f[0*4+j] - f[2*4+j]
+		g2 := (f[1*4+j] >> 1) - f[3*4+j]
+		g3 := f[1*4+j] + (f[3*4+j] >> 1)
+		h[0*4+j], h[1*4+j], h[2*4+j], h[3*4+j] = g0+g3, g1+g2, g1-g2, g0-g3
+	}
+	for i := range r {
+		r[i] = (h[i] + 32) >> 6
+	}
+	return r
+}
+
+var hadA = [4][4]int32{{1, 1, 1, 1}, {1, 1, -1, -1}, {1, -1, -1, 1}, {1, -1, 1, -1}}
+
+func refHadamard(c [16]int32) [16]int32 {
+	var t, f [16]int32
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			for k := 0; k < 4; k++ {
+				t[i*4+j] += hadA[i][k] * c[k*4+j]
+			}
+		}
+	}
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			for k := 0; k < 4; k++ {
+				f[i*4+j] += t[i*4+k] * hadA[k][j]
+			}
+		}
+	}
+	return f
+}
+
+func testBlocks(r *rand.Rand, lim int32) [][16]int32 {
+	var bs [][16]int32
+	for i := 0; i < 16; i++ { // impulses
+		var b [16]int32
+		b[i] = lim
+		bs = append(bs, b)
+		b[i] = -lim
+		bs = append(bs, b)
+	}
+	var c [16]int32
+	for i := range c {
+		c[i] = lim
+	}
+	bs = append(bs, c)
+	for n := 0; n < 2000; n++ {
+		var b [16]int32
+		for i := range b {
+			b[i] = r.Int31n(2*lim+1) - lim
+		}
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+func TestTransformsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for _, b := range testBlocks(r, 255) {
+		got := b
+		fdct4x4(&got)
+		if want := refFDCT(b); got != want {
+			t.Fatalf("fdct4x4(%v) = %v, want %v", b, got, want)
+		}
+		got = b
+		hadamard4x4(&got)
+		if want := refHadamard(b); got != want {
+			t.Fatalf("hadamard4x4(%v) = %v, want %v", b, got, want)
+		}
+	}
+	for _, b := range testBlocks(r, 1<<14) {
+		got := b
+		idct4x4(&got)
+		if want := refIDCT(b); got != want {
+			t.Fatalf("idct4x4(%v) = %v, want %v", b, got, want)
+		}
+	}
+	for n := 0; n < 1000; n++ {
+		c := [4]int32{r.Int31n(2001) - 1000, r.Int31n(2001) - 1000, r.Int31n(2001) - 1000, r.Int31n(2001) - 1000}
+		got := c
+		hadamard2x2(&got)
+		want := [4]int32{c[0] + c[1] + c[2] + c[3], c[0] - c[1] + c[2] - c[3], c[0] + c[1] - c[2] - c[3], c[0] - c[1] - c[2] + c[3]}
+		if got != want {
+			t.Fatalf("hadamard2x2(%v) = %v, want %v", c, got, want)
+		}
+	}
+}
+
+// TestQuantRoundTrip checks that quantisation then normative scaling and
+// inverse transform reproduces a residual within the quantiser's step, and
+// that dequantisation follows 8.5.12.1 with LevelScale4x4 = 16·v.
+func TestQuantRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for qp := 0; qp <= 51; qp++ {
+		for n := 0; n < 200; n++ {
+			var lv, d [16]int32
+			for i := range lv {
+				lv[i] = r.Int31n(41) - 20
+			}
+			dequant4x4(&lv, &d, qp, 0)
+			for i := range lv {
+				ls := 16 * dequantCoef[qp%6][posClass[i]]
+				var want int32
+				if qp >= 24 {
+					want = (lv[i] * ls) << (qp/6 - 4)
+				} else {
+					want = (lv[i]*ls + 1<<(3-qp/6)) >> (4 - qp/6)
+				}
+				if d[i] != want {
+					t.Fatalf("qp %d: dequant(%d) at %d = %d, want %d", qp, lv[i], i, d[i], want)
+				}
+			}
+		}
+		// Round trip of a smooth residual block.
+		var res [16]int32
+		for i := range res {
+			res[i] = r.Int31n(101) - 50
+		}
+		c := res
+		fdct4x4(&c)
+		var lv, d [16]int32
+		quant4x4(&c, &lv, qp, true, 0)
+		dequant4x4(&lv, &d, qp, 0)
+		idct4x4(&d)
+		step := int32(qstep(float64(qp))) + 2
+		for i := range res {
+			if abs32(d[i]-res[i]) > 4*step {
+				t.Fatalf("qp %d: residual %v came back as %v", qp, res, d)
+			}
+		}
+	}
+}
+
+// TestChromaQP checks Table 8-15 end points.
+func TestChromaQP(t *testing.T) {
+	for qp := 0; qp < 30; qp++ {
+		if chromaQP(qp) != qp {
+			t.Fatalf("QPc(%d) = %d", qp, chromaQP(qp))
+		}
+	}
+	if chromaQP(51) != 39 || chromaQP(30) != 29 || chromaQP(40) != 36 {
+		t.Fatal("Table 8-15 values")
+	}
+}
