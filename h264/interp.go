@@ -185,19 +185,15 @@ func interpLumaKind(dst []uint8, ds int, src []uint8, ss, base int, k interpSrc,
 		}
 	case interpKindHalfH: // b = Clip1((b1 + 16) >> 5), 8-241, 8-243
 		for r := 0; r < h; r++ {
-			s := src[base+r*ss-2 : base+r*ss+w+3]
-			d := dst[r*ds : r*ds+w]
-			for c := range d {
-				d[c] = interpClip255((interpTap6(int(s[c]), int(s[c+1]), int(s[c+2]), int(s[c+3]), int(s[c+4]), int(s[c+5])) + 16) >> 5)
-			}
+			interpRowHalfH(dst[r*ds:r*ds+w], src[base+r*ss-2:base+r*ss+w+3])
 		}
 	case interpKindHalfV: // h = Clip1((h1 + 16) >> 5), 8-242, 8-244
+		var h1 [interpMaxBlock]int32
 		for r := 0; r < h; r++ {
+			interpRowTapV(h1[:w], src, base+r*ss, ss)
 			d := dst[r*ds : r*ds+w]
-			o := base + r*ss
-			for c := range d {
-				p := o + c
-				d[c] = interpClip255((interpTap6(int(src[p-2*ss]), int(src[p-ss]), int(src[p]), int(src[p+ss]), int(src[p+2*ss]), int(src[p+3*ss])) + 16) >> 5)
+			for c, v := range h1[:len(d)] {
+				d[c] = interpClip255((int(v) + 16) >> 5)
 			}
 		}
 	case interpKindCenter: // j = Clip1((j1 + 512) >> 10), 8-245, 8-248
@@ -205,21 +201,59 @@ func interpLumaKind(dst []uint8, ds int, src []uint8, ss, base int, k interpSrc,
 		// tap over them (the first form of 8-245).
 		var b1 [interpWin * interpMaxBlock]int32
 		for r := 0; r < h+5; r++ {
-			s := src[base+(r-2)*ss-2 : base+(r-2)*ss+w+3]
-			t := b1[r*interpMaxBlock : r*interpMaxBlock+w]
-			for c := range t {
-				t[c] = int32(interpTap6(int(s[c]), int(s[c+1]), int(s[c+2]), int(s[c+3]), int(s[c+4]), int(s[c+5])))
-			}
+			interpRowTapH(b1[r*interpMaxBlock:r*interpMaxBlock+w], src[base+(r-2)*ss-2:base+(r-2)*ss+w+3])
 		}
+		const m = interpMaxBlock
 		for r := 0; r < h; r++ {
 			d := dst[r*ds : r*ds+w]
+			t0, t1, t2 := b1[r*m:r*m+w], b1[(r+1)*m:(r+1)*m+w], b1[(r+2)*m:(r+2)*m+w]
+			t3, t4, t5 := b1[(r+3)*m:(r+3)*m+w], b1[(r+4)*m:(r+4)*m+w], b1[(r+5)*m:(r+5)*m+w]
+			_, _, _, _, _, _ = t0[w-1], t1[w-1], t2[w-1], t3[w-1], t4[w-1], t5[w-1]
 			for c := range d {
-				p := r*interpMaxBlock + c
-				j1 := interpTap6(int(b1[p]), int(b1[p+interpMaxBlock]), int(b1[p+2*interpMaxBlock]),
-					int(b1[p+3*interpMaxBlock]), int(b1[p+4*interpMaxBlock]), int(b1[p+5*interpMaxBlock]))
+				j1 := interpTap6(int(t0[c]), int(t1[c]), int(t2[c]), int(t3[c]), int(t4[c]), int(t5[c]))
 				d[c] = interpClip255((j1 + 512) >> 10)
 			}
 		}
+	}
+}
+
+// interpRowHalfH writes the horizontal half samples b (8-241, 8-243) of
+// one row: d[c] from s[c..c+5], len(s) = len(d)+5.
+func interpRowHalfH(d, s []uint8) {
+	s = s[:len(d)+5]
+	for c := range d {
+		t := s[c : c+6 : c+6]
+		d[c] = interpClip255((interpTap6(int(t[0]), int(t[1]), int(t[2]), int(t[3]), int(t[4]), int(t[5])) + 16) >> 5)
+	}
+}
+
+// interpRowTapH writes the unrounded horizontal intermediates b1 (8-241) of
+// one row: d[c] from s[c..c+5], len(s) = len(d)+5.
+func interpRowTapH(d []int32, s []uint8) {
+	s = s[:len(d)+5]
+	for c := range d {
+		t := s[c : c+6 : c+6]
+		d[c] = int32(interpTap6(int(t[0]), int(t[1]), int(t[2]), int(t[3]), int(t[4]), int(t[5])))
+	}
+}
+
+// interpRowTapV writes the unrounded vertical intermediates h1 (8-242) for
+// the len(d) samples starting at src[p]: rows p-2·ss .. p+3·ss.
+func interpRowTapV(d []int32, src []uint8, p, ss int) {
+	n := len(d)
+	r0 := src[p-2*ss : p-2*ss+n]
+	r1 := src[p-ss : p-ss+n]
+	r2 := src[p : p+n]
+	r3 := src[p+ss : p+ss+n]
+	r4 := src[p+2*ss : p+2*ss+n]
+	r5 := src[p+3*ss : p+3*ss+n]
+	if n == 0 {
+		return
+	}
+	// Bounds-check hints: every row holds n samples.
+	_, _, _, _, _, _ = d[n-1], r1[n-1], r2[n-1], r3[n-1], r4[n-1], r5[n-1]
+	for c := range r0 {
+		d[c] = int32(interpTap6(int(r0[c]), int(r1[c]), int(r2[c]), int(r3[c]), int(r4[c]), int(r5[c])))
 	}
 }
 
@@ -350,21 +384,15 @@ func (r *interpRef) buildHalfRows(sc *interpRefScratch, r0, r1 int) {
 		// Index of sample (-pad, y).
 		o := r.origin + y*ss - r.pad
 		// b over the row.
-		s := full[o-2 : o+n+3]
-		d := hb[o : o+n]
-		for c := range d {
-			d[c] = interpClip255((interpTap6(int(s[c]), int(s[c+1]), int(s[c+2]), int(s[c+3]), int(s[c+4]), int(s[c+5])) + 16) >> 5)
-		}
+		interpRowHalfH(hb[o:o+n], full[o-2:o+n+3])
 		// h1 for columns -pad-2 .. w+pad+2.
-		for c := range h1 {
-			p := o - 2 + c
-			h1[c] = int32(interpTap6(int(full[p-2*ss]), int(full[p-ss]), int(full[p]), int(full[p+ss]), int(full[p+2*ss]), int(full[p+3*ss])))
-		}
+		interpRowTapV(h1, full, o-2, ss)
 		dv := hv[o : o+n]
 		dj := hj[o : o+n]
 		for c := range dv {
-			dv[c] = interpClip255((int(h1[c+2]) + 16) >> 5)
-			j1 := interpTap6(int(h1[c]), int(h1[c+1]), int(h1[c+2]), int(h1[c+3]), int(h1[c+4]), int(h1[c+5]))
+			t := h1[c : c+6 : c+6]
+			dv[c] = interpClip255((int(t[2]) + 16) >> 5)
+			j1 := interpTap6(int(t[0]), int(t[1]), int(t[2]), int(t[3]), int(t[4]), int(t[5]))
 			dj[c] = interpClip255((j1 + 512) >> 10)
 		}
 	}

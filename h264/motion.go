@@ -340,6 +340,7 @@ func (s *motionSearch) stage(st motionStage, n int) {
 	wg.Wait()
 }
 
+// stageWorker runs units of st claimed from s.next until none is left.
 func (s *motionSearch) stageWorker(st motionStage, n int, wk *motionWorker, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
@@ -584,8 +585,19 @@ func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV
 	}
 	best := MV{}
 	bestCost := s.levelCost(L, mbx, mby, best, pred)
+	// Vectors already evaluated: a repeat has the same cost and comes later
+	// in the order, so it can never win; skipping it only saves time.
+	var seen [19]MV
+	nSeen := 1
 	try := func(v MV) {
 		v = b.clamp(v)
+		for _, u := range seen[:nSeen] {
+			if u == v {
+				return
+			}
+		}
+		seen[nSeen] = v
+		nSeen++
 		if c := s.levelCost(L, mbx, mby, v, pred); motionBetter(c, v, bestCost, best) {
 			best, bestCost = v, c
 		}
