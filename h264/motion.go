@@ -309,8 +309,19 @@ func (s *motionSearch) run(cur, ref *Picture, prevField []MV, qp int, out *motio
 	}
 	s.stage(motionStageParts, s.mbH)
 	s.cur, s.ref, s.prev, s.out = nil, nil, nil, nil
-	s.fast.ref = nil
 	return nil
+}
+
+// lumaRef returns the reference of the last run prepared for fast luma
+// motion compensation: (*interpRef).predict and view give the same bytes as
+// predictLuma on that reference, several times faster. It is valid until
+// the next run, as long as the reference's luma is not modified; nil
+// before the first run.
+func (s *motionSearch) lumaRef() *interpRef {
+	if s.fast.ref == nil {
+		return nil
+	}
+	return &s.fast
 }
 
 // motionPlaneOK reports whether p's buffer holds Width×Height samples at

@@ -560,3 +560,30 @@ func TestMotionSearchPaddedReference(t *testing.T) {
 		t.Fatalf("top-left MB found %v (SATD %d), want {9 -6} with SATD 0", m.MV16, m.SATD16)
 	}
 }
+
+// TestMotionSearchLumaRef: the planes kept after a run predict like
+// predictLuma on the reference.
+func TestMotionSearchLumaRef(t *testing.T) {
+	cur, ref, _ := motionTestComplex(80, 48)
+	s, err := newMotionSearch(defaultMotionSearchConfig(80, 48, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.lumaRef() != nil {
+		t.Fatal("lumaRef before the first run")
+	}
+	var out motionField
+	if err := s.run(motionTestPicture(cur), motionTestPicture(ref), nil, 26, &out); err != nil {
+		t.Fatal(err)
+	}
+	r := s.lumaRef()
+	var got, want [256]uint8
+	for i, m := range out.MBs {
+		x, y := 16*(i%out.MBWidth), 16*(i/out.MBWidth)
+		r.predict(got[:], 16, x, y, int(m.MV16.X), int(m.MV16.Y), 16, 16)
+		predictLuma(want[:], 16, ref, x, y, int(m.MV16.X), int(m.MV16.Y), 16, 16)
+		if got != want {
+			t.Fatalf("MB %d: lumaRef prediction differs from predictLuma", i)
+		}
+	}
+}
