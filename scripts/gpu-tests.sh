@@ -39,7 +39,11 @@ for bin in "${bins[@]}"; do
 	dir="$root/$name"
 	[ -d "$dir" ] || dir="$root"
 	echo "== $name (in ${dir#"$root"/})" | tee "$out/$name.log"
-	if ! (cd "$dir" && "$bin" -test.v -test.count=1 -test.timeout=10m) 2>&1 | tee -a "$out/$name.log"; then
+	# The root package's binary also holds tests that need Debian's ffmpeg
+	# CLI (CI runs them); here only its GPU tests run.
+	run=.
+	[ "$name" = gpuenc ] && run='^TestGPU'
+	if ! (cd "$dir" && "$bin" -test.v -test.count=1 -test.timeout=10m -test.run="$run") 2>&1 | tee -a "$out/$name.log"; then
 		status=1
 		echo "== $name FAILED" | tee -a "$out/$name.log"
 	fi
