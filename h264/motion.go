@@ -208,6 +208,10 @@ type motionSearch struct {
 
 	workers []motionWorker
 	next    atomic.Int64
+
+	// reverseForTest makes a one-worker run visit units and macroblocks in
+	// reverse order; a test checks that nothing changes.
+	reverseForTest bool
 }
 
 // newMotionSearch validates cfg and allocates a search for it. A search
@@ -338,7 +342,11 @@ func (s *motionSearch) stage(st motionStage, n int) {
 	nw := min(len(s.workers), n)
 	if nw <= 1 {
 		for i := 0; i < n; i++ {
-			s.unit(st, &s.workers[0], i)
+			if s.reverseForTest {
+				s.unit(st, &s.workers[0], n-1-i)
+			} else {
+				s.unit(st, &s.workers[0], i)
+			}
 		}
 		return
 	}
@@ -384,30 +392,32 @@ func (s *motionSearch) unit(st motionStage, wk *motionWorker, i int) {
 	case motionStageLevel2:
 		motionDownRow(&s.src[2], s.src[1].pix, s.src[1].origin, s.src[1].stride, i)
 		motionDownRow(&s.refL[2], s.refL[1].pix, s.refL[1].origin, s.refL[1].stride, i)
+	default:
+		for k := 0; k < s.mbW; k++ {
+			x := k
+			if s.reverseForTest {
+				x = s.mbW - 1 - k
+			}
+			s.mbUnit(st, wk, x, i)
+		}
+	}
+}
+
+// mbUnit runs stage st for macroblock (x, y).
+func (s *motionSearch) mbUnit(st motionStage, wk *motionWorker, x, y int) {
+	switch st {
 	case motionStageCoarse:
-		for x := 0; x < s.mbW; x++ {
-			s.coarseMB(x, i)
-		}
+		s.coarseMB(x, y)
 	case motionStageMid:
-		for x := 0; x < s.mbW; x++ {
-			s.midMB(x, i)
-		}
+		s.midMB(x, y)
 	case motionStageFine:
-		for x := 0; x < s.mbW; x++ {
-			s.fineMB(x, i)
-		}
+		s.fineMB(x, y)
 	case motionStageSubPel:
-		for x := 0; x < s.mbW; x++ {
-			s.subPelMB(wk, x, i)
-		}
+		s.subPelMB(wk, x, y)
 	case motionStagePull:
-		for x := 0; x < s.mbW; x++ {
-			s.pullMB(wk, x, i)
-		}
+		s.pullMB(wk, x, y)
 	case motionStageParts:
-		for x := 0; x < s.mbW; x++ {
-			s.partsMB(wk, x, i)
-		}
+		s.partsMB(wk, x, y)
 	}
 }
 

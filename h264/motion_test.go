@@ -587,3 +587,25 @@ func TestMotionSearchLumaRef(t *testing.T) {
 		}
 	}
 }
+
+// TestMotionSearchOrderIndependent runs every stage's units and macroblocks
+// in reverse order: a stage that read a result of its own stage (e.g. the
+// left or upper neighbour's decision) would change the field.
+func TestMotionSearchOrderIndependent(t *testing.T) {
+	cur, ref, prev := motionTestComplex(176, 112)
+	cfg := defaultMotionSearchConfig(cur.Width, cur.Height, 1)
+	cfg.PullPasses = 3
+	want := motionTestSearch(t, cfg, cur, ref, prev, 30)
+	s, err := newMotionSearch(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.reverseForTest = true
+	var got motionField
+	if err := s.run(motionTestPicture(cur), motionTestPicture(ref), prev, 30, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&got, want) {
+		t.Fatal("reverse-order run differs: a stage depends on its own outputs")
+	}
+}
