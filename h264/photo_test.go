@@ -1,9 +1,11 @@
 package h264
 
 import (
+	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
+	"sync"
 	"testing"
 )
 
@@ -16,14 +18,31 @@ const photoPath = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
 // sample grid.
 func loadPhoto(t testing.TB) (w, h int, yy, cb, cr []uint8) {
 	t.Helper()
+	photoOnce.Do(func() { photo.w, photo.h, photo.y, photo.cb, photo.cr, photo.err = readPhoto() })
+	if photo.err != nil {
+		t.Fatalf("test photograph (run scripts/install-deps.sh): %v", photo.err)
+	}
+	return photo.w, photo.h, photo.y, photo.cb, photo.cr
+}
+
+var (
+	photoOnce sync.Once
+	photo     struct {
+		w, h      int
+		y, cb, cr []uint8
+		err       error
+	}
+)
+
+func readPhoto() (w, h int, yy, cb, cr []uint8, err error) {
 	f, err := os.Open(photoPath)
 	if err != nil {
-		t.Fatalf("test photograph missing (run scripts/install-deps.sh): %v", err)
+		return
 	}
 	defer f.Close()
 	img, err := jpeg.Decode(f)
 	if err != nil {
-		t.Fatal(err)
+		return
 	}
 	b := img.Bounds()
 	w, h = b.Dx(), b.Dy()
@@ -35,7 +54,8 @@ func loadPhoto(t testing.TB) (w, h int, yy, cb, cr []uint8) {
 				i, c := m.YOffset(b.Min.X+x, b.Min.Y+y), m.COffset(b.Min.X+x, b.Min.Y+y)
 				yy[y*w+x], cb[y*w+x], cr[y*w+x] = m.Y[i], m.Cb[c], m.Cr[c]
 			default:
-				t.Fatalf("unexpected JPEG image type %T", img)
+				err = fmt.Errorf("unexpected JPEG image type %T", img)
+				return
 			}
 		}
 	}

@@ -1,0 +1,73 @@
+package h264
+
+import (
+	"testing"
+)
+
+func encodeSizes(t *testing.T, o Options, pics []*Picture) (total int, aus []AccessUnit) {
+	t.Helper()
+	enc, err := NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pics {
+		au, err := enc.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(au.Data) * 8
+		aus = append(aus, au)
+	}
+	return total, aus
+}
+
+func TestConstantQualityOrdering(t *testing.T) {
+	pics := photoClip(t, 160, 128, 8)
+	prev := 1 << 62
+	for _, crf := range []float64{14, 23, 32, 41} {
+		bits, aus := encodeSizes(t, Options{Width: 160, Height: 128, CRF: crf, Threads: 2}, pics)
+		if bits >= prev {
+			t.Errorf("crf %v: %d bits, not fewer than at a lower crf (%d)", crf, bits, prev)
+		}
+		prev = bits
+		if aus[0].QP != int(crf+0.5)-3 || aus[1].QP != int(crf+0.5) {
+			t.Errorf("crf %v: QPs %d, %d", crf, aus[0].QP, aus[1].QP)
+		}
+	}
+}
+
+func TestAverageBitrate(t *testing.T) {
+	pics := photoClip(t, 160, 128, 30)
+	pics = append(pics, pics...) // 60 frames, 2.4 s at 25 fps
+	for _, rate := range []int{150_000, 600_000} {
+		o := Options{Width: 160, Height: 128, RateControl: AverageBitrate, Bitrate: rate, Threads: 2, GOP: 30}
+		bits, _ := encodeSizes(t, o, pics)
+		got := float64(bits) * 25 / float64(len(pics))
+		if got < 0.75*float64(rate) || got > 1.25*float64(rate) {
+			t.Errorf("target %d bit/s, got %.0f", rate, got)
+		} else {
+			t.Logf("target %d bit/s, got %.0f", rate, got)
+		}
+	}
+}
+
+// TestVBV checks that with MaxRate/BufSize no picture overflows the VBV
+// model (buffer filled at MaxRate, drained by each picture), after the
+// first IDR picture.
+func TestVBV(t *testing.T) {
+	pics := photoClip(t, 160, 128, 30)
+	o := Options{Width: 160, Height: 128, RateControl: AverageBitrate, Bitrate: 200_000,
+		MaxRate: 250_000, BufSize: 250_000, Threads: 2, GOP: 10}
+	_, aus := encodeSizes(t, o, pics)
+	fill := 0.9 * float64(o.BufSize)
+	for i, au := range aus {
+		fill -= float64(len(au.Data) * 8)
+		if fill < 0 {
+			t.Errorf("VBV underflow at picture %d (QP %d, %d bytes)", i, au.QP, len(au.Data))
+		}
+		fill += float64(o.MaxRate) / 25
+		if fill > float64(o.BufSize) {
+			fill = float64(o.BufSize)
+		}
+	}
+}
