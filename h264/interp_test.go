@@ -300,3 +300,39 @@ func BenchmarkInterpRefBuild720p(b *testing.B) {
 		fast.build(ref, 64)
 	}
 }
+
+// FuzzPredictLuma compares predictLuma, interpRef and predictChroma with
+// the literal spec transcriptions for arbitrary plane sizes, positions,
+// vectors and block sizes.
+func FuzzPredictLuma(f *testing.F) {
+	f.Add(int64(1), uint8(17), uint8(33), int16(3), int16(-2), int16(-4001), int16(77), uint8(16), uint8(8), uint8(3))
+	f.Add(int64(2), uint8(1), uint8(1), int16(0), int16(0), int16(5), int16(-7), uint8(4), uint8(4), uint8(0))
+	f.Add(int64(3), uint8(40), uint8(9), int16(30), int16(5), int16(-130), int16(1023), uint8(8), uint8(16), uint8(8))
+	f.Fuzz(func(t *testing.T, seed int64, pw, ph uint8, x, y, mvx, mvy int16, bw, bh, pad uint8) {
+		w, h := int(pw%64)+1, int(ph%64)+1
+		bwi, bhi := int(bw%24)+1, int(bh%24)+1
+		ref := interpTestPlane(rand.New(rand.NewSource(seed)), w, h)
+		var fast interpRef
+		fast.build(ref, int(pad%12)+1)
+		var a, b [24 * 24]uint8
+		xi, yi := int(x)%100, int(y)%100
+		predictLuma(a[:], 24, ref, xi, yi, int(mvx), int(mvy), bwi, bhi)
+		fast.predict(b[:], 24, xi, yi, int(mvx), int(mvy), bwi, bhi)
+		for r := 0; r < bhi; r++ {
+			for c := 0; c < bwi; c++ {
+				want := slowLumaSample(ref, xi, yi, int(mvx), int(mvy), c, r)
+				if a[r*24+c] != want || b[r*24+c] != want {
+					t.Fatalf("sample (%d,%d): predictLuma %d, interpRef %d, spec %d", c, r, a[r*24+c], b[r*24+c], want)
+				}
+			}
+		}
+		predictChroma(a[:], 24, ref, xi, yi, int(mvx), int(mvy), bwi, bhi)
+		for r := 0; r < bhi; r++ {
+			for c := 0; c < bwi; c++ {
+				if want := slowChromaSample(ref, xi, yi, int(mvx), int(mvy), c, r); a[r*24+c] != want {
+					t.Fatalf("chroma sample (%d,%d): %d, spec %d", c, r, a[r*24+c], want)
+				}
+			}
+		}
+	})
+}
