@@ -42,7 +42,11 @@ func init() {
 				if c.Usable {
 					return true, fmt.Sprintf("NVENC on GPU %d (%s)", r.Device.Index, r.Device.Name)
 				}
-				why = append(why, c.Reason)
+				if r.Err != nil {
+					why = append(why, r.Err.Error()) // names the GPU and says what to do
+				} else {
+					why = append(why, c.Reason)
+				}
 			}
 			if r.Err != nil && len(r.Codecs) == 0 {
 				why = append(why, errText(r.Err))
