@@ -26,7 +26,7 @@ func randomFrames(t *testing.T, format PixelFormat, w, h, n int) *Frames {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rand.New(rand.NewSource(int64(w*h+n))).Read(f.data)
+	rand.New(rand.NewSource(int64(w*h + n))).Read(f.data)
 	return f
 }
 
