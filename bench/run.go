@@ -161,9 +161,14 @@ func label(parts ...string) string {
 	return strings.Join(out, " ")
 }
 
+// merge returns the union of option maps, later ones winning; nil if
+// empty.
 func merge(ms ...map[string]string) map[string]string {
-	out := map[string]string{}
+	var out map[string]string
 	for _, m := range ms {
+		if len(m) > 0 && out == nil {
+			out = map[string]string{}
+		}
 		maps.Copy(out, m)
 	}
 	return out
@@ -313,12 +318,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		for _, p := range run {
 			row, img := runPlan(ctx, cfg, p, res, src, spot, crop, func(s string) { progress(res.Name + " " + p.config + " " + s) })
-			if err := ctx.Err(); err != nil {
-				return finish(err)
+			cancelled := ctx.Err()
+			if cancelled != nil && row.Status != StatusOK {
+				return finish(cancelled) // cut short: not a result
 			}
 			rep.Rows = append(rep.Rows, row)
 			if img != nil && p.spot {
 				rep.spots[res.Name] = append(rep.spots[res.Name], labelledImage{p.config, img})
+			}
+			if cancelled != nil {
+				return finish(cancelled)
 			}
 		}
 		if cfg.Sweep {
