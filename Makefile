@@ -37,6 +37,7 @@ lint: ffmpeg
 	$(GO) vet ./...
 
 test: build lint
+	scripts/check-static.sh bin/gpuenc
 	$(GO) test -count=1 -timeout 45m ./...
 
 # GPU tests need an NVIDIA GPU: build the test binaries here, then run
