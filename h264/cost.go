@@ -81,13 +81,19 @@ func satd4x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 // satdBlock is the SATD of a w×h block, w and h multiples of 4: the raw
 // 4×4 Hadamard sums of all sub-blocks, added, then halved once.
 func satdBlock(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
+	return satdBlockRaw(a, ai, as, b, bi, bs, w, h) >> 1
+}
+
+// satdBlockRaw is the sum of the raw 4×4 Hadamard sums of a w×h block
+// (satdBlock before halving); raw sums of disjoint blocks add up.
+func satdBlockRaw(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
 	sum := 0
 	for r := 0; r < h; r += 4 {
 		for c := 0; c < w; c += 4 {
 			sum += satd4x4Raw(a, ai+r*as+c, as, b, bi+r*bs+c, bs)
 		}
 	}
-	return sum >> 1
+	return sum
 }
 
 // satd16x16 is satdBlock for a 16×16 block.

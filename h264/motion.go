@@ -172,8 +172,56 @@ const (
 
 // motionWorker is one goroutine's scratch space.
 type motionWorker struct {
-	half interpRefScratch
-	buf  [16 * 16]uint8
+	half  interpRefScratch
+	buf   [16 * 16]uint8
+	quads motionQuadCache
+}
+
+// motionQuadCache remembers, for the macroblock being refined, the raw
+// (not halved) SATD of each 8x8 quadrant at each vector evaluated, so that
+// the 16x16, 16x8, 8x16 and 8x8 costs share them: a partition's SATD is the
+// sum of its quadrants' raw sums, halved (cost.go), so reuse changes no
+// result. Entries carry the generation of their macroblock; a new
+// macroblock bumps the generation instead of clearing the table.
+type motionQuadCache struct {
+	gen   uint32
+	count [4]int
+	slot  [4][motionQuadSlots]motionQuadEntry
+}
+
+// motionQuadSlots is the size of each quadrant's open-addressing table.
+const motionQuadSlots = 128
+
+type motionQuadEntry struct {
+	gen uint32
+	mv  MV
+	raw int32
+}
+
+// reset starts a new macroblock.
+func (c *motionQuadCache) reset() {
+	c.gen++
+	if c.gen == 0 { // wrapped: stale entries could match again
+		c.slot = [4][motionQuadSlots]motionQuadEntry{}
+		c.gen = 1
+	}
+	c.count = [4]int{}
+}
+
+// lookup returns the slot for (q, v) and whether it holds v.
+func (c *motionQuadCache) lookup(q int, v MV) (*motionQuadEntry, bool) {
+	h := (uint32(uint16(v.X))*0x9E37 ^ uint32(uint16(v.Y))*0x85EB) >> 3
+	t := &c.slot[q&3]
+	for i := uint32(0); i < motionQuadSlots; i++ {
+		e := &t[(h+i)%motionQuadSlots]
+		if e.gen != c.gen {
+			return e, false
+		}
+		if e.mv == v {
+			return e, true
+		}
+	}
+	return nil, false
 }
 
 // motionPullEntry is one macroblock of a pull pass's field.
@@ -686,23 +734,61 @@ func (s *motionSearch) fineMB(mbx, mby int) {
 	s.lvl0[i] = s.candidatesAndRefine(0, mbx, mby, s.lvl1, pred)
 }
 
-// satdAt is the SATD of the w×h block at offset (ox, oy) in macroblock
-// (mbx, mby) predicted with quarter-sample vector v.
-func (s *motionSearch) satdAt(wk *motionWorker, mbx, mby, ox, oy, w, h int, v MV) int {
-	x, y := 16*mbx+ox, 16*mby+oy
-	pix, off, stride := s.fast.view(wk.buf[:], 16, x, y, int(v.X), int(v.Y), w, h)
+// satd16 is the SATD of macroblock (mbx, mby) predicted with the
+// quarter-sample vector v.
+func (s *motionSearch) satd16(wk *motionWorker, mbx, mby int, v MV) int {
+	x, y := 16*mbx, 16*mby
+	pix, off, stride := s.fast.view(wk.buf[:], 16, x, y, int(v.X), int(v.Y), 16, 16)
 	src := &s.src[0]
-	return satdBlock(src.pix, y*src.stride+x, src.stride, pix, off, stride, w, h)
+	return satdBlock(src.pix, y*src.stride+x, src.stride, pix, off, stride, 16, 16)
 }
 
-// refineQpel refines v for the w×h block at (ox, oy) of macroblock
-// (mbx, mby) with SATD + lambda·mvBits(·, pred): first up to `steps`
+// quadRaw is the raw SATD sum of 8x8 quadrant q (raster order) of
+// macroblock (mbx, mby) predicted with v, through the worker's cache.
+func (s *motionSearch) quadRaw(wk *motionWorker, mbx, mby, q int, v MV) int {
+	e, ok := wk.quads.lookup(q, v)
+	if ok {
+		return int(e.raw)
+	}
+	x, y := 16*mbx+8*(q&1), 16*mby+8*(q>>1)
+	pix, off, stride := s.fast.view(wk.buf[:], 16, x, y, int(v.X), int(v.Y), 8, 8)
+	src := &s.src[0]
+	raw := satdBlockRaw(src.pix, y*src.stride+x, src.stride, pix, off, stride, 8, 8)
+	if e != nil && wk.quads.count[q] < motionQuadSlots*3/4 {
+		*e = motionQuadEntry{gen: wk.quads.gen, mv: v, raw: int32(raw)}
+		wk.quads.count[q]++
+	}
+	return raw
+}
+
+// partSATD is the SATD of the union of the quadrants in the bit set quads
+// (bit q for quadrant q) predicted with v: the sum of their raw sums,
+// halved, equal to satdBlock over the partition.
+func (s *motionSearch) partSATD(wk *motionWorker, mbx, mby int, quads uint8, v MV) int {
+	raw := 0
+	for q := 0; q < 4; q++ {
+		if quads&(1<<q) != 0 {
+			raw += s.quadRaw(wk, mbx, mby, q, v)
+		}
+	}
+	return raw >> 1
+}
+
+// Quadrant sets of the partitions, indexed like the fields of mbMotion.
+var (
+	motionQuads16x16 = uint8(0xF)
+	motionQuads16x8  = [2]uint8{0x3, 0xC}
+	motionQuads8x16  = [2]uint8{0x5, 0xA}
+)
+
+// refineQpel refines v for the partition made of the quadrants quads of
+// macroblock (mbx, mby) with SATD + lambda·mvBits(·, pred): first up to `steps`
 // iterations of the 3×3 square of step 4 (integer samples), then one of
 // step 2 if SubPel ≥ 1, then one of step 1 if SubPel = 2. Each square is
 // visited centre first, then the 8 neighbours in raster order, skipping
 // those outside b. Returns the vector, its SATD and its cost.
-func (s *motionSearch) refineQpel(wk *motionWorker, mbx, mby, ox, oy, w, h int, v, pred MV, b *motionBounds, steps int) (MV, int, int) {
-	bestSATD := s.satdAt(wk, mbx, mby, ox, oy, w, h, v)
+func (s *motionSearch) refineQpel(wk *motionWorker, mbx, mby int, quads uint8, v, pred MV, b *motionBounds, steps int) (MV, int, int) {
+	bestSATD := s.partSATD(wk, mbx, mby, quads, v)
 	bestCost := bestSATD + s.lambda*mvBits(v, pred)
 	square := func(step int16) bool {
 		center := v
@@ -712,7 +798,7 @@ func (s *motionSearch) refineQpel(wk *motionWorker, mbx, mby, ox, oy, w, h int, 
 				if (dx == 0 && dy == 0) || !b.contains(c) {
 					continue
 				}
-				sd := s.satdAt(wk, mbx, mby, ox, oy, w, h, c)
+				sd := s.partSATD(wk, mbx, mby, quads, c)
 				if cost := sd + s.lambda*mvBits(c, pred); motionBetter(cost, c, bestCost, v) {
 					v, bestCost, bestSATD = c, cost, sd
 				}
@@ -741,7 +827,8 @@ func (s *motionSearch) subPelMB(wk *motionWorker, mbx, mby int) {
 	i := mby*s.mbW + mbx
 	b := s.qpelBounds(mbx, mby)
 	v := MV{s.lvl0[i].X * 4, s.lvl0[i].Y * 4}
-	mv, satd, cost := s.refineQpel(wk, mbx, mby, 0, 0, 16, 16, v, s.pred0[i], &b, 0)
+	wk.quads.reset()
+	mv, satd, cost := s.refineQpel(wk, mbx, mby, motionQuads16x16, v, s.pred0[i], &b, 0)
 	s.pull[0][i] = motionPullEntry{mv: mv, pred: s.pred0[i], satd: int32(satd), cost: int32(cost)}
 }
 
@@ -759,7 +846,7 @@ func (s *motionSearch) pullMB(wk *motionWorker, mbx, mby int) {
 	e.pred = pred
 	e.cost = e.satd + int32(s.lambda*mvBits(e.mv, pred))
 	if pred != e.mv {
-		sd := s.satdAt(wk, mbx, mby, 0, 0, 16, 16, pred)
+		sd := s.satd16(wk, mbx, mby, pred)
 		if c := sd + 2*s.lambda; motionBetter(c, pred, int(e.cost), e.mv) {
 			e = motionPullEntry{mv: pred, pred: pred, satd: int32(sd), cost: int32(c)}
 		}
@@ -804,32 +891,33 @@ func (s *motionSearch) partsMB(wk *motionWorker, mbx, mby int) {
 		return
 	}
 	b := s.qpelBounds(mbx, mby)
+	wk.quads.reset()
 	for k := 0; k < 4; k++ {
-		v, sd, c := s.refineQpel(wk, mbx, mby, 8*(k&1), 8*(k>>1), 8, 8, e.mv, e.pred, &b, s.cfg.PartitionSteps)
+		v, sd, c := s.refineQpel(wk, mbx, mby, 1<<k, e.mv, e.pred, &b, s.cfg.PartitionSteps)
 		m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = v, int32(sd), int32(c)
 	}
 	for k := 0; k < 2; k++ {
 		// 16x8 k covers quadrants 2k and 2k+1; 8x16 k covers k and k+2.
-		start := s.bestOf3(wk, mbx, mby, 0, 8*k, 16, 8, e.mv, m.MV8x8[2*k], m.MV8x8[2*k+1], e.pred)
-		v, sd, c := s.refineQpel(wk, mbx, mby, 0, 8*k, 16, 8, start, e.pred, &b, 0)
+		start := s.bestOf3(wk, mbx, mby, motionQuads16x8[k], e.mv, m.MV8x8[2*k], m.MV8x8[2*k+1], e.pred)
+		v, sd, c := s.refineQpel(wk, mbx, mby, motionQuads16x8[k], start, e.pred, &b, 0)
 		m.MV16x8[k], m.SATD16x8[k], m.Cost16x8[k] = v, int32(sd), int32(c)
-		start = s.bestOf3(wk, mbx, mby, 8*k, 0, 8, 16, e.mv, m.MV8x8[k], m.MV8x8[k+2], e.pred)
-		v, sd, c = s.refineQpel(wk, mbx, mby, 8*k, 0, 8, 16, start, e.pred, &b, 0)
+		start = s.bestOf3(wk, mbx, mby, motionQuads8x16[k], e.mv, m.MV8x8[k], m.MV8x8[k+2], e.pred)
+		v, sd, c = s.refineQpel(wk, mbx, mby, motionQuads8x16[k], start, e.pred, &b, 0)
 		m.MV8x16[k], m.SATD8x16[k], m.Cost8x16[k] = v, int32(sd), int32(c)
 	}
 }
 
 // bestOf3 returns the best of the candidates v0, v1, v2 (in that order) for
-// the w×h block at (ox, oy) of macroblock (mbx, mby), by SATD +
+// the partition made of quadrants quads of macroblock (mbx, mby), by SATD +
 // lambda·mvBits(·, pred) and motionBetter.
-func (s *motionSearch) bestOf3(wk *motionWorker, mbx, mby, ox, oy, w, h int, v0, v1, v2, pred MV) MV {
+func (s *motionSearch) bestOf3(wk *motionWorker, mbx, mby int, quads uint8, v0, v1, v2, pred MV) MV {
 	best := v0
-	bestCost := s.satdAt(wk, mbx, mby, ox, oy, w, h, v0) + s.lambda*mvBits(v0, pred)
+	bestCost := s.partSATD(wk, mbx, mby, quads, v0) + s.lambda*mvBits(v0, pred)
 	for _, v := range [2]MV{v1, v2} {
 		if v == best {
 			continue
 		}
-		if c := s.satdAt(wk, mbx, mby, ox, oy, w, h, v) + s.lambda*mvBits(v, pred); motionBetter(c, v, bestCost, best) {
+		if c := s.partSATD(wk, mbx, mby, quads, v) + s.lambda*mvBits(v, pred); motionBetter(c, v, bestCost, best) {
 			best, bestCost = v, c
 		}
 	}
