@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -536,4 +537,43 @@ func rss(t testing.TB) int64 {
 	var size, res int64
 	fmt.Sscan(string(b), &size, &res)
 	return res * int64(os.Getpagesize())
+}
+
+// TestWriterTwoStreams writes two video streams, of different sizes and
+// encoders, into one file.
+func TestWriterTwoStreams(t *testing.T) {
+	oracle.Require(t)
+	a := source(t, gpuenc.YUV420P, 64, 48, 5)
+	b := source(t, gpuenc.RGB24, 32, 32, 5)
+	path := filepath.Join(t.TempDir(), "two.mkv")
+	w, err := gpuenc.Create(path, gpuenc.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []gpuenc.StreamConfig{
+		{Width: 64, Height: 48, Format: gpuenc.YUV420P, FrameRate: gpuenc.Rational{Num: 25, Den: 1}, Encoder: "libx264"},
+		{Width: 32, Height: 32, Format: gpuenc.RGB24, FrameRate: gpuenc.Rational{Num: 25, Den: 1}, Encoder: "h264_go"},
+	} {
+		if _, err := w.AddVideoStream(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 5; i++ { // interleaved
+		if err := w.Write(context.Background(), 0, a.Slice(i, i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(context.Background(), 1, b.Slice(i, i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(oracle.FFprobePath, "-v", "error", "-count_frames", "-show_entries", "stream=index,width,nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "0,64,5\n1,32,5" {
+		t.Errorf("ffprobe streams:\n%s\nwant 0,64,5 and 1,32,5", got)
+	}
 }
