@@ -2,6 +2,7 @@ package h264
 
 import (
 	"fmt"
+	"math/rand"
 	"testing"
 )
 
@@ -37,4 +38,56 @@ func TestBitExactEveryQP(t *testing.T) {
 		recon = append(recon, r...)
 	}
 	checkDecoders(t, stream, 48, 32, recon)
+}
+
+// TestBitExactExtremeContent codes white noise and full-swing
+// checkerboards at the lowest QPs, where levels are largest (level_prefix
+// escapes, clamping to ±2063) and at the highest, where everything
+// quantises away.
+func TestBitExactExtremeContent(t *testing.T) {
+	const w, h = 48, 48
+	r := rand.New(rand.NewSource(4))
+	var pics []*Picture
+	for i := 0; i < 5; i++ {
+		p := NewPicture(w, h)
+		for _, pl := range []*Plane{&p.Y, &p.Cb, &p.Cr} {
+			for y := 0; y < pl.Height; y++ {
+				for x := 0; x < pl.Width; x++ {
+					var v uint8
+					switch i {
+					case 0, 2:
+						v = uint8(r.Intn(256))
+					case 1:
+						if (x/(1+y%3)+y)%2 == 0 {
+							v = 255
+						}
+					case 4: // flat macroblocks of 0 and 255: the largest DC levels
+						cell := 16
+						if pl != &p.Y {
+							cell = 8
+						}
+						if (x/cell+y/cell)%2 == 0 {
+							v = 255
+						}
+					default:
+						if (x+y)%2 == 0 {
+							v = 255
+						}
+					}
+					pl.Pix[y*pl.Stride+x] = v
+				}
+			}
+		}
+		pics = append(pics, p)
+	}
+	var stream []byte
+	var recon [][]byte
+	for _, qp := range []int{0, 1, 2, 6, 50, 51} {
+		for _, preset := range []string{"ultrafast", "medium"} {
+			s, rec, _ := encodeClip(t, Options{Width: w, Height: h, RateControl: ConstantQP, QP: qp, Preset: preset, Threads: 2}, pics, nil)
+			stream = append(stream, s...)
+			recon = append(recon, rec...)
+		}
+	}
+	checkDecoders(t, stream, w, h, recon)
 }
