@@ -1,0 +1,171 @@
+// Exported references of single encoder stages, for h264cuda and its tests.
+//
+// h264_cuda (package h264cuda) must reproduce each stage of this package
+// byte for byte. The wrappers below run one stage of the Go encoder on the
+// caller's inputs and return an exported copy of everything the stage
+// writes, so that another package can compare its own results with them.
+// They are the contract's reference: thin, allocating (they are meant for
+// tests and tools, not for per-frame use), and they never change what the
+// encoder itself does.
+
+package h264
+
+import "fmt"
+
+// MotionConfig is the configuration of a motion search (the exported form
+// of the encoder's own). See DESIGN-motion.md for the meaning of each knob.
+type MotionConfig struct {
+	// Width and Height are the luma size of the current pictures.
+	Width, Height int
+	// CoarseRange is the full-search radius at the 1/16-area level.
+	CoarseRange int
+	// RefineSteps bounds each ±1 square refinement at levels 1 and 0.
+	RefineSteps int
+	// SubPel is 0 (integer), 1 (half) or 2 (half, then quarter).
+	SubPel int
+	// Partitions enables the 16x8, 8x16 and 8x8 results.
+	Partitions bool
+	// PartitionSteps bounds each 8x8's integer refinement.
+	PartitionSteps int
+	// PullPasses is the number of predictor pull passes.
+	PullPasses int
+	// MaxVerticalMV is the vertical vector limit in luma samples.
+	MaxVerticalMV int
+	// Workers is the number of goroutines of the Go search (results do not
+	// depend on it).
+	Workers int
+}
+
+func (c MotionConfig) internal() motionSearchConfig {
+	return motionSearchConfig{
+		Width: c.Width, Height: c.Height, CoarseRange: c.CoarseRange, RefineSteps: c.RefineSteps,
+		SubPel: c.SubPel, Partitions: c.Partitions, PartitionSteps: c.PartitionSteps,
+		PullPasses: c.PullPasses, MaxVerticalMV: c.MaxVerticalMV, Workers: c.Workers,
+	}
+}
+
+func exportMotionConfig(c motionSearchConfig) MotionConfig {
+	return MotionConfig{
+		Width: c.Width, Height: c.Height, CoarseRange: c.CoarseRange, RefineSteps: c.RefineSteps,
+		SubPel: c.SubPel, Partitions: c.Partitions, PartitionSteps: c.PartitionSteps,
+		PullPasses: c.PullPasses, MaxVerticalMV: c.MaxVerticalMV, Workers: c.Workers,
+	}
+}
+
+// MotionConfigFor returns the motion search configuration an Encoder made
+// with o uses (preset, level limits, threads), or o's validation error.
+func MotionConfigFor(o Options) (MotionConfig, error) {
+	e, err := NewEncoder(o)
+	if err != nil {
+		return MotionConfig{}, err
+	}
+	return exportMotionConfig(e.search.cfg), nil
+}
+
+// DefaultMotionConfig returns the medium-effort configuration of the search
+// for width×height pictures (the defaults NewEncoder starts from).
+func DefaultMotionConfig(width, height, workers int) MotionConfig {
+	return exportMotionConfig(defaultMotionSearchConfig(width, height, workers))
+}
+
+// ValidateMotionConfig returns the error the search gives for c (matching
+// the same sentinel as the encoder's), or nil.
+func ValidateMotionConfig(c MotionConfig) error {
+	_, err := newMotionSearch(c.internal())
+	return err
+}
+
+// LambdaMotion is the Lagrange multiplier of SAD/SATD decisions at qp
+// (clamped to 0..51), as the motion search uses it.
+func LambdaMotion(qp int) int { return lambdaMotion(qp) }
+
+// MotionMB is the motion search result of one macroblock: the exported
+// copy of the search's per-macroblock record. Costs are SATD +
+// LambdaMotion(qp)·(bits of the vector difference to Pred).
+type MotionMB struct {
+	// Pred is the predictor the costs were measured against.
+	Pred MV
+	// MV16 is the best 16x16 vector, SATD16 its SATD, Cost16 its cost.
+	MV16           MV
+	SATD16, Cost16 int32
+	// MV16x8 etc. are the partition results (zero when disabled): upper
+	// then lower 16x8, left then right 8x16, 8x8 in raster order.
+	MV16x8             [2]MV
+	SATD16x8, Cost16x8 [2]int32
+	MV8x16             [2]MV
+	SATD8x16, Cost8x16 [2]int32
+	MV8x8              [4]MV
+	SATD8x8, Cost8x8   [4]int32
+}
+
+// MotionPlane is a copy of one of the search's sample planes: sample
+// (x, y), for x and y in [-Margin, W+Margin) × [-Margin, H+Margin), is
+// Pix[(y+Margin)*Stride + x+Margin]. Samples outside the region a stage
+// writes are zero.
+type MotionPlane struct {
+	W, H, Margin, Stride int
+	Pix                  []uint8
+}
+
+// At returns sample (x, y) of p.
+func (p *MotionPlane) At(x, y int) uint8 { return p.Pix[(y+p.Margin)*p.Stride+x+p.Margin] }
+
+// MotionSnapshot is everything a motion search run writes: the final field
+// and the outputs of each intermediate stage.
+type MotionSnapshot struct {
+	MBWidth, MBHeight int
+	// MBs is the final field, raster order.
+	MBs []MotionMB
+	// Src holds source levels 0, 1, 2 (no margin).
+	Src [3]MotionPlane
+	// RefL1 and RefL2 are the reference's levels 1 and 2, margins included.
+	RefL1, RefL2 MotionPlane
+	// Full, HalfH, HalfV and Center are the reference's full-sample plane
+	// (margin Pad+3) and the b, h and j half-sample planes (valid in the
+	// margin Pad), all with the geometry of Full.
+	Full, HalfH, HalfV, Center MotionPlane
+	// Pad is the margin in which the half-sample planes are valid.
+	Pad int
+	// Lvl2, Lvl1 and Lvl0 are the per-macroblock vectors of the coarse,
+	// mid and fine stages in their level's samples; Pred0 the predictor of
+	// the fine and sub-pel stages in quarter samples.
+	Lvl2, Lvl1, Lvl0, Pred0 []MV
+}
+
+// MotionSearchReference runs the Go motion search with cfg on cur against
+// ref (qp selects λ; prev is the previous picture's 16x16 field or nil,
+// exactly as the encoder passes them) and returns a copy of what it wrote.
+// Errors match the search's own (invalid configuration or input).
+func MotionSearchReference(cfg MotionConfig, cur, ref *Picture, prev []MV, qp int) (*MotionSnapshot, error) {
+	s, err := newMotionSearch(cfg.internal())
+	if err != nil {
+		return nil, err
+	}
+	var out motionField
+	if err := s.run(cur, ref, prev, qp, &out); err != nil {
+		return nil, fmt.Errorf("h264: reference motion search: %w", err)
+	}
+	snap := &MotionSnapshot{MBWidth: out.MBWidth, MBHeight: out.MBHeight, MBs: make([]MotionMB, len(out.MBs))}
+	for i, m := range out.MBs {
+		snap.MBs[i] = MotionMB(m)
+	}
+	for l := range s.src {
+		snap.Src[l] = exportMotionPlane(&s.src[l])
+	}
+	snap.RefL1 = exportMotionPlane(&s.refL[1])
+	snap.RefL2 = exportMotionPlane(&s.refL[2])
+	f := &s.fast
+	for k, dst := range []*MotionPlane{&snap.Full, &snap.HalfH, &snap.HalfV, &snap.Center} {
+		*dst = MotionPlane{W: f.w, H: f.h, Margin: f.ext, Stride: f.stride, Pix: append([]uint8(nil), f.planes[k]...)}
+	}
+	snap.Pad = f.pad
+	snap.Lvl2 = append([]MV(nil), s.lvl2...)
+	snap.Lvl1 = append([]MV(nil), s.lvl1...)
+	snap.Lvl0 = append([]MV(nil), s.lvl0...)
+	snap.Pred0 = append([]MV(nil), s.pred0...)
+	return snap, nil
+}
+
+func exportMotionPlane(p *motionPlane) MotionPlane {
+	return MotionPlane{W: p.w, H: p.h, Margin: p.margin, Stride: p.stride, Pix: append([]uint8(nil), p.pix...)}
+}
