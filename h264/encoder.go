@@ -27,6 +27,13 @@ type AccessUnit struct {
 // ErrPictureSize reports a picture whose planes do not match the encoder.
 var ErrPictureSize = errors.New("h264: picture does not match the encoder's size")
 
+// errSceneCut asks Encode to code the picture as an IDR picture.
+var errSceneCut = errors.New("h264: scene cut")
+
+// sceneCutPercent is the share of intra macroblocks in a P picture above
+// which it is coded as an IDR picture instead.
+const sceneCutPercent = 70
+
 // ErrClosed is returned by Encode after an internal error made the encoder
 // unusable.
 var ErrClosed = errors.New("h264: encoder unusable after an earlier error")
@@ -209,6 +216,12 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	}
 	qp := e.rc.frameQP(idr)
 	au, err := e.encodePicture(idr, qp)
+	if errors.Is(err, errSceneCut) {
+		// Most of the picture is new: code it as an IDR picture instead.
+		idr, e.sinceIDR = true, 0
+		qp = e.rc.frameQP(true)
+		au, err = e.encodePicture(true, qp)
+	}
 	if err != nil {
 		e.broken = err
 		return AccessUnit{}, err
@@ -239,6 +252,20 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 			e.analyse(wk, x, y, qp, pSlice)
 		}
 	})
+	if pSlice && e.o.GOP > 1 && e.hooks == nil {
+		// Scene cut: when more than sceneCutPercent of the macroblocks
+		// chose intra, an IDR picture costs about the same and restarts
+		// prediction cleanly.
+		n := 0
+		for i := range e.mbs {
+			if isIntra(e.mbs[i].typ) {
+				n++
+			}
+		}
+		if n*100 > sceneCutPercent*len(e.mbs) {
+			return AccessUnit{}, errSceneCut
+		}
+	}
 	// Stage 2: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
 	e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {

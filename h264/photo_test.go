@@ -121,5 +121,11 @@ func TestBitExactPhoto(t *testing.T) {
 		if kinds[1] == 0 {
 			t.Errorf("no inter macroblocks in a panning clip")
 		}
+		// Scene cuts at pictures 5 and 8 become IDR pictures, nothing else.
+		for i, au := range aus {
+			if want := i == 0 || i == 5 || i == 8; au.Keyframe != want {
+				t.Errorf("picture %d: keyframe %v, want %v (intra %d inter %d)", i, au.Keyframe, want, au.Intra, au.Inter)
+			}
+		}
 	}
 }
