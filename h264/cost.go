@@ -35,7 +35,41 @@ func costSAD(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
 
 // sad16x16 is costSAD for a 16×16 block.
 func sad16x16(a []uint8, ai, as int, b []uint8, bi, bs int) int {
-	return costSAD(a, ai, as, b, bi, bs, 16, 16)
+	sum := 0
+	for r := 0; r < 16; r++ {
+		ra := (*[16]uint8)(a[ai+r*as : ai+r*as+16])
+		rb := (*[16]uint8)(b[bi+r*bs : bi+r*bs+16])
+		for i := range ra {
+			sum += costAbs(int(ra[i]) - int(rb[i]))
+		}
+	}
+	return sum
+}
+
+// sad8x8 is costSAD for an 8×8 block.
+func sad8x8(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	sum := 0
+	for r := 0; r < 8; r++ {
+		ra := (*[8]uint8)(a[ai+r*as : ai+r*as+8])
+		rb := (*[8]uint8)(b[bi+r*bs : bi+r*bs+8])
+		sum += costAbs(int(ra[0])-int(rb[0])) + costAbs(int(ra[1])-int(rb[1])) +
+			costAbs(int(ra[2])-int(rb[2])) + costAbs(int(ra[3])-int(rb[3])) +
+			costAbs(int(ra[4])-int(rb[4])) + costAbs(int(ra[5])-int(rb[5])) +
+			costAbs(int(ra[6])-int(rb[6])) + costAbs(int(ra[7])-int(rb[7]))
+	}
+	return sum
+}
+
+// sad4x4 is costSAD for a 4×4 block.
+func sad4x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	sum := 0
+	for r := 0; r < 4; r++ {
+		ra := (*[4]uint8)(a[ai+r*as : ai+r*as+4])
+		rb := (*[4]uint8)(b[bi+r*bs : bi+r*bs+4])
+		sum += costAbs(int(ra[0])-int(rb[0])) + costAbs(int(ra[1])-int(rb[1])) +
+			costAbs(int(ra[2])-int(rb[2])) + costAbs(int(ra[3])-int(rb[3]))
+	}
+	return sum
 }
 
 // satd4x4Raw returns Σ|H·D·Hᵀ| (not halved) for the 4×4 difference block

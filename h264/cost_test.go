@@ -89,6 +89,14 @@ func TestSADAndSATDMatchReference(t *testing.T) {
 			if got := satd4x4(a, 0, 40, b, 0, 37); got != want {
 				t.Fatalf("satd4x4 = %d, want %d", got, want)
 			}
+			if got := sad4x4(a, 0, 40, b, 0, 37); got != sad {
+				t.Fatalf("sad4x4 = %d, want %d", got, sad)
+			}
+		}
+		if w == 8 && h == 8 {
+			if got := sad8x8(a, 0, 40, b, 0, 37); got != sad {
+				t.Fatalf("sad8x8 = %d, want %d", got, sad)
+			}
 		}
 	}
 	// A flat residual d: SATD is half the SAD.

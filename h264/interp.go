@@ -437,6 +437,7 @@ func (r *interpRef) view(buf []uint8, bufStride, x, y, mvx, mvy, w, h int) (pix 
 		a := pa[oa+row*r.stride : oa+row*r.stride+w]
 		b := pb[ob+row*r.stride : ob+row*r.stride+w]
 		d := buf[row*bufStride : row*bufStride+w]
+		a, b = a[:len(d)], b[:len(d)]
 		for c := range d {
 			d[c] = uint8((int(a[c]) + int(b[c]) + 1) >> 1)
 		}

@@ -602,11 +602,15 @@ func (s *motionSearch) levelCost(L, mbx, mby int, v, pred MV) int {
 	if L == 0 {
 		f := &s.fast
 		ri := f.origin + (mby*16+int(v.Y))*f.stride + mbx*16 + int(v.X)
-		sad = costSAD(src.pix, si, src.stride, f.planes[interpKindFull], ri, f.stride, 16, 16)
+		sad = sad16x16(src.pix, si, src.stride, f.planes[interpKindFull], ri, f.stride)
 	} else {
 		r := &s.refL[L]
 		ri := r.origin + (mby*bs+int(v.Y))*r.stride + mbx*bs + int(v.X)
-		sad = costSAD(src.pix, si, src.stride, r.pix, ri, r.stride, bs, bs)
+		if L == 1 {
+			sad = sad8x8(src.pix, si, src.stride, r.pix, ri, r.stride)
+		} else {
+			sad = sad4x4(src.pix, si, src.stride, r.pix, ri, r.stride)
+		}
 	}
 	sh := L + 2
 	return sad<<(2*L) + s.lambda*mvBits(MV{v.X << sh, v.Y << sh}, pred)
