@@ -79,9 +79,9 @@ func (rc *rateControl) frameQP(idr bool) int {
 		}
 		return rc.fixedQP
 	}
-	// AverageBitrate: spread the deficit over about two seconds.
+	// AverageBitrate: spread the deficit over about one second.
 	expected := rc.bpfTarget * float64(rc.frames)
-	target := rc.bpfTarget - (rc.total-expected)/(2*rc.fps)
+	target := rc.bpfTarget - (rc.total-expected)/rc.fps
 	target = math.Max(rc.bpfTarget/4, math.Min(4*rc.bpfTarget, target))
 	cplx, have := rc.cplxP, rc.haveP
 	if idr {

@@ -43,7 +43,7 @@ func TestAverageBitrate(t *testing.T) {
 		o := Options{Width: 160, Height: 128, RateControl: AverageBitrate, Bitrate: rate, Threads: 2, GOP: 30}
 		bits, _ := encodeSizes(t, o, pics)
 		got := float64(bits) * 25 / float64(len(pics))
-		if got < 0.75*float64(rate) || got > 1.25*float64(rate) {
+		if got < 0.85*float64(rate) || got > 1.15*float64(rate) {
 			t.Errorf("target %d bit/s, got %.0f", rate, got)
 		} else {
 			t.Logf("target %d bit/s, got %.0f", rate, got)
