@@ -44,6 +44,7 @@ type Reader struct {
 	info    VideoInfo
 	graph   *av.SourceGraph
 	input   *av.Input
+	io      *av.IO // custom input (NewReader)
 	dec     *av.Codec
 	stream  int
 	pkt     *av.Packet
@@ -60,6 +61,23 @@ type Reader struct {
 // OpenReader opens a source: a path ("-" is standard input), or a lavfi
 // graph when opts.Format is "lavfi".
 func OpenReader(src string, opts ReaderOptions) (*Reader, error) {
+	return openReader(src, nil, opts)
+}
+
+// NewReader reads a media file or raw frames from rd. If rd is also an
+// io.Seeker, the demuxer may seek it (mp4 with its index at the end needs
+// that). The Reader does not close rd.
+func NewReader(rd io.Reader, opts ReaderOptions) (*Reader, error) {
+	if rd == nil {
+		return nil, &ConfigError{Field: "reader", Reason: "nil io.Reader"}
+	}
+	if opts.Format == "lavfi" {
+		return nil, &ConfigError{Field: "Format", Reason: "a lavfi source is a graph description: use OpenReader"}
+	}
+	return openReader("io.Reader", rd, opts)
+}
+
+func openReader(src string, rd io.Reader, opts ReaderOptions) (*Reader, error) {
 	r := &Reader{}
 	var err error
 	if r.frame, err = av.NewFrame(); err != nil {
@@ -94,7 +112,12 @@ func OpenReader(src string, opts ReaderOptions) (*Reader, error) {
 		if src == "-" {
 			url = "pipe:0"
 		}
-		if r.input, err = av.OpenInput(url, opts.Format, dopts); err != nil {
+		if rd != nil {
+			if r.io, err = av.NewReadIO(rd); err != nil {
+				return fail(err)
+			}
+		}
+		if r.input, err = av.OpenInput(url, opts.Format, dopts, r.io); err != nil {
 			return fail(fmt.Errorf("gpuenc: open %s: %w", src, err))
 		}
 		if r.stream, err = r.input.BestVideoStream(); err != nil {
@@ -258,6 +281,7 @@ func (r *Reader) Close() error {
 	r.graph.Free()
 	r.dec.Free()
 	r.input.Close()
+	r.io.Free()
 	r.pkt.Free()
 	r.frame.Free()
 	r.conv.Free()

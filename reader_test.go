@@ -102,3 +102,42 @@ func TestReaderErrors(t *testing.T) {
 		t.Errorf("read after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestNewReaderFromIO reads the same file through an io.Reader, seekable
+// and not.
+func TestNewReaderFromIO(t *testing.T) {
+	oracle.Require(t)
+	src := source(t, gpuenc.YUV420P, 64, 48, 6)
+	for _, name := range []string{"a.mp4", "a.mkv"} {
+		path := encode(t, src, name, gpuenc.StreamConfig{Encoder: "libx264"})
+		want, err := oracle.FFmpegDecodeFile(context.Background(), path, "yuv420p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(path)
+		for _, rd := range []io.Reader{bytes.NewReader(data), onlyReader{bytes.NewReader(data)}} {
+			if _, seekable := rd.(io.Seeker); !seekable && name == "a.mp4" {
+				continue // mp4's index is at the end: it needs seeking
+			}
+			r, err := gpuenc.NewReader(rd, gpuenc.ReaderOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			f, err := r.Read(context.Background(), 100)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Len() != 6 || !bytes.Equal(f.Bytes(), bytes.Join(want.Frames, nil)) {
+				t.Errorf("%s through %T: %d frames, equal to ffmpeg: %v", name, rd, f.Len(), bytes.Equal(f.Bytes(), bytes.Join(want.Frames, nil)))
+			}
+		}
+	}
+	if _, err := gpuenc.NewReader(onlyReader{bytes.NewReader([]byte("not a video"))}, gpuenc.ReaderOptions{}); err == nil {
+		t.Error("garbage opened as a video")
+	}
+}
+
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }

@@ -174,8 +174,10 @@ type Input struct {
 }
 
 // OpenInput opens a URL (a path, "pipe:0", ...) with an optional forced
-// format (e.g. "rawvideo", "lavfi" is not a demuxer here) and demuxer options.
-func OpenInput(url, format string, opts map[string]string) (*Input, error) {
+// format (e.g. "rawvideo"; lavfi sources go through NewSourceGraph) and
+// demuxer options. When io is not nil the bytes come from it instead and
+// url only names the input in messages.
+func OpenInput(url, format string, opts map[string]string, io *IO) (*Input, error) {
 	cu := cString(url)
 	defer freeC(cu)
 	var ifmt *C.AVInputFormat
@@ -190,7 +192,17 @@ func OpenInput(url, format string, opts map[string]string) (*Input, error) {
 	d := dict(opts)
 	defer C.av_dict_free(&d)
 	var ctx *C.AVFormatContext
+	if io != nil {
+		if ctx = C.avformat_alloc_context(); ctx == nil {
+			return nil, ErrNoMem
+		}
+		ctx.pb = io.p
+		ctx.flags |= C.AVFMT_FLAG_CUSTOM_IO
+	}
 	if err := check("avformat_open_input", C.avformat_open_input(&ctx, cu, ifmt, &d)); err != nil {
+		if ioe := io.Err(); ioe != nil {
+			return nil, ioe
+		}
 		return nil, err
 	}
 	in := &Input{p: ctx}

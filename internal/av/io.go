@@ -70,7 +70,12 @@ func newIO(t *ioTarget, write bool) (*IO, error) {
 func (o *IO) Seekable() bool { return o.target.s != nil }
 
 // Err returns the first error the Go reader, writer or seeker returned.
-func (o *IO) Err() error { return o.target.err }
+func (o *IO) Err() error {
+	if o == nil {
+		return nil
+	}
+	return o.target.err
+}
 
 // Flush writes FFmpeg's buffered bytes out.
 func (o *IO) Flush() {
