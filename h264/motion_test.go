@@ -524,7 +524,7 @@ func BenchmarkMotionSearch720p(b *testing.B) {
 		partitions bool
 	}{
 		{"workers=1", 1, true},
-		{"workers=1/no-partitions", 1, false},
+		{"workers=1,no-partitions", 1, false},
 		{fmt.Sprintf("workers=%d", runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0), true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -607,5 +607,63 @@ func TestMotionSearchOrderIndependent(t *testing.T) {
 	}
 	if !reflect.DeepEqual(&got, want) {
 		t.Fatal("reverse-order run differs: a stage depends on its own outputs")
+	}
+}
+
+// TestMotionSearchNearExhaustive compares the 16x16 costs with an exhaustive
+// quarter-sample search (every vector within ±12 samples, same predictor
+// and λ) on noisy content whose motion (within ±10 samples) varies by
+// region and includes content entering at the picture edges: the
+// hierarchical search must come close to the optimum in total.
+func TestMotionSearchNearExhaustive(t *testing.T) {
+	const w, h, border = 96, 64, 24
+	world := motionTestTexture(80, w+2*border, h+2*border)
+	ref := &Plane{Width: w, Height: h, Stride: world.Stride, Pix: world.Pix[border*world.Stride+border:]}
+	cur := &Plane{Width: w, Height: h, Stride: w, Pix: make([]uint8, w*h)}
+	rng := rand.New(rand.NewSource(81))
+	var blk [256]uint8
+	for by := 0; by < h; by += 16 {
+		for bx := 0; bx < w; bx += 16 {
+			mvx := (bx-w/2)/2 + rng.Intn(9) - 4
+			mvy := (by-h/2)/3 + rng.Intn(5) - 2
+			if rng.Intn(8) == 0 {
+				mvx, mvy = rng.Intn(81)-40, rng.Intn(81)-40
+			}
+			predictLuma(blk[:], 16, world, bx+border, by+border, mvx, mvy, 16, 16)
+			for r := 0; r < 16; r++ {
+				for c := 0; c < 16; c++ {
+					cur.Pix[(by+r)*w+bx+c] = uint8(interpClamp(int(blk[r*16+c])+rng.Intn(5)-2, 0, 255))
+				}
+			}
+		}
+	}
+	cfg := defaultMotionSearchConfig(w, h, 2)
+	const qp = 28
+	out := motionTestSearch(t, cfg, cur, ref, nil, qp)
+	var fast interpRef
+	fast.build(ref, 80)
+	lambda := lambdaMotion(qp)
+	var pred [256]uint8
+	total, best := 0, 0
+	for i, m := range out.MBs {
+		mbx, mby := i%out.MBWidth, i/out.MBWidth
+		so := 16*mby*w + 16*mbx
+		opt := int(^uint(0) >> 1)
+		for vy := -48; vy <= 48; vy++ {
+			for vx := -48; vx <= 48; vx++ {
+				fast.predict(pred[:], 16, 16*mbx, 16*mby, vx, vy, 16, 16)
+				c := satdBlock(cur.Pix, so, w, pred[:], 0, 16, 16, 16) + lambda*mvBits(MV{int16(vx), int16(vy)}, m.Pred)
+				opt = min(opt, c)
+			}
+		}
+		if int(m.Cost16) < opt && motionNorm(m.MV16) <= 48 {
+			t.Fatalf("MB %d: cost %d below the exhaustive optimum %d", i, m.Cost16, opt)
+		}
+		total += int(m.Cost16)
+		best += opt
+	}
+	t.Logf("hierarchical total cost %d, exhaustive ±12 %d (%.1f%%)", total, best, 100*float64(total)/float64(best))
+	if total*100 > best*103 {
+		t.Fatalf("hierarchical search costs %d, exhaustive %d: more than 3%% worse", total, best)
 	}
 }
