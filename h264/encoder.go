@@ -6,7 +6,6 @@ package h264
 import (
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // AccessUnit is one coded picture in Annex B form.
@@ -246,12 +245,14 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	// Stage 1: decisions, per macroblock, from the source (and for P
 	// pictures the motion field); rows in parallel.
-	runRows(e.mbH, threads, func(w, y int) {
+	if err := runRows(e.mbH, threads, func(w, y int) {
 		wk := &e.workers[w]
 		for x := 0; x < e.mbW; x++ {
 			e.analyse(wk, x, y, qp, pSlice)
 		}
-	})
+	}); err != nil {
+		return AccessUnit{}, err
+	}
 	if pSlice && e.o.GOP > 1 && e.hooks == nil {
 		// Scene cut: when more than sceneCutPercent of the macroblocks
 		// chose intra, an IDR picture costs about the same and restarts
@@ -268,7 +269,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	// Stage 2: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
-	e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
+	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
 		wk := &e.workers[w]
 		mb := &e.mbs[y*e.mbW+x]
 		switch mb.typ {
@@ -283,31 +284,17 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		default:
 			e.reconInter(wk, mb, x, y)
 		}
-	})
-	// Stage 3: P_Skip, per macroblock, once every vector is final.
-	intra, inter, skip := 0, 0, 0
-	for i := range e.mbs {
-		mb := &e.mbs[i]
-		x, y := i%e.mbW, i/e.mbW
-		if mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(x, y, mb) {
-			mb.typ = mbPSkip
-		}
-		switch {
-		case isIntra(mb.typ):
-			intra++
-			e.prevField[i] = MV{}
-		case mb.typ == mbPSkip:
-			skip++
-			e.prevField[i] = mb.partMV[0]
-		default:
-			inter++
-			e.prevField[i] = mb.partMV[0]
-		}
+	}); err != nil {
+		return AccessUnit{}, err
 	}
+	// Stage 3: P_Skip, per macroblock, once every vector is final.
+	if err := guard(e.decideSkips); err != nil {
+		return AccessUnit{}, err
+	}
+	intra, inter, skip := e.countTypes()
 	// Stage 4: entropy coding, per macroblock into its own bit string.
-	var errMu sync.Mutex
-	var firstErr error
-	runRows(e.mbH, threads, func(w, y int) {
+	var fe firstError
+	if err := runRows(e.mbH, threads, func(w, y int) {
 		wk := &e.workers[w]
 		for x := 0; x < e.mbW; x++ {
 			i := y*e.mbW + x
@@ -317,20 +304,20 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 				e.writeMB(bw, wk, &e.mbs[i], x, y, pSlice)
 			}
 			if bw.err != nil {
-				errMu.Lock()
-				if firstErr == nil {
-					firstErr = bw.err
-				}
-				errMu.Unlock()
+				fe.set(bw.err)
 			}
 		}
-	})
-	if firstErr != nil {
-		return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", firstErr)
+	}); err != nil {
+		return AccessUnit{}, err
+	}
+	if err := fe.get(); err != nil {
+		return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", err)
 	}
 	// Stage 5: deblocking, a wavefront (each macroblock's edges read
 	// samples its left and upper neighbours' filtering wrote).
-	e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) })
+	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
+		return AccessUnit{}, err
+	}
 
 	// Stage 6: the slice: header, then the macroblocks' bit strings with
 	// mb_skip_run in between.
@@ -380,4 +367,36 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	e.rec, e.ref = e.ref, e.rec
 	return au, nil
+}
+
+// decideSkips turns P_L0_16x16 macroblocks without residual whose vector is
+// the P_Skip vector into P_Skip (stage 3b). The vectors do not change, so
+// the order does not matter.
+func (e *Encoder) decideSkips() {
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		if mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(i%e.mbW, i/e.mbW, mb) {
+			mb.typ = mbPSkip
+		}
+	}
+}
+
+// countTypes counts intra, inter and skipped macroblocks and records the
+// 16x16 vectors for the next picture's motion search.
+func (e *Encoder) countTypes() (intra, inter, skip int) {
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		switch {
+		case isIntra(mb.typ):
+			intra++
+			e.prevField[i] = MV{}
+		case mb.typ == mbPSkip:
+			skip++
+			e.prevField[i] = mb.partMV[0]
+		default:
+			inter++
+			e.prevField[i] = mb.partMV[0]
+		}
+	}
+	return
 }

@@ -1,6 +1,7 @@
 package h264
 
 import (
+	"errors"
 	"math/rand"
 	"sync"
 	"testing"
@@ -130,5 +131,30 @@ func TestSkipsStillContent(t *testing.T) {
 	}
 	if len(last.Data)*7 > len(aus[0].Data) {
 		t.Errorf("last still P picture takes %d bytes, the IDR picture %d", len(last.Data), len(aus[0].Data))
+	}
+}
+
+// TestInternalErrorNoPanic: a panic inside a stage comes back as an
+// *InternalError and the encoder refuses further pictures.
+func TestInternalErrorNoPanic(t *testing.T) {
+	for _, threads := range []int{1, 3} {
+		enc, err := NewEncoder(Options{Width: 64, Height: 64, Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc.hooks = &testHooks{decide: func(x, y int, pSlice bool, mb *macroblock, avail uint8) {
+			if x == 1 && y == 2 {
+				panic("boom")
+			}
+		}}
+		_, err = enc.Encode(synthFrame(64, 64, 0, 1))
+		var ie *InternalError
+		if !errors.As(err, &ie) || ie.Value != "boom" {
+			t.Fatalf("threads %d: got %v, want an InternalError", threads, err)
+		}
+		enc.hooks = nil
+		if _, err := enc.Encode(synthFrame(64, 64, 0, 1)); !errors.Is(err, ErrClosed) {
+			t.Fatalf("after an internal error: %v", err)
+		}
 	}
 }

@@ -1,29 +1,76 @@
 // Scheduling helpers for the encoder's parallel stages: independent rows,
 // and wavefronts where macroblock (x, y) may start once row y-1 has
-// finished macroblock x+lag (the dependency pattern of intra prediction,
-// motion vector prediction and the deblocking filter, see DESIGN.md).
+// finished macroblock x+1 (the dependency pattern of intra prediction and
+// the deblocking filter, see DESIGN.md). A panic in a stage (an encoder
+// bug) is turned into an InternalError instead of crashing the program.
 
 package h264
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
 
-// rowScheduler runs fn over rows with up to workers goroutines; worker w
-// always passes its own index, so fn may use per-worker scratch.
-func runRows(rows, workers int, fn func(w, row int)) {
+// InternalError reports a bug inside the encoder (a panic in one of its
+// stages); the Encoder that returned it refuses further pictures.
+type InternalError struct {
+	Value any
+	Stack string
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("h264: internal error: %v", e.Value)
+}
+
+// firstError keeps the first error reported by concurrent workers.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// guard runs fn, turning a panic into an InternalError.
+func guard(fn func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &InternalError{Value: v, Stack: string(debug.Stack())}
+		}
+	}()
+	fn()
+	return nil
+}
+
+// runRows runs fn over rows with up to workers goroutines; worker w always
+// passes its own index, so fn may use per-worker scratch.
+func runRows(rows, workers int, fn func(w, row int)) error {
 	if workers > rows {
 		workers = rows
 	}
 	if workers <= 1 {
-		for r := 0; r < rows; r++ {
-			fn(0, r)
-		}
-		return
+		return guard(func() {
+			for r := 0; r < rows; r++ {
+				fn(0, r)
+			}
+		})
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var fe firstError
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -33,11 +80,14 @@ func runRows(rows, workers int, fn func(w, row int)) {
 				if r >= rows {
 					return
 				}
-				fn(w, r)
+				if err := guard(func() { fn(w, r) }); err != nil {
+					fe.set(err)
+				}
 			}
 		}(w)
 	}
 	wg.Wait()
+	return fe.get()
 }
 
 // wavefront runs fn(w, x, y) for every macroblock of a cols×rows grid so
@@ -49,14 +99,15 @@ type wavefront struct {
 	progress []int32 // per row: number of macroblocks done
 }
 
-func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) {
+func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) error {
 	if workers <= 1 || rows == 1 {
-		for y := 0; y < rows; y++ {
-			for x := 0; x < cols; x++ {
-				fn(0, x, y)
+		return guard(func() {
+			for y := 0; y < rows; y++ {
+				for x := 0; x < cols; x++ {
+					fn(0, x, y)
+				}
 			}
-		}
-		return
+		})
 	}
 	if wf.cond == nil {
 		wf.cond = sync.NewCond(&wf.mu)
@@ -68,7 +119,14 @@ func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) {
 	for i := range wf.progress {
 		wf.progress[i] = 0
 	}
-	runRows(rows, workers, func(w, y int) {
+	return runRows(rows, workers, func(w, y int) {
+		defer func() {
+			// Whatever happens, release the rows below.
+			wf.mu.Lock()
+			wf.progress[y] = int32(cols)
+			wf.cond.Broadcast()
+			wf.mu.Unlock()
+		}()
 		for x := 0; x < cols; x++ {
 			if y > 0 {
 				need := int32(min(x+2, cols))
