@@ -23,6 +23,7 @@ const (
 	AverageBitrate
 )
 
+// String returns the mode's short name ("crf", "cqp", "abr").
 func (m RateControlMode) String() string {
 	switch m {
 	case ConstantQuality:
@@ -73,6 +74,7 @@ type OptionError struct {
 	Reason string
 }
 
+// Error describes the invalid option.
 func (e *OptionError) Error() string {
 	return fmt.Sprintf("h264: invalid option %s=%v: %s", e.Field, e.Value, e.Reason)
 }

@@ -20,6 +20,7 @@ type InternalError struct {
 	Stack string
 }
 
+// Error reports the panic value (the stack is in Stack).
 func (e *InternalError) Error() string {
 	return fmt.Sprintf("h264: internal error: %v", e.Value)
 }
