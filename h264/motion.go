@@ -623,13 +623,39 @@ func (s *motionSearch) levelCost(L, mbx, mby int, v, pred MV) int {
 func (s *motionSearch) coarseMB(mbx, mby int) {
 	b := s.levelBounds(2, mbx, mby)
 	r := s.cfg.CoarseRange
+	// The 4×4 source block, loaded once.
+	src := &s.src[2]
+	var sb [16]int
+	for i := 0; i < 4; i++ {
+		row := (*[4]uint8)(src.pix[(4*mby+i)*src.stride+4*mbx:])
+		sb[4*i], sb[4*i+1], sb[4*i+2], sb[4*i+3] = int(row[0]), int(row[1]), int(row[2]), int(row[3])
+	}
+	ref := &s.refL[2]
 	best := MV{}
 	bestCost := s.levelCost(2, mbx, mby, best, MV{})
+	x0, x1 := max(-r, b.minX), min(r, b.maxX)
 	for y := max(-r, b.minY); y <= min(r, b.maxY); y++ {
-		for x := max(-r, b.minX); x <= min(r, b.maxX); x++ {
+		bitsY := bitsSE(int32(y) << 4)
+		o := ref.origin + (4*mby+y)*ref.stride + 4*mbx
+		r0 := ref.pix[o+x0 : o+x1+4]
+		r1 := ref.pix[o+ref.stride+x0 : o+ref.stride+x1+4]
+		r2 := ref.pix[o+2*ref.stride+x0 : o+2*ref.stride+x1+4]
+		r3 := ref.pix[o+3*ref.stride+x0 : o+3*ref.stride+x1+4]
+		for x := x0; x <= x1; x++ {
+			k := x - x0
+			a := (*[4]uint8)(r0[k:])
+			bb := (*[4]uint8)(r1[k:])
+			c := (*[4]uint8)(r2[k:])
+			d := (*[4]uint8)(r3[k:])
+			sad := costAbs(sb[0]-int(a[0])) + costAbs(sb[1]-int(a[1])) + costAbs(sb[2]-int(a[2])) + costAbs(sb[3]-int(a[3])) +
+				costAbs(sb[4]-int(bb[0])) + costAbs(sb[5]-int(bb[1])) + costAbs(sb[6]-int(bb[2])) + costAbs(sb[7]-int(bb[3])) +
+				costAbs(sb[8]-int(c[0])) + costAbs(sb[9]-int(c[1])) + costAbs(sb[10]-int(c[2])) + costAbs(sb[11]-int(c[3])) +
+				costAbs(sb[12]-int(d[0])) + costAbs(sb[13]-int(d[1])) + costAbs(sb[14]-int(d[2])) + costAbs(sb[15]-int(d[3]))
+			// levelCost(2, …, v, 0), inlined: SAD·16 + λ·mvBits(v·16, 0).
+			cost := sad<<4 + s.lambda*(bitsSE(int32(x)<<4)+bitsY)
 			v := MV{int16(x), int16(y)}
-			if c := s.levelCost(2, mbx, mby, v, MV{}); motionBetter(c, v, bestCost, best) {
-				best, bestCost = v, c
+			if motionBetter(cost, v, bestCost, best) {
+				best, bestCost = v, cost
 			}
 		}
 	}

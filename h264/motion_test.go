@@ -667,3 +667,41 @@ func TestMotionSearchNearExhaustive(t *testing.T) {
 		t.Fatalf("hierarchical search costs %d, exhaustive %d: more than 3%% worse", total, best)
 	}
 }
+
+// TestMotionCoarseMatchesLevelCost checks the specialised coarse full search
+// against a plain loop over levelCost with the documented order.
+func TestMotionCoarseMatchesLevelCost(t *testing.T) {
+	cur, ref, prev := motionTestComplex(144, 80)
+	for _, r := range []int{1, 3, 8} {
+		cfg := defaultMotionSearchConfig(cur.Width, cur.Height, 1)
+		cfg.CoarseRange = r
+		s, err := newMotionSearch(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out motionField
+		if err := s.run(motionTestPicture(cur), motionTestPicture(ref), prev, 33, &out); err != nil {
+			t.Fatal(err)
+		}
+		for mby := 0; mby < s.mbH; mby++ {
+			for mbx := 0; mbx < s.mbW; mbx++ {
+				b := s.levelBounds(2, mbx, mby)
+				best, bestCost := MV{}, s.levelCost(2, mbx, mby, MV{}, MV{})
+				for y := -r; y <= r; y++ {
+					for x := -r; x <= r; x++ {
+						v := MV{int16(x), int16(y)}
+						if !b.contains(v) {
+							continue
+						}
+						if c := s.levelCost(2, mbx, mby, v, MV{}); motionBetter(c, v, bestCost, best) {
+							best, bestCost = v, c
+						}
+					}
+				}
+				if got := s.lvl2[mby*s.mbW+mbx]; got != best {
+					t.Fatalf("range %d MB (%d,%d): coarse %v, reference %v", r, mbx, mby, got, best)
+				}
+			}
+		}
+	}
+}
