@@ -255,14 +255,16 @@ func (c *Codec) ReceiveFrame(f *Frame) error {
 
 // codeError returns the cheap sentinel for EAGAIN and EOF (hot paths), and a
 // full *Error otherwise.
-func codeError(call string, ret C.int) error {
-	switch int(ret) {
+func codeError(call string, ret C.int) error { return codeErr(call, int(ret)) }
+
+func codeErr(call string, code int) error {
+	switch code {
 	case ErrAgain.Code:
 		return ErrAgain
 	case ErrEOF.Code:
 		return ErrEOF
 	}
-	return newError(call, int(ret))
+	return newError(call, code)
 }
 
 // TimeBase is the codec's time base.
