@@ -102,11 +102,13 @@ func (e *Encoder) analyseI4(wk *worker, mb *macroblock, x, y, lambda int) int {
 			pm = min(int(mb.i4Mode[by*4+bx-1]), int(mb.i4Mode[(by-1)*4+bx]))
 		}
 		best, bestM := int(^uint(0)>>1), i4DC
+		var edge edge4x4
+		edge.load(S.Pix, S.Stride, off, a)
 		for m := 0; m < 9; m++ {
 			if !i4ModeAvail(m, a) {
 				continue
 			}
-			pred4x4(&wk.p4, S.Pix, S.Stride, off, m, a)
+			edge.pred(&wk.p4, m, a)
 			c := satd4x4(S.Pix, off, S.Stride, wk.p4[:], 0, 4)
 			if m == pm {
 				c += lambda * bitsI4ModeHit

@@ -90,47 +90,53 @@ func chromaModeAvail(m int, avail uint8) bool {
 // top-left sample is pix[off] (row stride stride) into dst (raster 4x4).
 // The mode must be available (i4ModeAvail).
 func pred4x4(dst *[16]uint8, pix []uint8, stride, off int, mode int, avail uint8) {
-	// e holds the neighbours: e[3-y] = p[-1,y] (y = 0..3), e[4] = p[-1,-1],
-	// e[5+x] = p[x,-1] (x = 0..7).
-	var e [13]int32
+	var e edge4x4
+	e.load(pix, stride, off, avail)
+	e.pred(dst, mode, avail)
+}
+
+// edge4x4 holds the neighbours of a 4x4 block: e[3-y] = p[-1,y]
+// (y = 0..3), e[4] = p[-1,-1], e[5+x] = p[x,-1] (x = 0..7). Unavailable
+// samples are never read by an available mode.
+type edge4x4 [13]int32
+
+// load reads the neighbours from the plane, substituting p[3,-1] for
+// p[4..7,-1] when the top-right block is unavailable (8.3.1.2).
+func (e *edge4x4) load(pix []uint8, stride, off int, avail uint8) {
 	if avail&availLeft != 0 {
-		for y := 0; y < 4; y++ {
-			e[3-y] = int32(pix[off+y*stride-1])
-		}
+		l := pix[off-1 : off-1+3*stride+1]
+		e[3] = int32(l[0])
+		e[2] = int32(l[stride])
+		e[1] = int32(l[2*stride])
+		e[0] = int32(l[3*stride])
 	}
 	if avail&availTop != 0 {
-		t := off - stride
-		for x := 0; x < 4; x++ {
-			e[5+x] = int32(pix[t+x])
-		}
+		t := pix[off-stride : off-stride+8]
+		e[5], e[6], e[7], e[8] = int32(t[0]), int32(t[1]), int32(t[2]), int32(t[3])
 		if avail&availTopRight != 0 {
-			for x := 4; x < 8; x++ {
-				e[5+x] = int32(pix[t+x])
-			}
+			e[9], e[10], e[11], e[12] = int32(t[4]), int32(t[5]), int32(t[6]), int32(t[7])
 		} else {
-			for x := 4; x < 8; x++ {
-				e[5+x] = e[8] // substitute p[3,-1] (8.3.1.2)
-			}
+			e[9], e[10], e[11], e[12] = e[8], e[8], e[8], e[8]
 		}
 	}
 	if avail&availTopLeft != 0 {
 		e[4] = int32(pix[off-stride-1])
 	}
-	top := func(x int) int32 { return e[5+x] }  // p[x,-1], x >= -1
-	left := func(y int) int32 { return e[3-y] } // p[-1,y], y >= -1
-	set := func(x, y int, v int32) { dst[y*4+x] = uint8(v) }
+}
+
+// pred forms the prediction of one mode from the loaded neighbours, with
+// the equations of 8.3.1.2.1 to 8.3.1.2.9 (z = p[x,-1] is e[5+x],
+// p[-1,y] is e[3-y]).
+func (e *edge4x4) pred(dst *[16]uint8, mode int, avail uint8) {
 	switch mode {
 	case i4Vertical:
 		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				set(x, y, top(x))
-			}
+			dst[y*4], dst[y*4+1], dst[y*4+2], dst[y*4+3] = uint8(e[5]), uint8(e[6]), uint8(e[7]), uint8(e[8])
 		}
 	case i4Horizontal:
 		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				set(x, y, left(y))
-			}
+			v := uint8(e[3-y])
+			dst[y*4], dst[y*4+1], dst[y*4+2], dst[y*4+3] = v, v, v, v
 		}
 	case i4DC:
 		var v int32
@@ -150,66 +156,70 @@ func pred4x4(dst *[16]uint8, pix []uint8, stride, off int, mode int, avail uint8
 	case i4DiagDownLeft:
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
+				i := 5 + x + y
 				if x == 3 && y == 3 {
-					set(x, y, (top(6)+3*top(7)+2)>>2)
+					dst[15] = uint8((e[11] + 3*e[12] + 2) >> 2)
 				} else {
-					set(x, y, (top(x+y)+2*top(x+y+1)+top(x+y+2)+2)>>2)
+					dst[y*4+x] = uint8((e[i] + 2*e[i+1] + e[i+2] + 2) >> 2)
 				}
 			}
 		}
 	case i4DiagDownRight:
+		// With the edge laid out as one line (left column bottom-up,
+		// corner, top row), every sample is a 3-tap filter centred on
+		// e[4 + x - y].
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
-				switch {
-				case x > y:
-					set(x, y, (top(x-y-2)+2*top(x-y-1)+top(x-y)+2)>>2)
-				case x < y:
-					set(x, y, (left(y-x-2)+2*left(y-x-1)+left(y-x)+2)>>2)
-				default:
-					set(x, y, (top(0)+2*top(-1)+left(0)+2)>>2)
-				}
+				i := 4 + x - y
+				dst[y*4+x] = uint8((e[i-1] + 2*e[i] + e[i+1] + 2) >> 2)
 			}
 		}
 	case i4VerticalRight:
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
 				z := 2*x - y
+				i := 5 + x - y>>1 // index of p[x-(y>>1), -1]
+				var v int32
 				switch {
 				case z >= 0 && z&1 == 0:
-					set(x, y, (top(x-(y>>1)-1)+top(x-(y>>1))+1)>>1)
+					v = (e[i-1] + e[i] + 1) >> 1
 				case z >= 0:
-					set(x, y, (top(x-(y>>1)-2)+2*top(x-(y>>1)-1)+top(x-(y>>1))+2)>>2)
+					v = (e[i-2] + 2*e[i-1] + e[i] + 2) >> 2
 				case z == -1:
-					set(x, y, (left(0)+2*left(-1)+top(0)+2)>>2)
-				default:
-					set(x, y, (left(y-1)+2*left(y-2)+left(y-3)+2)>>2)
+					v = (e[3] + 2*e[4] + e[5] + 2) >> 2
+				default: // p[-1,y-1], p[-1,y-2], p[-1,y-3]
+					v = (e[4-y] + 2*e[5-y] + e[6-y] + 2) >> 2
 				}
+				dst[y*4+x] = uint8(v)
 			}
 		}
 	case i4HorizontalDown:
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
 				z := 2*y - x
+				i := 3 - (y - x>>1) // index of p[-1, y-(x>>1)]
+				var v int32
 				switch {
 				case z >= 0 && z&1 == 0:
-					set(x, y, (left(y-(x>>1)-1)+left(y-(x>>1))+1)>>1)
+					v = (e[i+1] + e[i] + 1) >> 1
 				case z >= 0:
-					set(x, y, (left(y-(x>>1)-2)+2*left(y-(x>>1)-1)+left(y-(x>>1))+2)>>2)
+					v = (e[i+2] + 2*e[i+1] + e[i] + 2) >> 2
 				case z == -1:
-					set(x, y, (left(0)+2*left(-1)+top(0)+2)>>2)
-				default:
-					set(x, y, (top(x-1)+2*top(x-2)+top(x-3)+2)>>2)
+					v = (e[3] + 2*e[4] + e[5] + 2) >> 2
+				default: // p[x-1,-1], p[x-2,-1], p[x-3,-1]
+					v = (e[4+x] + 2*e[3+x] + e[2+x] + 2) >> 2
 				}
+				dst[y*4+x] = uint8(v)
 			}
 		}
 	case i4VerticalLeft:
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
-				i := x + y>>1
+				i := 5 + x + y>>1
 				if y&1 == 0 {
-					set(x, y, (top(i)+top(i+1)+1)>>1)
+					dst[y*4+x] = uint8((e[i] + e[i+1] + 1) >> 1)
 				} else {
-					set(x, y, (top(i)+2*top(i+1)+top(i+2)+2)>>2)
+					dst[y*4+x] = uint8((e[i] + 2*e[i+1] + e[i+2] + 2) >> 2)
 				}
 			}
 		}
@@ -217,17 +227,19 @@ func pred4x4(dst *[16]uint8, pix []uint8, stride, off int, mode int, avail uint8
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
 				z := x + 2*y
-				i := y + x>>1
+				i := 3 - (y + x>>1) // index of p[-1, y+(x>>1)]
+				var v int32
 				switch {
 				case z > 5:
-					set(x, y, left(3))
+					v = e[0]
 				case z == 5:
-					set(x, y, (left(2)+3*left(3)+2)>>2)
+					v = (e[1] + 3*e[0] + 2) >> 2
 				case z&1 == 0:
-					set(x, y, (left(i)+left(i+1)+1)>>1)
+					v = (e[i] + e[i-1] + 1) >> 1
 				default:
-					set(x, y, (left(i)+2*left(i+1)+left(i+2)+2)>>2)
+					v = (e[i] + 2*e[i-1] + e[i-2] + 2) >> 2
 				}
+				dst[y*4+x] = uint8(v)
 			}
 		}
 	}
