@@ -49,7 +49,11 @@ type ColorInfo struct {
 // Options configures an Encoder. The zero value of every field but Width
 // and Height selects a default.
 type Options struct {
-	Width, Height              int // picture size in luma samples, 1..8192×8192
+	// Width and Height are the picture size in luma samples, 1..8192
+	// each. 4:2:0 frame cropping works in units of two samples, so an odd
+	// size is coded one sample larger (the last column or row repeated):
+	// decoders output that even size, Reconstruction the requested one.
+	Width, Height              int
 	FrameRateNum, FrameRateDen int // frame rate (default 25/1), for VUI timing and rate control
 
 	QP          int             // quantiser 0..51 of every frame when RateControl == ConstantQP
