@@ -101,6 +101,35 @@ func satd4x4Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	return sum
 }
 
+// satd4x4RawAvg is satd4x4Raw of A against the prediction
+// B = (P + Q + 1) >> 1 (a quarter-sample average, 8-250..8-261), computed
+// on the fly; P and Q share the stride ps.
+func satd4x4RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps int) int {
+	var t [16]int
+	for r := 0; r < 4; r++ {
+		ra := (*[4]uint8)(a[ai+r*as : ai+r*as+4])
+		rp := (*[4]uint8)(p[pi+r*ps : pi+r*ps+4])
+		rq := (*[4]uint8)(q[qi+r*ps : qi+r*ps+4])
+		d0 := int(ra[0]) - (int(rp[0])+int(rq[0])+1)>>1
+		d1 := int(ra[1]) - (int(rp[1])+int(rq[1])+1)>>1
+		d2 := int(ra[2]) - (int(rp[2])+int(rq[2])+1)>>1
+		d3 := int(ra[3]) - (int(rp[3])+int(rq[3])+1)>>1
+		s01, m01 := d0+d1, d0-d1
+		s23, m23 := d2+d3, d2-d3
+		t[r*4+0] = s01 + s23
+		t[r*4+1] = s01 - s23
+		t[r*4+2] = m01 - m23
+		t[r*4+3] = m01 + m23
+	}
+	sum := 0
+	for c := 0; c < 4; c++ {
+		s01, m01 := t[c]+t[4+c], t[c]-t[4+c]
+		s23, m23 := t[8+c]+t[12+c], t[8+c]-t[12+c]
+		sum += costAbs(s01+s23) + costAbs(s01-s23) + costAbs(m01-m23) + costAbs(m01+m23)
+	}
+	return sum
+}
+
 // costAbs is |v|, branch-free (residual signs are unpredictable).
 func costAbs(v int) int {
 	m := v >> 63

@@ -99,6 +99,22 @@ func TestSADAndSATDMatchReference(t *testing.T) {
 			}
 		}
 	}
+	// The fused quarter-sample average: SATD against (P+Q+1)>>1.
+	q := make([]uint8, len(b))
+	avg := make([]uint8, len(b))
+	for trial := 0; trial < 200; trial++ {
+		for i := range a {
+			a[i], b[i], q[i] = uint8(rng.Intn(256)), uint8(rng.Intn(256)), uint8(rng.Intn(256))
+			if trial%2 == 1 {
+				a[i], b[i], q[i] = 255*uint8(rng.Intn(2)), 255*uint8(rng.Intn(2)), 255*uint8(rng.Intn(2))
+			}
+			avg[i] = uint8((int(b[i]) + int(q[i]) + 1) >> 1)
+		}
+		// satd4x4Raw is checked against slowSATD above.
+		if got, want := satd4x4RawAvg(a, 3, 40, b, 5, q, 5, 37), satd4x4Raw(a, 3, 40, avg, 5, 37); got != want {
+			t.Fatalf("satd4x4RawAvg = %d, want %d", got, want)
+		}
+	}
 	// A flat residual d: SATD is half the SAD.
 	for i := range a {
 		a[i], b[i] = 100, 93

@@ -445,6 +445,23 @@ func (r *interpRef) view(buf []uint8, bufStride, x, y, mvx, mvy, w, h int) (pix 
 	return buf, 0, bufStride
 }
 
+// terms returns where the prediction of the w×h block at (x, y) displaced
+// by (mvx, mvy) comes from, without computing it: sample (c, r) is
+// pa[oa+r*stride+c] when single, else the rounded average of that and
+// pb[ob+r*stride+c]. ok is false when the block leaves the planes' valid
+// region (use view or predictLuma then).
+func (r *interpRef) terms(x, y, mvx, mvy, w, h int) (pa []uint8, oa int, pb []uint8, ob int, single, ok bool) {
+	ix := x + mvx>>2
+	iy := y + mvy>>2
+	if !r.inside(ix, iy, w, h) {
+		return nil, 0, nil, 0, false, false
+	}
+	t := &interpLumaTerms[mvy&3][mvx&3]
+	oa = r.origin + (iy+int(t.a.dy))*r.stride + ix + int(t.a.dx)
+	ob = r.origin + (iy+int(t.b.dy))*r.stride + ix + int(t.b.dx)
+	return r.planes[t.a.kind], oa, r.planes[t.b.kind], ob, t.single, true
+}
+
 // predict writes the prediction of view into dst (row r at dst[r*dstStride:]).
 func (r *interpRef) predict(dst []uint8, dstStride, x, y, mvx, mvy, w, h int) {
 	pix, off, stride := r.view(dst, dstStride, x, y, mvx, mvy, w, h)
