@@ -52,22 +52,33 @@ func TestAverageBitrate(t *testing.T) {
 }
 
 // TestVBV checks that with MaxRate/BufSize no picture overflows the VBV
-// model (buffer filled at MaxRate, drained by each picture), after the
-// first IDR picture.
+// model (buffer filled at MaxRate, drained by each picture), for average
+// bitrate and for capped constant quality.
 func TestVBV(t *testing.T) {
 	pics := photoClip(t, 160, 128, 30)
-	o := Options{Width: 160, Height: 128, RateControl: AverageBitrate, Bitrate: 200_000,
-		MaxRate: 250_000, BufSize: 250_000, Threads: 2, GOP: 10}
-	_, aus := encodeSizes(t, o, pics)
-	fill := 0.9 * float64(o.BufSize)
-	for i, au := range aus {
-		fill -= float64(len(au.Data) * 8)
-		if fill < 0 {
-			t.Errorf("VBV underflow at picture %d (QP %d, %d bytes)", i, au.QP, len(au.Data))
+	for _, o := range []Options{
+		{RateControl: AverageBitrate, Bitrate: 200_000, MaxRate: 250_000, BufSize: 250_000},
+		{RateControl: ConstantQuality, CRF: 8, MaxRate: 300_000, BufSize: 200_000},
+	} {
+		o.Width, o.Height, o.Threads, o.GOP = 160, 128, 2, 10
+		_, aus := encodeSizes(t, o, pics)
+		fill := 0.9 * float64(o.BufSize)
+		raised := false
+		for i, au := range aus {
+			fill -= float64(len(au.Data) * 8)
+			if fill < 0 {
+				t.Errorf("%v: VBV underflow at picture %d (QP %d, %d bytes)", o.RateControl, i, au.QP, len(au.Data))
+			}
+			fill += float64(o.MaxRate) / 25
+			if fill > float64(o.BufSize) {
+				fill = float64(o.BufSize)
+			}
+			if o.RateControl == ConstantQuality && !au.Keyframe && au.QP > 8 {
+				raised = true
+			}
 		}
-		fill += float64(o.MaxRate) / 25
-		if fill > float64(o.BufSize) {
-			fill = float64(o.BufSize)
+		if o.RateControl == ConstantQuality && !raised {
+			t.Errorf("capped crf never raised the QP")
 		}
 	}
 }
