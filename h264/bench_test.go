@@ -63,7 +63,6 @@ func BenchmarkCAVLC(b *testing.B) {
 	if _, err := enc.Encode(pics[0]); err != nil {
 		b.Fatal(err)
 	}
-	wk := &enc.workers[0]
 	var w bitWriter
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -71,7 +70,7 @@ func BenchmarkCAVLC(b *testing.B) {
 		for y := 0; y < enc.mbH; y++ {
 			for x := 0; x < enc.mbW; x++ {
 				if mb := &enc.mbs[y*enc.mbW+x]; mb.typ != mbPSkip {
-					enc.writeMB(&w, wk, mb, x, y, true)
+					enc.writeMB(&w, mb, x, y, true)
 				}
 			}
 		}

@@ -127,13 +127,3 @@ func abs32(v int32) int32 {
 	}
 	return v
 }
-
-// residualBlockBits is the length in bits writeResidualBlock would write,
-// for rate estimates.
-func residualBlockBits(coef []int32, nC int) int {
-	var w bitWriter
-	var buf [64]byte
-	w.buf = buf[:0]
-	writeResidualBlock(&w, coef, nC)
-	return w.bitLen()
-}

@@ -59,3 +59,12 @@ func TestResidualBlockRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// residualBlockBits is the length in bits writeResidualBlock writes.
+func residualBlockBits(coef []int32, nC int) int {
+	var w bitWriter
+	var buf [64]byte
+	w.buf = buf[:0]
+	writeResidualBlock(&w, coef, nC)
+	return w.bitLen()
+}

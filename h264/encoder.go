@@ -295,13 +295,12 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	// Stage 4: entropy coding, per macroblock into its own bit string.
 	var fe firstError
 	if err := runRows(e.mbH, threads, func(w, y int) {
-		wk := &e.workers[w]
 		for x := 0; x < e.mbW; x++ {
 			i := y*e.mbW + x
 			bw := &e.mbBits[i]
 			bw.reset()
 			if e.mbs[i].typ != mbPSkip {
-				e.writeMB(bw, wk, &e.mbs[i], x, y, pSlice)
+				e.writeMB(bw, &e.mbs[i], x, y, pSlice)
 			}
 			if bw.err != nil {
 				fe.set(bw.err)

@@ -64,7 +64,6 @@ type worker struct {
 	p4    [16]uint8
 	cdc   [2][4]int32
 	cdclv [2][4]int32
-	bits  bitWriter
 }
 
 // mbAvail returns the availability bits of macroblock (x, y) (6.4.4: one

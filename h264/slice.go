@@ -123,7 +123,7 @@ func (e *Encoder) predI4Mode(x, y int, cur *macroblock, bx, by int) int {
 
 // writeMB writes macroblock_layer() (7.3.5) of a coded (not skipped)
 // macroblock. mb_qp_delta is always 0: the QP is constant within a picture.
-func (e *Encoder) writeMB(w *bitWriter, wk *worker, mb *macroblock, x, y int, pSlice bool) {
+func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 	off := uint32(0)
 	if pSlice {
 		off = 5 // intra mb_type values follow the 5 P types (Table 7-13)
