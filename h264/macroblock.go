@@ -448,6 +448,9 @@ func (e *Encoder) intraChromaPred(wk *worker, mb *macroblock, x, y int) {
 // from the reference picture (8.4.2.2) into wk.pred and wk.predC.
 func (e *Encoder) interPred(wk *worker, mb *macroblock, x, y int) {
 	ref := e.ref
+	// The motion search leaves the reference's half-sample planes ready:
+	// the same bytes as predictLuma, without refiltering.
+	fast := e.search.lumaRef()
 	for r := 0; r < 16; r += 0 {
 		// Walk the partitions by their top-left 4x4 block.
 		var w, h int
@@ -463,7 +466,11 @@ func (e *Encoder) interPred(wk *worker, mb *macroblock, x, y int) {
 		}
 		bx, by := r&3, r>>2
 		mv := mb.mv[r]
-		predictLuma(wk.pred[by*64+bx*4:], 16, &ref.Y, x*16+bx*4, y*16+by*4, int(mv.X), int(mv.Y), w*4, h*4)
+		if fast != nil {
+			fast.predict(wk.pred[by*64+bx*4:], 16, x*16+bx*4, y*16+by*4, int(mv.X), int(mv.Y), w*4, h*4)
+		} else {
+			predictLuma(wk.pred[by*64+bx*4:], 16, &ref.Y, x*16+bx*4, y*16+by*4, int(mv.X), int(mv.Y), w*4, h*4)
+		}
 		predictChroma(wk.predC[0][by*16+bx*2:], 8, &ref.Cb, x*8+bx*2, y*8+by*2, int(mv.X), int(mv.Y), w*2, h*2)
 		predictChroma(wk.predC[1][by*16+bx*2:], 8, &ref.Cr, x*8+bx*2, y*8+by*2, int(mv.X), int(mv.Y), w*2, h*2)
 		// Next partition's top-left block in raster order.
