@@ -65,7 +65,7 @@ type Options struct {
 
 	GOP     int    // IDR interval in frames (0 = 250; 1 = all intra)
 	Preset  string // speed/quality trade-off, see Presets (default "medium")
-	Threads int    // worker goroutines (0 = GOMAXPROCS)
+	Threads int    // worker goroutines, 0..1024 (0 = GOMAXPROCS); the stream does not depend on it
 	Color   ColorInfo
 
 	SARNum, SARDen int // sample aspect ratio for the VUI (0: not written)
@@ -169,8 +169,8 @@ func (o Options) withDefaults() (Options, preset, error) {
 	if o.Preset == "" {
 		o.Preset = "medium"
 	}
-	if o.Threads < 0 {
-		return o, p, &OptionError{"Threads", o.Threads, "must not be negative"}
+	if o.Threads < 0 || o.Threads > 1024 {
+		return o, p, &OptionError{"Threads", o.Threads, "must be 0..1024"}
 	}
 	if o.Threads == 0 {
 		o.Threads = runtime.GOMAXPROCS(0)

@@ -83,6 +83,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Width: 16, Height: 16, Color: ColorInfo{Matrix: 300}}, "Color.Matrix"},
 		{Options{Width: 16, Height: 16, SARNum: 1}, "SARNum"},
 		{Options{Width: 16, Height: 16, RateControl: RateControlMode(9)}, "RateControl"},
+		{Options{Width: 16, Height: 16, Threads: 5000}, "Threads"},
 	}
 	for _, b := range bad {
 		_, err := NewEncoder(b.o)
