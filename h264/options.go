@@ -173,7 +173,7 @@ func (o Options) withDefaults() (Options, preset, error) {
 		return o, p, &OptionError{"Threads", o.Threads, "must be 0..1024"}
 	}
 	if o.Threads == 0 {
-		o.Threads = runtime.GOMAXPROCS(0)
+		o.Threads = min(runtime.GOMAXPROCS(0), 1024)
 	}
 	c := o.Color
 	for _, f := range []struct {
