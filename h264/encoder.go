@@ -69,6 +69,8 @@ type Encoder struct {
 
 	// hooks lets tests force decisions; nil in normal use.
 	hooks *testHooks
+	// trace, when set (EncodeTrace), receives copies of each stage's output.
+	trace *PictureTrace
 }
 
 // testHooks override the encoder's decisions after analysis (tests only).
@@ -238,12 +240,14 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	threads := e.o.Threads
 	pSlice := !idr
+	e.traceStage(0, idr, qp)
 	if pSlice {
+		// Stage 1: motion search (motion.go).
 		if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
 			return AccessUnit{}, fmt.Errorf("h264: motion search: %w", err)
 		}
 	}
-	// Stage 1: decisions, per macroblock, from the source (and for P
+	// Stage 2: decisions, per macroblock, from the source (and for P
 	// pictures the motion field); rows in parallel.
 	if err := runRows(e.mbH, threads, func(w, y int) {
 		wk := &e.workers[w]
@@ -267,7 +271,8 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 			return AccessUnit{}, errSceneCut
 		}
 	}
-	// Stage 2: reconstruction, a wavefront (intra prediction reads the
+	e.traceStage(2, idr, qp)
+	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
 	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
 		wk := &e.workers[w]
@@ -287,7 +292,8 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}); err != nil {
 		return AccessUnit{}, err
 	}
-	// Stage 3: P_Skip, per macroblock, once every vector is final.
+	e.traceStage(3, idr, qp)
+	// Stage 3b: P_Skip, per macroblock, once every vector is final.
 	if err := guard(e.decideSkips); err != nil {
 		return AccessUnit{}, err
 	}
@@ -312,13 +318,15 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	if err := fe.get(); err != nil {
 		return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", err)
 	}
+	e.traceStage(4, idr, qp)
 	// Stage 5: deblocking, a wavefront (each macroblock's edges read
 	// samples its left and upper neighbours' filtering wrote).
 	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
 		return AccessUnit{}, err
 	}
 
-	// Stage 6: the slice: header, then the macroblocks' bit strings with
+	e.traceStage(5, idr, qp)
+	// Concatenation: the slice header, then the macroblocks' bit strings with
 	// mb_skip_run in between.
 	h := sliceHeader{idr: idr, qp: qp, frameNum: e.sinceIDR % maxFrameNum, idrPicID: e.idrCount % 65536}
 	if idr {

@@ -1,0 +1,126 @@
+// Stage traces: copies of what each stage of the pipeline (DESIGN.md)
+// wrote for one picture, so that another implementation of the same
+// contract (h264_cuda) can be checked stage by stage, byte for byte.
+
+package h264
+
+// Macroblock types as PictureTrace reports them (MacroblockTrace.Type).
+const (
+	TraceI4x4   = mbI4x4   // I_NxN (Intra_4x4)
+	TraceI16x16 = mbI16x16 // I_16x16_*
+	TraceP16x16 = mbP16x16 // P_L0_16x16
+	TraceP16x8  = mbP16x8  // P_L0_L0_16x8
+	TraceP8x16  = mbP8x16  // P_L0_L0_8x16
+	TraceP8x8   = mbP8x8   // P_8x8 with four P_L0_8x8
+	TracePSkip  = mbPSkip  // P_Skip
+)
+
+// MacroblockTrace is one macroblock's state after a stage. Per-4x4 arrays
+// are in raster order within the macroblock (index 4·y + x); levels are in
+// zig-zag scan order (for Intra16x16 luma and all chroma AC, index 0 is
+// unused and 0).
+type MacroblockTrace struct {
+	Type       int
+	I16Mode    int
+	ChromaMode int
+	I4Modes    [16]uint8
+	PartMV     [4]MV  // per partition, see DESIGN.md
+	MV         [16]MV // per 4x4 block
+	CBP        int    // luma bits 0..3, chroma (0..2) << 4
+	QP         int
+	TotalCoeff [16]uint8 // per luma 4x4 block (AC count for Intra16x16)
+	ChromaTC   [2][4]uint8
+	LumaDC     [16]int16
+	Luma       [16][16]int16
+	ChromaDC   [2][4]int16
+	ChromaAC   [2][4][16]int16
+}
+
+// PictureTrace holds the outputs of every stage for one picture. Pictures
+// are padded to whole macroblocks.
+type PictureTrace struct {
+	IDR               bool
+	QP                int
+	MBWidth, MBHeight int
+	Source            *Picture          // stage 0
+	Reference         *Picture          // the reference of a P picture (nil for IDR)
+	Decisions         []MacroblockTrace // stage 2: Type, modes, PartMV, MV, QP only
+	Reconstructed     *Picture          // stage 3: before deblocking
+	Macroblocks       []MacroblockTrace // stages 3 and 3b: final types, levels, cbp
+	Bits              [][]byte          // stage 4: macroblock_layer() per macroblock, MSB first, padded with zero bits
+	BitLens           []int             // stage 4: lengths in bits (0 for P_Skip)
+	Deblocked         *Picture          // stage 5
+}
+
+// EncodeTrace is Encode, also returning the stage trace of the picture.
+// It is slower (it copies every stage's output) and meant for tests and
+// tools.
+func (e *Encoder) EncodeTrace(pic *Picture) (AccessUnit, *PictureTrace, error) {
+	e.trace = &PictureTrace{}
+	defer func() { e.trace = nil }()
+	au, err := e.Encode(pic)
+	if err != nil {
+		return au, nil, err
+	}
+	return au, e.trace, nil
+}
+
+func clonePicture(p *Picture) *Picture {
+	c := NewPicture(p.Y.Width, p.Y.Height)
+	copyPlane(&c.Y, &p.Y)
+	copyPlane(&c.Cb, &p.Cb)
+	copyPlane(&c.Cr, &p.Cr)
+	return c
+}
+
+func (mb *macroblock) trace() MacroblockTrace {
+	return MacroblockTrace{
+		Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
+		I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, CBP: int(mb.cbp), QP: int(mb.qp),
+		TotalCoeff: mb.nz, ChromaTC: mb.nzC, LumaDC: mb.lumaDC, Luma: mb.luma,
+		ChromaDC: mb.chromaDC, ChromaAC: mb.chromaAC,
+	}
+}
+
+// traceStage records the outputs of stage (0 start, 2, 3, 4, 5).
+func (e *Encoder) traceStage(stage int, idr bool, qp int) {
+	t := e.trace
+	if t == nil {
+		return
+	}
+	switch stage {
+	case 0:
+		*t = PictureTrace{IDR: idr, QP: qp, MBWidth: e.mbW, MBHeight: e.mbH, Source: clonePicture(e.src)}
+		if !idr {
+			t.Reference = clonePicture(e.ref)
+		}
+	case 2:
+		t.Decisions = make([]MacroblockTrace, len(e.mbs))
+		for i := range e.mbs {
+			mb := &e.mbs[i]
+			t.Decisions[i] = MacroblockTrace{
+				Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
+				I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
+			}
+		}
+	case 3:
+		t.Reconstructed = clonePicture(e.rec)
+	case 4:
+		t.Macroblocks = make([]MacroblockTrace, len(e.mbs))
+		t.Bits = make([][]byte, len(e.mbs))
+		t.BitLens = make([]int, len(e.mbs))
+		for i := range e.mbs {
+			t.Macroblocks[i] = e.mbs[i].trace()
+			bw := &e.mbBits[i]
+			bw.flushBytes()
+			b := append([]byte(nil), bw.buf...)
+			if bw.n > 0 {
+				b = append(b, byte(bw.acc<<(8-bw.n)))
+			}
+			t.Bits[i] = b
+			t.BitLens[i] = bw.bitLen()
+		}
+	case 5:
+		t.Deblocked = clonePicture(e.rec)
+	}
+}
