@@ -227,7 +227,7 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 		e.broken = err
 		return AccessUnit{}, err
 	}
-	e.rc.update(idr, qp, len(au.Data)*8)
+	e.rc.update(idr, au.QP, len(au.Data)*8)
 	au.FrameNum = e.frames
 	e.frames++
 	e.sinceIDR++
@@ -246,6 +246,13 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
 			return AccessUnit{}, fmt.Errorf("h264: motion search: %w", err)
 		}
+		// Constant quality picks the final QP from the picture's motion
+		// compensated complexity (the search's λ used the provisional QP).
+		sum := 0
+		for i := range e.field.MBs {
+			sum += int(e.field.MBs[i].SATD16)
+		}
+		qp = e.rc.crfQP(qp, float64(sum)/float64(len(e.field.MBs)))
 	}
 	// Stage 2: decisions, per macroblock, from the source (and for P
 	// pictures the motion field); rows in parallel.

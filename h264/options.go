@@ -13,7 +13,8 @@ type RateControlMode int
 const (
 	// ConstantQuality (the default) aims at a constant perceived quality,
 	// set by Options.CRF on a 0..51 scale meant to read like x264's crf
-	// (23 by default).
+	// (23 by default): P pictures with more motion-compensated residual
+	// get a higher QP, as x264's qcomp does (see DESIGN.md).
 	ConstantQuality RateControlMode = iota
 	// ConstantQP codes every frame with Options.QP (P frames too).
 	ConstantQP

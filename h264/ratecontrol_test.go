@@ -21,6 +21,8 @@ func encodeSizes(t *testing.T, o Options, pics []*Picture) (total int, aus []Acc
 	return total, aus
 }
 
+// TestConstantQualityOrdering: a higher crf gives a smaller stream, and the
+// QPs stay in their documented range.
 func TestConstantQualityOrdering(t *testing.T) {
 	pics := photoClip(t, 160, 128, 8)
 	prev := 1 << 62
@@ -30,8 +32,13 @@ func TestConstantQualityOrdering(t *testing.T) {
 			t.Errorf("crf %v: %d bits, not fewer than at a lower crf (%d)", crf, bits, prev)
 		}
 		prev = bits
-		if aus[0].QP != int(crf+0.5)-3 || aus[1].QP != int(crf+0.5) {
-			t.Errorf("crf %v: QPs %d, %d", crf, aus[0].QP, aus[1].QP)
+		if aus[0].QP != int(crf+0.5)-2 {
+			t.Errorf("crf %v: first IDR picture at QP %d", crf, aus[0].QP)
+		}
+		for i, au := range aus[1:] {
+			if !au.Keyframe && (au.QP < int(crf)-4 || au.QP > int(crf)+8) {
+				t.Errorf("crf %v: P picture %d at QP %d", crf, i+1, au.QP)
+			}
 		}
 	}
 }
@@ -80,5 +87,27 @@ func TestVBV(t *testing.T) {
 		if o.RateControl == ConstantQuality && !raised {
 			t.Errorf("capped crf never raised the QP")
 		}
+	}
+}
+
+// TestCRFFollowsComplexity: at the same crf, a picture sequence with more
+// motion-compensated residual gets higher P QPs (x264's qcomp behaviour).
+func TestCRFFollowsComplexity(t *testing.T) {
+	moving := photoClip(t, 160, 128, 8)
+	still := []*Picture{moving[0], moving[0], moving[0], moving[0]}
+	mean := func(aus []AccessUnit) float64 {
+		s, n := 0, 0
+		for _, au := range aus {
+			if !au.Keyframe {
+				s += au.QP
+				n++
+			}
+		}
+		return float64(s) / float64(n)
+	}
+	_, a := encodeSizes(t, Options{Width: 160, Height: 128, Threads: 2}, moving)
+	_, b := encodeSizes(t, Options{Width: 160, Height: 128, Threads: 2}, still)
+	if mean(a) <= mean(b) {
+		t.Errorf("moving clip P QP %.1f, still clip %.1f", mean(a), mean(b))
 	}
 }
