@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Report files written by WriteDir.
@@ -71,33 +71,73 @@ func sourceText(s string) string {
 // WriteTable prints the rows as the study printed its figures, one line
 // per configuration: resolution, encoder, frame source, threads, median
 // time with its spread, fps, size, bit rate, PSNR (6:1:1) and SSIM (All).
+// Rows that did not run follow, with the reason, then the BD-rates.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "resolution\tencoder\tsource\tthreads\tpoint\ttime [s]\tmin–max [s]\tfps\tsize [B]\tkb/s\tPSNR [dB]\tSSIM\t")
+	t := table{right: []bool{false, false, false, true, false, true, true, true, true, true, true, true}}
+	t.add("resolution", "configuration", "source", "threads", "point", "time [s]", "min–max [s]", "fps", "size [B]", "kb/s", "PSNR [dB]", "SSIM")
+	var notRun []Row
 	for _, row := range r.Rows {
-		res := row.Resolution
-		if res == "" {
-			res = "-"
-		}
-		point := row.Point
-		if point == "" {
-			point = "-"
-		}
-		name := row.Config
 		if row.Status != StatusOK {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s: %s\t\t\t\t\t\t\t\n", res, name, sourceText(row.Source), threadsText(row), point, row.Status, row.Reason)
+			notRun = append(notRun, row)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f–%.3f\t%.1f\t%d\t%.0f\t%s\t%s\t\n", res, name, sourceText(row.Source), threadsText(row), point,
-			row.Time.Median, row.Time.Min, row.Time.Max, row.FPS, row.Bytes, row.BitrateKbps, row.Quality.PSNR611.Format(2), row.Quality.SSIMAll.Format(4))
+		t.add(row.Resolution, row.Config, sourceText(row.Source), threadsText(row), dash(row.Point),
+			fmt.Sprintf("%.3f", row.Time.Median), fmt.Sprintf("%.3f–%.3f", row.Time.Min, row.Time.Max), fmt.Sprintf("%.1f", row.FPS),
+			strconv.FormatInt(row.Bytes, 10), fmt.Sprintf("%.0f", row.BitrateKbps), row.Quality.PSNR611.Format(2), row.Quality.SSIMAll.Format(4))
 	}
-	if len(r.BD) > 0 {
-		fmt.Fprintln(tw, "\nBD-rate (PSNR 6:1:1, PCHIP)\tresolution\tagainst\t\t\t\t\t\t\t\t\t\t")
-		for _, bd := range r.BD {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\n", bd.Sweep, bd.Resolution, bd.Anchor, bdText(bd))
+	t.write(w)
+	if len(notRun) > 0 {
+		fmt.Fprintln(w, "\nNot run:")
+		for _, row := range notRun {
+			res := row.Resolution
+			if res == "" {
+				res = "all"
+			}
+			fmt.Fprintf(w, "  %s %s (%s frames): %s: %s\n", res, row.Config, sourceText(row.Source), row.Status, row.Reason)
 		}
 	}
-	return tw.Flush()
+	if len(r.BD) > 0 {
+		fmt.Fprintln(w, "\nBD-rate (PSNR 6:1:1, PCHIP):")
+		for _, bd := range r.BD {
+			fmt.Fprintf(w, "  %s %s against %s: %s\n", bd.Resolution, bd.Sweep, bd.Anchor, bdText(bd))
+		}
+	}
+	_, err := fmt.Fprint(w)
+	return err
+}
+
+// table lays out columns of text, left- or right-aligned.
+type table struct {
+	right []bool
+	rows  [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer) {
+	width := make([]int, len(t.right))
+	for _, r := range t.rows {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range t.rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if t.right[i] {
+				b.WriteString(pad + c)
+			} else if i < len(r)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
 }
 
 func bdText(bd BD) string {
@@ -201,13 +241,14 @@ func (r *Report) writeMarkdown(w io.Writer, pngs map[string]string) error {
 	}
 	p("## Machine\n\n")
 	p("- CPU: %s, %d cores (runtime.NumCPU), %.1f GiB memory, %s\n", m.CPU, m.Cores, m.MemoryGiB, m.OS)
-	p("- GPU: %s\n", strings.ReplaceAll(m.GPUText, "\n", "; "))
-	p("- FFmpeg %s (libavcodec %s, libavformat %s, libswscale %s), %s\n\n", m.FFmpeg["ffmpeg"], m.FFmpeg["libavcodec"], m.FFmpeg["libavformat"], m.FFmpeg["libswscale"], m.Go)
+	p("- FFmpeg %s (libavcodec %s, libavformat %s, libswscale %s), %s\n", m.FFmpeg["ffmpeg"], m.FFmpeg["libavcodec"], m.FFmpeg["libavformat"], m.FFmpeg["libswscale"], m.Go)
+	p("- GPU (gpuenc probe):\n\n```\n%s\n```\n\n", m.GPUText)
 	c := r.Config
 	p("## Settings\n\n")
 	p("- Source: %d frames of `%s` at 30000/1001 fps in %s, drawn into memory before any clock starts.\n", c.Frames, c.Source, c.Format)
 	p("- Each configuration: %d warm-up run(s), then %d timed repeat(s); the table gives the median and the spread (min–max).\n", c.Warmup, c.Repeats)
 	p("- Clock: %s. Output: mp4 into an in-memory seekable buffer.\n", r.Timing)
+	p("- Encoders that do not take %s (h264_go: 4:2:0 only) get frames converted by the Writer with swscale, inside the clock; their output is decoded back to %s like the others', so their chroma figures include the loss of subsampling.\n", c.Format, c.Format)
 	p("- Quality: the last repeat's output decoded (FFmpeg's decoder, in the source's pixel format) and compared with the source: PSNR per plane and 6:1:1 weighted (PSNR column), SSIM of all planes (SSIM column), as FFmpeg's psnr/ssim filters compute them (package quality).\n")
 	if c.Sweep {
 		p("- Sweep: each encoder at four quality settings (libx264: crf 18, 23, 28, 33 with tune=psnr; h264_go: qp 18–33; NVENC: constqp), one timed run each; BD-rate against `%s` from the 6:1:1 PSNR and the bit rate, PCHIP interpolation.\n", c.Anchor.String())
