@@ -95,6 +95,7 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 			t.Reference = clonePicture(e.ref)
 		}
 	case 2:
+		t.QP = qp // constant quality settles the QP after stage 1
 		t.Decisions = make([]MacroblockTrace, len(e.mbs))
 		for i := range e.mbs {
 			mb := &e.mbs[i]

@@ -26,7 +26,7 @@ func TestTraceReassemblesStream(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tr.IDR != au.Keyframe || tr.QP != au.QP || len(tr.Macroblocks) != tr.MBWidth*tr.MBHeight {
-			t.Fatalf("picture %d: trace header %+v", i, tr)
+			t.Fatalf("picture %d: trace says IDR %v QP %d with %d macroblocks, access unit IDR %v QP %d", i, tr.IDR, tr.QP, len(tr.Macroblocks), au.Keyframe, au.QP)
 		}
 		if (tr.Reference == nil) != tr.IDR {
 			t.Fatalf("picture %d: reference present %v for IDR %v", i, tr.Reference != nil, tr.IDR)
