@@ -12,6 +12,10 @@ package h264
 
 import "fmt"
 
+// ErrMotionConfig matches (errors.Is) the error of an invalid motion search
+// configuration, from ValidateMotionConfig and MotionSearchReference.
+var ErrMotionConfig = errMotionConfig
+
 // MotionConfig is the configuration of a motion search (the exported form
 // of the encoder's own). See DESIGN-motion.md for the meaning of each knob.
 type MotionConfig struct {
@@ -69,7 +73,7 @@ func DefaultMotionConfig(width, height, workers int) MotionConfig {
 }
 
 // ValidateMotionConfig returns the error the search gives for c (matching
-// the same sentinel as the encoder's), or nil.
+// ErrMotionConfig), or nil.
 func ValidateMotionConfig(c MotionConfig) error {
 	_, err := newMotionSearch(c.internal())
 	return err

@@ -1,0 +1,179 @@
+package h264cuda
+
+import (
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264cuda/kernels"
+)
+
+// backend runs kernels over one block of device memory (the arena). The
+// GPU backend below is the real one; the tests add one that runs the same
+// kernel sources compiled as C (internal/cemu).
+type backend interface {
+	// alloc makes the arena of n bytes, zeroed, and returns its address.
+	alloc(n int) (uint64, error)
+	upload(off int, src []byte) error
+	download(dst []byte, off int) error
+	// launch runs kernel name over n units (threads) with the parameter
+	// block at arena offset params.
+	launch(name string, n int, params int, arg int) error
+	// mark starts the timed stage name (no-op unless timing).
+	mark(name string) error
+	// sync waits for the queued work.
+	sync() error
+	close() error
+}
+
+// loadPTX returns the PTX of a stage: the embedded one, unless a test
+// replaced this function (to try PTX fresh from nvcc before it is
+// committed).
+var loadPTX = kernels.PTX
+
+// blockThreads is the thread-block size of every launch.
+const blockThreads = 64
+
+// gpuBackend runs the PTX kernels on one CUDA context and stream.
+type gpuBackend struct {
+	ctx    *cuda.Context
+	stream *cuda.Stream
+	mod    *cuda.Module
+	fns    map[string]*cuda.Function
+	arena  *cuda.DeviceBuffer
+
+	timing bool
+	marks  []stageMark
+	nmarks int
+}
+
+// stageMark is an event recorded at the start of a stage.
+type stageMark struct {
+	name string
+	ev   *cuda.Event
+}
+
+// newGPUBackend loads the PTX of the given stages and resolves kernels.
+func newGPUBackend(ctx *cuda.Context, stage string, kernelNames []string) (*gpuBackend, error) {
+	ptx, err := loadPTX(stage)
+	if err != nil {
+		return nil, err
+	}
+	b := &gpuBackend{ctx: ctx, fns: map[string]*cuda.Function{}}
+	if b.mod, err = ctx.LoadPTX(ptx); err != nil {
+		return nil, fmt.Errorf("h264cuda: loading %s.ptx: %w", stage, err)
+	}
+	for _, k := range kernelNames {
+		f, err := b.mod.Function(k)
+		if err != nil {
+			b.close()
+			return nil, fmt.Errorf("h264cuda: kernel %s: %w", k, err)
+		}
+		b.fns[k] = f
+	}
+	if b.stream, err = ctx.NewStream(); err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *gpuBackend) alloc(n int) (uint64, error) {
+	var err error
+	if b.arena, err = b.ctx.Alloc(n); err != nil {
+		return 0, err
+	}
+	if err := b.arena.Memset(0, nil); err != nil {
+		return 0, err
+	}
+	return uint64(b.arena.Ptr), nil
+}
+
+func (b *gpuBackend) upload(off int, src []byte) error {
+	return cuda.CopyHtoD(b.arena, off, src, b.stream)
+}
+
+func (b *gpuBackend) download(dst []byte, off int) error {
+	return cuda.CopyDtoH(dst, b.arena, off, b.stream)
+}
+
+func (b *gpuBackend) launch(name string, n int, params int, arg int) error {
+	f := b.fns[name]
+	if f == nil {
+		return fmt.Errorf("h264cuda: kernel %s not loaded", name)
+	}
+	if n <= 0 {
+		return nil
+	}
+	grid := cuda.Dim3{X: uint32((n + blockThreads - 1) / blockThreads), Y: 1, Z: 1}
+	block := cuda.Dim3{X: blockThreads, Y: 1, Z: 1}
+	return f.Launch(grid, block, 0, b.stream, b.arena.Ptr+uintptr(params), int32(n), int32(arg))
+}
+
+// mark records an event before the stage when timing; events are made
+// once and reused.
+func (b *gpuBackend) mark(name string) error {
+	if !b.timing {
+		return nil
+	}
+	if b.nmarks == len(b.marks) {
+		ev, err := b.ctx.NewEvent()
+		if err != nil {
+			return err
+		}
+		b.marks = append(b.marks, stageMark{ev: ev})
+	}
+	m := &b.marks[b.nmarks]
+	m.name = name
+	b.nmarks++
+	return m.ev.Record(b.stream)
+}
+
+func (b *gpuBackend) sync() error { return b.stream.Synchronize() }
+
+// stageTimes returns the time of each marked stage of the last run (from
+// its mark to the next one; the last mark ends the run) and resets the
+// marks. The run must have been synchronised.
+func (b *gpuBackend) stageTimes() ([]StageTime, error) {
+	var out []StageTime
+	for i := 0; i+1 < b.nmarks; i++ {
+		d, err := cuda.Elapsed(b.marks[i].ev, b.marks[i+1].ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, StageTime{Stage: b.marks[i].name, Seconds: d.Seconds()})
+	}
+	b.nmarks = 0
+	return out, nil
+}
+
+func (b *gpuBackend) close() error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if b.stream != nil {
+		keep(b.stream.Synchronize())
+	}
+	for _, m := range b.marks {
+		keep(m.ev.Destroy())
+	}
+	b.marks = nil
+	if b.arena != nil {
+		keep(b.arena.Free())
+	}
+	if b.stream != nil {
+		keep(b.stream.Destroy())
+	}
+	if b.mod != nil {
+		keep(b.mod.Unload())
+	}
+	return first
+}
+
+// StageTime is the GPU time of one stage, measured with CUDA events.
+type StageTime struct {
+	Stage   string
+	Seconds float64
+}

@@ -1,0 +1,17 @@
+// Package h264cuda is h264_cuda: gpuenc's H.264 encoder (package h264,
+// h264_go) running on CUDA cores, for GPUs without NVENC (A100, H100,
+// H200). Every stage must give exactly the bytes of the Go encoder, so each
+// kernel mirrors one Go stage (kernels/NAME.cu mirrors h264/NAME.go) and its
+// tests compare the two.
+//
+// So far the motion search (MotionSearch, kernels/motion.cu) is ported. The
+// kernels are loaded as PTX embedded in the binary (package kernels), which
+// the driver compiles for the GPU at hand; see DESIGN.md for the layout and
+// NOTES.md for the measured figures.
+//
+// Tests run the same kernel sources compiled as C on the CPU
+// (internal/cemu) against h264's exported references, so CI checks the
+// kernels' logic without a GPU; the GPU tests (TestGPU*) need an NVIDIA
+// driver and are built for the device with `make gpu-test` or
+// `go test -c -o bin/gputest/h264cuda.test ./h264cuda`.
+package h264cuda

@@ -1,0 +1,76 @@
+/*
+ * cemu.c: the kernels of h264cuda/kernels compiled as plain C, and a
+ * launcher that runs every thread of a grid in turn (no shared memory or
+ * barriers are used by the kernels, so this is the same computation).
+ */
+#include <string.h>
+
+#include "cemu.h"
+#include "motion.cu"
+
+__thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
+
+typedef void (*cemu_kernel)(const int64_t *, int, int);
+
+static const struct {
+	const char *name;
+	cemu_kernel fn;
+} cemu_kernels[] = {
+	{"motion_load_src", motion_load_src},
+	{"motion_build_full", motion_build_full},
+	{"motion_build_half", motion_build_half},
+	{"motion_down", motion_down},
+	{"motion_coarse", motion_coarse},
+	{"motion_refine", motion_refine},
+	{"motion_subpel", motion_subpel},
+	{"motion_pull", motion_pull},
+	{"motion_parts", motion_parts},
+};
+
+int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
+{
+	for (size_t k = 0; k < sizeof cemu_kernels / sizeof cemu_kernels[0]; k++) {
+		if (strcmp(cemu_kernels[k].name, name) != 0)
+			continue;
+		cemu_block_dim_x = threads;
+		for (int b = 0; b < blocks; b++) {
+			cemu_block_x = b;
+			for (int t = 0; t < threads; t++) {
+				cemu_thread_x = t;
+				cemu_kernels[k].fn(P, n, arg);
+			}
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int cemu_motion_const(const char *name)
+{
+	static const struct {
+		const char *name;
+		int v;
+	} c[] = {
+		{"MP_CUR", MP_CUR}, {"MP_REF", MP_REF}, {"MP_SRC0", MP_SRC0}, {"MP_SRC1", MP_SRC1},
+		{"MP_SRC2", MP_SRC2}, {"MP_FULL", MP_FULL}, {"MP_HALF_B", MP_HALF_B}, {"MP_HALF_H", MP_HALF_H},
+		{"MP_HALF_J", MP_HALF_J}, {"MP_REFL1", MP_REFL1}, {"MP_REFL2", MP_REFL2}, {"MP_LVL2", MP_LVL2},
+		{"MP_LVL1", MP_LVL1}, {"MP_LVL0", MP_LVL0}, {"MP_PRED0", MP_PRED0}, {"MP_PULL0", MP_PULL0},
+		{"MP_PULL1", MP_PULL1}, {"MP_PREV", MP_PREV}, {"MP_OUT", MP_OUT}, {"MP_CUR_W", MP_CUR_W},
+		{"MP_CUR_H", MP_CUR_H}, {"MP_CUR_STRIDE", MP_CUR_STRIDE}, {"MP_REF_W", MP_REF_W},
+		{"MP_REF_H", MP_REF_H}, {"MP_REF_STRIDE", MP_REF_STRIDE}, {"MP_MBW", MP_MBW}, {"MP_MBH", MP_MBH},
+		{"MP_PAD", MP_PAD}, {"MP_EXT", MP_EXT}, {"MP_FSTRIDE", MP_FSTRIDE}, {"MP_M1", MP_M1},
+		{"MP_M2", MP_M2}, {"MP_COARSE", MP_COARSE}, {"MP_REFINE", MP_REFINE}, {"MP_SUBPEL", MP_SUBPEL},
+		{"MP_PARTS", MP_PARTS}, {"MP_PART_STEPS", MP_PART_STEPS}, {"MP_MAXVMV", MP_MAXVMV},
+		{"MP_LAMBDA", MP_LAMBDA}, {"MP_HAS_PREV", MP_HAS_PREV}, {"MP_COUNT", MP_COUNT},
+		{"PULL_WORDS", PULL_WORDS}, {"OUT_WORDS", OUT_WORDS}, {"OUT_PRED", OUT_PRED}, {"OUT_MV16", OUT_MV16},
+		{"OUT_SATD16", OUT_SATD16}, {"OUT_COST16", OUT_COST16}, {"OUT_MV16X8", OUT_MV16X8},
+		{"OUT_SATD16X8", OUT_SATD16X8}, {"OUT_COST16X8", OUT_COST16X8}, {"OUT_MV8X16", OUT_MV8X16},
+		{"OUT_SATD8X16", OUT_SATD8X16}, {"OUT_COST8X16", OUT_COST8X16}, {"OUT_MV8X8", OUT_MV8X8},
+		{"OUT_SATD8X8", OUT_SATD8X8}, {"OUT_COST8X8", OUT_COST8X8}, {"DOWN_SRC1", DOWN_SRC1},
+		{"DOWN_REFL1", DOWN_REFL1}, {"DOWN_SRC2", DOWN_SRC2}, {"DOWN_REFL2", DOWN_REFL2},
+	};
+	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
+		if (strcmp(c[k].name, name) == 0)
+			return c[k].v;
+	return -1;
+}

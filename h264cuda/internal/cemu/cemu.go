@@ -1,0 +1,102 @@
+// Package cemu runs h264_cuda's kernels (h264cuda/kernels/*.cu) compiled as
+// plain C on the CPU, one emulated thread after the other, so that their
+// logic is tested against package h264 on machines without a GPU (CI).
+// It is imported only by h264cuda's tests; the kernels use no shared memory
+// or barriers, so running a grid's threads in sequence computes what the GPU
+// computes.
+//
+// Memory is one C-allocated arena; kernels receive its addresses in their
+// parameter blocks exactly as on the GPU.
+package cemu
+
+/*
+#cgo CFLAGS: -O2 -std=gnu11 -Wall -I${SRCDIR}/../../kernels
+#include <stdlib.h>
+#include "cemu.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	// The sources are embedded there: importing the package makes this
+	// one rebuild when a .cu or .h file changes (cgo does not track
+	// headers outside its directory).
+	_ "github.com/gpuenc/gpuenc/h264cuda/kernels"
+)
+
+// ErrUnknownKernel is returned by Launch for a kernel the C build lacks.
+var ErrUnknownKernel = errors.New("cemu: unknown kernel")
+
+// ErrRange is returned for an access outside an arena.
+var ErrRange = errors.New("cemu: access outside the arena")
+
+// Arena is a block of C memory standing in for device memory.
+type Arena struct {
+	p unsafe.Pointer
+	n int
+}
+
+// NewArena allocates n zeroed bytes.
+func NewArena(n int) (*Arena, error) {
+	p := C.calloc(C.size_t(max(n, 1)), 1)
+	if p == nil {
+		return nil, fmt.Errorf("cemu: cannot allocate %d bytes", n)
+	}
+	return &Arena{p: p, n: n}, nil
+}
+
+// Base returns the arena's address, as the kernels see it.
+func (a *Arena) Base() uint64 { return uint64(uintptr(a.p)) }
+
+// Bytes returns the arena as a slice (valid until Free).
+func (a *Arena) Bytes() []byte { return unsafe.Slice((*byte)(a.p), a.n) }
+
+// Write copies src to offset off.
+func (a *Arena) Write(off int, src []byte) error {
+	if off < 0 || off+len(src) > a.n {
+		return fmt.Errorf("%w: write of %d bytes at %d, size %d", ErrRange, len(src), off, a.n)
+	}
+	copy(a.Bytes()[off:], src)
+	return nil
+}
+
+// Read copies len(dst) bytes from offset off.
+func (a *Arena) Read(dst []byte, off int) error {
+	if off < 0 || off+len(dst) > a.n {
+		return fmt.Errorf("%w: read of %d bytes at %d, size %d", ErrRange, len(dst), off, a.n)
+	}
+	copy(dst, a.Bytes()[off:])
+	return nil
+}
+
+// Free releases the arena; freeing twice is harmless.
+func (a *Arena) Free() {
+	if a.p != nil {
+		C.free(a.p)
+		a.p, a.n = nil, 0
+	}
+}
+
+// Launch runs kernel name over blocks×threads emulated threads with the
+// parameter block at address params (inside an arena), n units and arg.
+func Launch(name string, blocks, threads int, params uint64, n, arg int) error {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	// params is the address of C memory (an arena), never Go memory.
+	p := (*C.int64_t)(unsafe.Add(nil, uintptr(params)))
+	if C.cemu_launch(cs, C.int(blocks), C.int(threads), p, C.int(n), C.int(arg)) != 0 {
+		return fmt.Errorf("%w: %s", ErrUnknownKernel, name)
+	}
+	return nil
+}
+
+// MotionConst returns the value of a constant of motion.h by name (for the
+// tests that check h264cuda's copy of the layout), or -1.
+func MotionConst(name string) int {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	return int(C.cemu_motion_const(cs))
+}

@@ -1,0 +1,58 @@
+/*
+ * common.h: what lets one kernel source build both as CUDA C++ (nvcc, for
+ * the GPU) and as plain C (gcc through cgo, for the test-only emulation in
+ * h264cuda/internal/cemu, which runs every thread of a grid in a loop).
+ *
+ * Kernel bodies use only these macros for anything that differs:
+ *   KERNEL        a kernel's return type and linkage (extern "C" __global__
+ *                 void on the GPU, so that PTX names are unmangled)
+ *   DEVICE_FN     a helper called from kernels (inlined)
+ *   DEVICE_CONST  a constant table read by kernels
+ *   THREAD_X(), BLOCK_X(), BLOCK_DIM_X()  the CUDA built-in indices
+ *   GLOBAL_ID()   BLOCK_X() * BLOCK_DIM_X() + THREAD_X()
+ *   CLZ32(v)      count of leading zero bits of a non-zero uint32_t
+ *
+ * Every kernel of gpuenc has the signature
+ *   KERNEL name(const int64_t *P, int n, int arg)
+ * where P is the stage's parameter block (device addresses and sizes, the
+ * MP_* indices of each stage's header), n the number of units (threads that
+ * do work; the grid may be larger) and arg a small stage argument.
+ */
+#ifndef GPUENC_COMMON_H
+#define GPUENC_COMMON_H
+
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define KERNEL extern "C" __global__ void
+#define DEVICE_FN static __device__ __forceinline__
+#define DEVICE_CONST static __constant__ const
+#define THREAD_X() ((int)threadIdx.x)
+#define BLOCK_X() ((int)blockIdx.x)
+#define BLOCK_DIM_X() ((int)blockDim.x)
+#define CLZ32(v) __clz((int)(v))
+#else
+/* The emulation sets these before calling a kernel for one thread. */
+extern __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
+#define KERNEL void
+#define DEVICE_FN static inline
+#define DEVICE_CONST static const
+#define THREAD_X() cemu_thread_x
+#define BLOCK_X() cemu_block_x
+#define BLOCK_DIM_X() cemu_block_dim_x
+#define CLZ32(v) __builtin_clz((unsigned)(v))
+#endif
+
+#define GLOBAL_ID() (BLOCK_X() * BLOCK_DIM_X() + THREAD_X())
+
+/* A device address held in a parameter block. */
+#define PARAM_PTR(T, P, i) ((T *)(uintptr_t)(P)[i])
+#define PARAM_INT(P, i) ((int)(P)[i])
+
+DEVICE_FN int imin(int a, int b) { return a < b ? a : b; }
+DEVICE_FN int imax(int a, int b) { return a > b ? a : b; }
+DEVICE_FN int iclamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+DEVICE_FN int iabs(int v) { return v < 0 ? -v : v; }
+DEVICE_FN int clip255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
+
+#endif

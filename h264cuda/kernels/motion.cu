@@ -1,0 +1,713 @@
+/*
+ * motion.cu: the motion search of h264_go (h264/motion.go, with the
+ * fractional-sample interpolation of ITU-T H.264 8.4.2.2.1 from
+ * h264/interp.go and the costs of h264/cost.go), one kernel per stage of
+ * h264/DESIGN-motion.md, giving the same field bit for bit.
+ *
+ * First version: one thread per output sample (pyramid and plane stages) or
+ * per macroblock (search stages), no shared memory. Each function names the
+ * Go function it mirrors; see that function for the rules (bounds, ties,
+ * orders). Builds as CUDA C++ and as plain C (common.h).
+ */
+#include "common.h"
+#include "motion.h"
+
+/* ---- Costs (cost.go) ---------------------------------------------------- */
+
+/* bitsSE: length of the se(v) code of v (9.1.1, Table 9-3). */
+DEVICE_FN int bits_se(int v)
+{
+	uint32_t k = v > 0 ? (uint32_t)(2 * v - 1) : (uint32_t)(-2 * v);
+	return 2 * (32 - CLZ32(k + 1)) - 1;
+}
+
+/* mvBits: bits of the two mvd components of (mx, my) against (px, py). */
+DEVICE_FN int mv_bits(int mx, int my, int px, int py)
+{
+	return bits_se(mx - px) + bits_se(my - py);
+}
+
+/* motionBetter: (cost, (x, y)) strictly better than (bc, (bx, by)). */
+DEVICE_FN int motion_better(int cost, int x, int y, int bc, int bx, int by)
+{
+	if (cost != bc)
+		return cost < bc;
+	return iabs(x) + iabs(y) < iabs(bx) + iabs(by);
+}
+
+/* motionMedian3: Median(a, b, c) of 5-8. */
+DEVICE_FN int median3(int a, int b, int c)
+{
+	return imax(imin(a, b), imin(imax(a, b), c));
+}
+
+/*
+ * motionMedian / motionPullMedian (8.4.1.3 under the search's model): the
+ * predictor of MB (mbx, mby) from the vectors of field f, whose entry i has
+ * its x at f[i*words] and y at f[i*words+1].
+ */
+DEVICE_FN void motion_median(const int32_t *f, int words, int mbW, int mbx, int mby, int *ox, int *oy)
+{
+	int i = mby * mbW + mbx;
+	int ax = 0, ay = 0, bx = 0, by = 0, cx = 0, cy = 0, dx = 0, dy = 0;
+	int availA = mbx > 0, availB = mby > 0, availC = mby > 0 && mbx + 1 < mbW, availD = mby > 0 && mbx > 0;
+	if (availA) {
+		ax = f[(i - 1) * words];
+		ay = f[(i - 1) * words + 1];
+	}
+	if (availB) {
+		bx = f[(i - mbW) * words];
+		by = f[(i - mbW) * words + 1];
+	}
+	if (availC) {
+		cx = f[(i - mbW + 1) * words];
+		cy = f[(i - mbW + 1) * words + 1];
+	}
+	if (availD) {
+		dx = f[(i - mbW - 1) * words];
+		dy = f[(i - mbW - 1) * words + 1];
+	}
+	if (!availC) {
+		cx = dx;
+		cy = dy;
+		availC = availD;
+	}
+	if (availA && !availB && !availC) {
+		*ox = ax;
+		*oy = ay;
+	} else if (!availA && availB && !availC) {
+		*ox = bx;
+		*oy = by;
+	} else if (!availA && !availB && availC) {
+		*ox = cx;
+		*oy = cy;
+	} else {
+		*ox = median3(ax, bx, cx);
+		*oy = median3(ay, by, cy);
+	}
+}
+
+/* ---- Pyramids and planes (stages 0a..0c) ------------------------------- */
+
+/* loadSrcRow: source level 0, the current luma edge-replicated to whole MBs. */
+KERNEL motion_load_src(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int w = 16 * PARAM_INT(P, MP_MBW);
+	int x = i % w, y = i / w;
+	const uint8_t *cur = PARAM_PTR(const uint8_t, P, MP_CUR);
+	int sx = imin(x, PARAM_INT(P, MP_CUR_W) - 1);
+	int sy = imin(y, PARAM_INT(P, MP_CUR_H) - 1);
+	PARAM_PTR(uint8_t, P, MP_SRC0)[i] = cur[(int64_t)sy * PARAM_INT(P, MP_CUR_STRIDE) + sx];
+	(void)arg;
+}
+
+/* interpRef.buildFullRows: the reference plane G with its margin MP_EXT. */
+KERNEL motion_build_full(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int fs = PARAM_INT(P, MP_FSTRIDE), ext = PARAM_INT(P, MP_EXT);
+	int c = i % fs, r = i / fs;
+	int sx = iclamp(c - ext, 0, PARAM_INT(P, MP_REF_W) - 1);
+	int sy = iclamp(r - ext, 0, PARAM_INT(P, MP_REF_H) - 1);
+	const uint8_t *ref = PARAM_PTR(const uint8_t, P, MP_REF);
+	PARAM_PTR(uint8_t, P, MP_FULL)[i] = ref[(int64_t)sy * PARAM_INT(P, MP_REF_STRIDE) + sx];
+	(void)arg;
+}
+
+/* interpTap6: the six-tap filter (1, -5, 20, 20, -5, 1) unrounded. */
+DEVICE_FN int tap6(int e, int f, int g, int h, int i, int j)
+{
+	return e - 5 * f + 20 * g + 20 * h - 5 * i + j;
+}
+
+/* Vertical intermediate h1 (8-242) at G index o. */
+DEVICE_FN int tap6v(const uint8_t *g, int o, int s)
+{
+	return tap6(g[o - 2 * s], g[o - s], g[o], g[o + s], g[o + 2 * s], g[o + 3 * s]);
+}
+
+/*
+ * interpRef.buildHalfRows: one sample (x, y) in [-PAD, W+PAD)^2 of each of
+ * b (8-241, 8-243), h (8-242, 8-244) and j (8-245 second form, 8-248).
+ */
+KERNEL motion_build_half(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int pad = PARAM_INT(P, MP_PAD), ext = PARAM_INT(P, MP_EXT), fs = PARAM_INT(P, MP_FSTRIDE);
+	int vw = PARAM_INT(P, MP_REF_W) + 2 * pad;
+	int x = i % vw - pad, y = i / vw - pad;
+	int o = (y + ext) * fs + x + ext;
+	const uint8_t *g = PARAM_PTR(const uint8_t, P, MP_FULL);
+	int b1 = tap6(g[o - 2], g[o - 1], g[o], g[o + 1], g[o + 2], g[o + 3]);
+	PARAM_PTR(uint8_t, P, MP_HALF_B)[o] = (uint8_t)clip255((b1 + 16) >> 5);
+	int h0 = tap6v(g, o - 2, fs), h1 = tap6v(g, o - 1, fs), h2 = tap6v(g, o, fs);
+	int h3 = tap6v(g, o + 1, fs), h4 = tap6v(g, o + 2, fs), h5 = tap6v(g, o + 3, fs);
+	PARAM_PTR(uint8_t, P, MP_HALF_H)[o] = (uint8_t)clip255((h2 + 16) >> 5);
+	PARAM_PTR(uint8_t, P, MP_HALF_J)[o] = (uint8_t)clip255((tap6(h0, h1, h2, h3, h4, h5) + 512) >> 10);
+	(void)arg;
+}
+
+/*
+ * motionDownRow (+ extendRow, extendTopBottom): one sample of a downscaled
+ * level, margin included, (a+b+c+d+2)>>2 of the 2x2 samples below it;
+ * margins replicate the nearest edge sample. arg is a DOWN_* value.
+ */
+KERNEL motion_down(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbH = PARAM_INT(P, MP_MBH);
+	const uint8_t *src;
+	uint8_t *dst;
+	int w, h, m, sstride, sorigin;
+	switch (arg) {
+	case DOWN_SRC1:
+		src = PARAM_PTR(const uint8_t, P, MP_SRC0);
+		dst = PARAM_PTR(uint8_t, P, MP_SRC1);
+		w = 8 * mbW, h = 8 * mbH, m = 0, sstride = 16 * mbW, sorigin = 0;
+		break;
+	case DOWN_REFL1:
+		src = PARAM_PTR(const uint8_t, P, MP_FULL);
+		dst = PARAM_PTR(uint8_t, P, MP_REFL1);
+		w = 8 * mbW, h = 8 * mbH, m = PARAM_INT(P, MP_M1), sstride = PARAM_INT(P, MP_FSTRIDE);
+		sorigin = PARAM_INT(P, MP_EXT) * sstride + PARAM_INT(P, MP_EXT);
+		break;
+	case DOWN_SRC2:
+		src = PARAM_PTR(const uint8_t, P, MP_SRC1);
+		dst = PARAM_PTR(uint8_t, P, MP_SRC2);
+		w = 4 * mbW, h = 4 * mbH, m = 0, sstride = 8 * mbW, sorigin = 0;
+		break;
+	default: /* DOWN_REFL2 */
+		src = PARAM_PTR(const uint8_t, P, MP_REFL1);
+		dst = PARAM_PTR(uint8_t, P, MP_REFL2);
+		w = 4 * mbW, h = 4 * mbH, m = PARAM_INT(P, MP_M2);
+		sstride = 8 * mbW + 2 * PARAM_INT(P, MP_M1);
+		sorigin = PARAM_INT(P, MP_M1) * sstride + PARAM_INT(P, MP_M1);
+		break;
+	}
+	int dstride = w + 2 * m;
+	int x = iclamp(i % dstride - m, 0, w - 1), y = iclamp(i / dstride - m, 0, h - 1);
+	int s = sorigin + 2 * y * sstride + 2 * x;
+	dst[i] = (uint8_t)((src[s] + src[s + 1] + src[s + sstride] + src[s + sstride + 1] + 2) >> 2);
+}
+
+/* ---- Search helpers ------------------------------------------------------ */
+
+/* motionBounds: inclusive vector range. */
+typedef struct {
+	int minX, maxX, minY, maxY;
+} Bounds;
+
+DEVICE_FN int bounds_contains(const Bounds *b, int x, int y)
+{
+	return x >= b->minX && x <= b->maxX && y >= b->minY && y <= b->maxY;
+}
+
+/* levelBounds: level-L (1 or 2) vectors of MB (mbx, mby). */
+DEVICE_FN Bounds level_bounds(const int64_t *P, int L, int mbx, int mby)
+{
+	int w = (16 >> L) * PARAM_INT(P, MP_MBW), h = (16 >> L) * PARAM_INT(P, MP_MBH);
+	int m = L == 1 ? PARAM_INT(P, MP_M1) : PARAM_INT(P, MP_M2);
+	int bs = 16 >> L, bx = mbx * bs, by = mby * bs, sh = L + 2;
+	int vy = PARAM_INT(P, MP_MAXVMV) * 4;
+	Bounds b;
+	b.minX = imax(-m - bx, -8192 >> sh);
+	b.maxX = imin(w + m - bs - bx, 8191 >> sh);
+	b.minY = imax(-m - by, -vy >> sh);
+	b.maxY = imin(h + m - bs - by, (vy - 1) >> sh);
+	return b;
+}
+
+/* qpelBounds: quarter-sample vectors of MB (mbx, mby) at level 0. */
+DEVICE_FN Bounds qpel_bounds(const int64_t *P, int mbx, int mby)
+{
+	int pad = PARAM_INT(P, MP_PAD), bx = 16 * mbx, by = 16 * mby;
+	int vy = PARAM_INT(P, MP_MAXVMV) * 4;
+	Bounds b;
+	b.minX = imax(4 * (-pad - bx), -8192);
+	b.maxX = imin(4 * (PARAM_INT(P, MP_REF_W) + pad - 17 - bx) + 3, 8191);
+	b.minY = imax(4 * (-pad - by), -vy);
+	b.maxY = imin(4 * (PARAM_INT(P, MP_REF_H) + pad - 17 - by) + 3, vy - 1);
+	return b;
+}
+
+/* levelCost: SAD·4^L + lambda·mvBits(v·2^(L+2), pred). */
+DEVICE_FN int level_cost(const int64_t *P, int L, int mbx, int mby, int vx, int vy, int px, int py)
+{
+	int bs = 16 >> L;
+	int sstride = bs * PARAM_INT(P, MP_MBW);
+	const uint8_t *src = L == 0 ? PARAM_PTR(const uint8_t, P, MP_SRC0)
+	                            : (L == 1 ? PARAM_PTR(const uint8_t, P, MP_SRC1) : PARAM_PTR(const uint8_t, P, MP_SRC2));
+	const uint8_t *ref;
+	int rstride, rorigin;
+	if (L == 0) {
+		ref = PARAM_PTR(const uint8_t, P, MP_FULL);
+		rstride = PARAM_INT(P, MP_FSTRIDE);
+		rorigin = PARAM_INT(P, MP_EXT) * rstride + PARAM_INT(P, MP_EXT);
+	} else {
+		int m = L == 1 ? PARAM_INT(P, MP_M1) : PARAM_INT(P, MP_M2);
+		ref = L == 1 ? PARAM_PTR(const uint8_t, P, MP_REFL1) : PARAM_PTR(const uint8_t, P, MP_REFL2);
+		rstride = sstride + 2 * m;
+		rorigin = m * rstride + m;
+	}
+	const uint8_t *s = src + (mby * bs) * sstride + mbx * bs;
+	const uint8_t *r = ref + rorigin + (mby * bs + vy) * rstride + mbx * bs + vx;
+	int sad = 0;
+	for (int y = 0; y < bs; y++)
+		for (int x = 0; x < bs; x++)
+			sad += iabs((int)s[y * sstride + x] - (int)r[y * rstride + x]);
+	int mul = 1 << (L + 2);
+	return (sad << (2 * L)) + PARAM_INT(P, MP_LAMBDA) * mv_bits(vx * mul, vy * mul, px, py);
+}
+
+/* motionRoundShift: v / 2^sh rounded, halves up. */
+DEVICE_FN int round_shift(int v, int sh)
+{
+	return (v + (1 << (sh - 1))) >> sh;
+}
+
+/* ---- Quarter-sample prediction (interp.go) ------------------------------ */
+
+/*
+ * interpLumaTerms (Table 8-12 with 8-250..8-261), indexed yFrac*4+xFrac:
+ * kind (0 G, 1 b, 2 h, 3 j) and offsets of terms a and b; single positions
+ * have kind_b = -1.
+ */
+DEVICE_CONST int8_t terms_kind_a[16] = {0, 0, 1, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 2, 3, 2};
+DEVICE_CONST int8_t terms_dx_a[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+DEVICE_CONST int8_t terms_dy_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+DEVICE_CONST int8_t terms_kind_b[16] = {-1, 1, -1, 1, 2, 2, 3, 2, -1, 3, -1, 2, 2, 1, 1, 1};
+DEVICE_CONST int8_t terms_dx_b[16] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0};
+DEVICE_CONST int8_t terms_dy_b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+
+/* A w×h luma prediction being read sample by sample. */
+typedef struct {
+	int inside;            /* read the planes (interpRef.view) */
+	const uint8_t *pa, *pb; /* inside: sample (c, r) of term a at pa[r*stride+c] */
+	int stride;
+	int single;
+	const uint8_t *ref;    /* outside: predictLuma on the clamped reference */
+	int rw, rh, rs;
+	int ix, iy, frac;
+} Pred;
+
+DEVICE_FN const uint8_t *plane_of(const int64_t *P, int kind)
+{
+	switch (kind) {
+	case 0:
+		return PARAM_PTR(const uint8_t, P, MP_FULL);
+	case 1:
+		return PARAM_PTR(const uint8_t, P, MP_HALF_B);
+	case 2:
+		return PARAM_PTR(const uint8_t, P, MP_HALF_H);
+	default:
+		return PARAM_PTR(const uint8_t, P, MP_HALF_J);
+	}
+}
+
+/* interpRef.view's set-up for the block at (x, y) displaced by (mvx, mvy). */
+DEVICE_FN void pred_setup(const int64_t *P, Pred *p, int x, int y, int mvx, int mvy, int w, int h)
+{
+	int pad = PARAM_INT(P, MP_PAD);
+	p->pa = p->pb = p->ref = 0;
+	p->stride = p->rs = 0;
+	p->ix = x + (mvx >> 2);
+	p->iy = y + (mvy >> 2);
+	p->frac = (mvy & 3) * 4 + (mvx & 3);
+	p->rw = PARAM_INT(P, MP_REF_W);
+	p->rh = PARAM_INT(P, MP_REF_H);
+	p->inside = p->ix >= -pad && p->iy >= -pad && p->ix + w + 1 <= p->rw + pad && p->iy + h + 1 <= p->rh + pad;
+	p->single = terms_kind_b[p->frac] < 0;
+	if (p->inside) {
+		int fs = PARAM_INT(P, MP_FSTRIDE), ext = PARAM_INT(P, MP_EXT);
+		int origin = ext * fs + ext;
+		p->stride = fs;
+		p->pa = plane_of(P, terms_kind_a[p->frac]) + origin + (p->iy + terms_dy_a[p->frac]) * fs + p->ix + terms_dx_a[p->frac];
+		p->pb = p->pa;
+		if (!p->single)
+			p->pb = plane_of(P, terms_kind_b[p->frac]) + origin + (p->iy + terms_dy_b[p->frac]) * fs + p->ix + terms_dx_b[p->frac];
+	} else {
+		p->ref = PARAM_PTR(const uint8_t, P, MP_REF);
+		p->rs = PARAM_INT(P, MP_REF_STRIDE);
+	}
+}
+
+/* Sample G(px, py) of the clamped reference (8-228..8-231). */
+DEVICE_FN int ref_g(const Pred *p, int px, int py)
+{
+	return p->ref[(int64_t)iclamp(py, 0, p->rh - 1) * p->rs + iclamp(px, 0, p->rw - 1)];
+}
+
+/* Unrounded horizontal intermediate b1 (8-241) at (px, py). */
+DEVICE_FN int ref_b1(const Pred *p, int px, int py)
+{
+	return tap6(ref_g(p, px - 2, py), ref_g(p, px - 1, py), ref_g(p, px, py), ref_g(p, px + 1, py),
+	            ref_g(p, px + 2, py), ref_g(p, px + 3, py));
+}
+
+/* One sample of kind k at full-sample position (px, py): predictLuma's terms. */
+DEVICE_FN int ref_kind(const Pred *p, int k, int px, int py)
+{
+	switch (k) {
+	case 0:
+		return ref_g(p, px, py);
+	case 1:
+		return clip255((ref_b1(p, px, py) + 16) >> 5);
+	case 2:
+		return clip255((tap6(ref_g(p, px, py - 2), ref_g(p, px, py - 1), ref_g(p, px, py), ref_g(p, px, py + 1),
+		                     ref_g(p, px, py + 2), ref_g(p, px, py + 3)) + 16) >> 5);
+	default:
+		return clip255((tap6(ref_b1(p, px, py - 2), ref_b1(p, px, py - 1), ref_b1(p, px, py), ref_b1(p, px, py + 1),
+		                     ref_b1(p, px, py + 2), ref_b1(p, px, py + 3)) + 512) >> 10);
+	}
+}
+
+/* Sample (c, r) of the prediction. */
+DEVICE_FN int pred_sample(const Pred *p, int c, int r)
+{
+	if (p->inside) {
+		int a = p->pa[r * p->stride + c];
+		if (p->single)
+			return a;
+		return (a + p->pb[r * p->stride + c] + 1) >> 1;
+	}
+	int f = p->frac, x = p->ix + c, y = p->iy + r;
+	int a = ref_kind(p, terms_kind_a[f], x + terms_dx_a[f], y + terms_dy_a[f]);
+	if (terms_kind_b[f] < 0)
+		return a;
+	return (a + ref_kind(p, terms_kind_b[f], x + terms_dx_b[f], y + terms_dy_b[f]) + 1) >> 1;
+}
+
+/*
+ * satdAt (satdBlock on the prediction): SATD of the w×h block at (ox, oy)
+ * of MB (mbx, mby) predicted with quarter-sample vector (vx, vy).
+ */
+DEVICE_FN int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
+{
+	int x = 16 * mbx + ox, y = 16 * mby + oy;
+	int sstride = 16 * PARAM_INT(P, MP_MBW);
+	const uint8_t *src = PARAM_PTR(const uint8_t, P, MP_SRC0) + y * sstride + x;
+	Pred p;
+	pred_setup(P, &p, x, y, vx, vy, w, h);
+	int sum = 0;
+	for (int by = 0; by < h; by += 4) {
+		for (int bx = 0; bx < w; bx += 4) {
+			int t[16];
+			for (int r = 0; r < 4; r++) {
+				int d0 = src[(by + r) * sstride + bx + 0] - pred_sample(&p, bx + 0, by + r);
+				int d1 = src[(by + r) * sstride + bx + 1] - pred_sample(&p, bx + 1, by + r);
+				int d2 = src[(by + r) * sstride + bx + 2] - pred_sample(&p, bx + 2, by + r);
+				int d3 = src[(by + r) * sstride + bx + 3] - pred_sample(&p, bx + 3, by + r);
+				int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
+				t[r * 4 + 0] = s01 + s23;
+				t[r * 4 + 1] = s01 - s23;
+				t[r * 4 + 2] = m01 - m23;
+				t[r * 4 + 3] = m01 + m23;
+			}
+			for (int c = 0; c < 4; c++) {
+				int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
+				int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
+				sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
+			}
+		}
+	}
+	return sum >> 1;
+}
+
+/* A vector with its SATD and cost. */
+typedef struct {
+	int x, y, satd, cost;
+} Cand;
+
+/* One square of refineQpel: returns whether the centre moved. */
+DEVICE_FN int qpel_square(const int64_t *P, Cand *v, int step, int mbx, int mby, int ox, int oy, int w, int h,
+                          int px, int py, const Bounds *b)
+{
+	int lambda = PARAM_INT(P, MP_LAMBDA);
+	int cx = v->x, cy = v->y;
+	for (int dy = -1; dy <= 1; dy++) {
+		for (int dx = -1; dx <= 1; dx++) {
+			int x = cx + dx * step, y = cy + dy * step;
+			if ((dx == 0 && dy == 0) || !bounds_contains(b, x, y))
+				continue;
+			int sd = satd_at(P, mbx, mby, ox, oy, w, h, x, y);
+			int cost = sd + lambda * mv_bits(x, y, px, py);
+			if (motion_better(cost, x, y, v->cost, v->x, v->y)) {
+				v->x = x, v->y = y, v->cost = cost, v->satd = sd;
+			}
+		}
+	}
+	return v->x != cx || v->y != cy;
+}
+
+/*
+ * refineQpel: up to steps squares of step 4, then one of step 2 (SubPel ≥ 1)
+ * and one of step 1 (SubPel = 2), from (vx, vy).
+ */
+DEVICE_FN Cand refine_qpel(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy,
+                           int px, int py, const Bounds *b, int steps)
+{
+	Cand v;
+	v.x = vx, v.y = vy;
+	v.satd = satd_at(P, mbx, mby, ox, oy, w, h, vx, vy);
+	v.cost = v.satd + PARAM_INT(P, MP_LAMBDA) * mv_bits(vx, vy, px, py);
+	for (int i = 0; i < steps; i++)
+		if (!qpel_square(P, &v, 4, mbx, mby, ox, oy, w, h, px, py, b))
+			break;
+	if (PARAM_INT(P, MP_SUBPEL) >= 1)
+		qpel_square(P, &v, 2, mbx, mby, ox, oy, w, h, px, py, b);
+	if (PARAM_INT(P, MP_SUBPEL) >= 2)
+		qpel_square(P, &v, 1, mbx, mby, ox, oy, w, h, px, py, b);
+	return v;
+}
+
+/* ---- Search stages -------------------------------------------------------- */
+
+/* coarseMB (stage 1): full search at level 2 against the zero predictor. */
+KERNEL motion_coarse(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
+	Bounds b = level_bounds(P, 2, mbx, mby);
+	int r = PARAM_INT(P, MP_COARSE);
+	int bx = 0, by = 0, bc = level_cost(P, 2, mbx, mby, 0, 0, 0, 0);
+	for (int y = imax(-r, b.minY); y <= imin(r, b.maxY); y++) {
+		for (int x = imax(-r, b.minX); x <= imin(r, b.maxX); x++) {
+			int c = level_cost(P, 2, mbx, mby, x, y, 0, 0);
+			if (motion_better(c, x, y, bc, bx, by))
+				bx = x, by = y, bc = c;
+		}
+	}
+	int32_t *out = PARAM_PTR(int32_t, P, MP_LVL2);
+	out[2 * i] = bx;
+	out[2 * i + 1] = by;
+	(void)arg;
+}
+
+/* The try() closure of candidatesAndRefine. */
+typedef struct {
+	int seen[19][2];
+	int nseen;
+	int bx, by, bc;
+} CandList;
+
+DEVICE_FN void cand_try(const int64_t *P, CandList *cl, const Bounds *b, int L, int mbx, int mby, int x, int y,
+                        int px, int py)
+{
+	x = iclamp(x, b->minX, b->maxX);
+	y = iclamp(y, b->minY, b->maxY);
+	for (int k = 0; k < cl->nseen; k++)
+		if (cl->seen[k][0] == x && cl->seen[k][1] == y)
+			return;
+	cl->seen[cl->nseen][0] = x;
+	cl->seen[cl->nseen][1] = y;
+	cl->nseen++;
+	int c = level_cost(P, L, mbx, mby, x, y, px, py);
+	if (motion_better(c, x, y, cl->bc, cl->bx, cl->by))
+		cl->bx = x, cl->by = y, cl->bc = c;
+}
+
+/*
+ * candidatesAndRefine at level L for MB (mbx, mby): candidates zero, 2·up
+ * (3×3), prev rounded to level L (3×3), clamped; then ±1 squares.
+ */
+DEVICE_FN void candidates_and_refine(const int64_t *P, int L, int mbx, int mby, const int32_t *up, int px, int py,
+                                     int *ox, int *oy)
+{
+	int mbW = PARAM_INT(P, MP_MBW), mbH = PARAM_INT(P, MP_MBH);
+	Bounds b;
+	if (L == 0) {
+		Bounds q = qpel_bounds(P, mbx, mby);
+		b.minX = (q.minX + 3) >> 2, b.maxX = q.maxX >> 2;
+		b.minY = (q.minY + 3) >> 2, b.maxY = q.maxY >> 2;
+	} else {
+		b = level_bounds(P, L, mbx, mby);
+	}
+	CandList cl;
+	cl.bx = 0, cl.by = 0;
+	cl.bc = level_cost(P, L, mbx, mby, 0, 0, px, py);
+	cl.seen[0][0] = 0, cl.seen[0][1] = 0;
+	cl.nseen = 1;
+	for (int dy = -1; dy <= 1; dy++) {
+		for (int dx = -1; dx <= 1; dx++) {
+			int x = mbx + dx, y = mby + dy;
+			if (x < 0 || y < 0 || x >= mbW || y >= mbH)
+				continue;
+			int k = y * mbW + x;
+			cand_try(P, &cl, &b, L, mbx, mby, 2 * up[2 * k], 2 * up[2 * k + 1], px, py);
+		}
+	}
+	if (PARAM_INT(P, MP_HAS_PREV)) {
+		const int32_t *prev = PARAM_PTR(const int32_t, P, MP_PREV);
+		int sh = L + 2;
+		for (int dy = -1; dy <= 1; dy++) {
+			for (int dx = -1; dx <= 1; dx++) {
+				int x = mbx + dx, y = mby + dy;
+				if (x < 0 || y < 0 || x >= mbW || y >= mbH)
+					continue;
+				int k = y * mbW + x;
+				cand_try(P, &cl, &b, L, mbx, mby, round_shift(prev[2 * k], sh), round_shift(prev[2 * k + 1], sh), px,
+				         py);
+			}
+		}
+	}
+	int steps = PARAM_INT(P, MP_REFINE);
+	for (int step = 0; step < steps; step++) {
+		int cx = cl.bx, cy = cl.by;
+		for (int dy = -1; dy <= 1; dy++) {
+			for (int dx = -1; dx <= 1; dx++) {
+				int x = cx + dx, y = cy + dy;
+				if ((dx == 0 && dy == 0) || !bounds_contains(&b, x, y))
+					continue;
+				int c = level_cost(P, L, mbx, mby, x, y, px, py);
+				if (motion_better(c, x, y, cl.bc, cl.bx, cl.by))
+					cl.bx = x, cl.by = y, cl.bc = c;
+			}
+		}
+		if (cl.bx == cx && cl.by == cy)
+			break;
+	}
+	*ox = cl.bx;
+	*oy = cl.by;
+}
+
+/* midMB (stage 2, level 1) and fineMB (stage 3, level 0): arg is the level. */
+KERNEL motion_refine(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
+	int L = arg;
+	const int32_t *up = L == 1 ? PARAM_PTR(const int32_t, P, MP_LVL2) : PARAM_PTR(const int32_t, P, MP_LVL1);
+	int32_t *out = L == 1 ? PARAM_PTR(int32_t, P, MP_LVL1) : PARAM_PTR(int32_t, P, MP_LVL0);
+	int mx, my;
+	motion_median(up, 2, mbW, mbx, mby, &mx, &my);
+	int mul = L == 1 ? 16 : 8;
+	int px = mx * mul, py = my * mul;
+	if (L == 0) {
+		int32_t *pred0 = PARAM_PTR(int32_t, P, MP_PRED0);
+		pred0[2 * i] = px;
+		pred0[2 * i + 1] = py;
+	}
+	int vx, vy;
+	candidates_and_refine(P, L, mbx, mby, up, px, py, &vx, &vy);
+	out[2 * i] = vx;
+	out[2 * i + 1] = vy;
+}
+
+/* subPelMB (stage 4): half then quarter refinement of 4·lvl0. */
+KERNEL motion_subpel(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
+	const int32_t *lvl0 = PARAM_PTR(const int32_t, P, MP_LVL0);
+	const int32_t *pred0 = PARAM_PTR(const int32_t, P, MP_PRED0);
+	int px = pred0[2 * i], py = pred0[2 * i + 1];
+	Bounds b = qpel_bounds(P, mbx, mby);
+	Cand v = refine_qpel(P, mbx, mby, 0, 0, 16, 16, 4 * lvl0[2 * i], 4 * lvl0[2 * i + 1], px, py, &b, 0);
+	int32_t *e = PARAM_PTR(int32_t, P, MP_PULL0) + PULL_WORDS * i;
+	e[PULL_MVX] = v.x, e[PULL_MVY] = v.y, e[PULL_PREDX] = px, e[PULL_PREDY] = py;
+	e[PULL_SATD] = v.satd, e[PULL_COST] = v.cost;
+	(void)arg;
+}
+
+/* pullMB (stage 5): one predictor pull pass reading pull field arg. */
+KERNEL motion_pull(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
+	int lambda = PARAM_INT(P, MP_LAMBDA);
+	const int32_t *in = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0);
+	int32_t *out = PARAM_PTR(int32_t, P, arg ? MP_PULL0 : MP_PULL1) + PULL_WORDS * i;
+	int px, py;
+	motion_median(in, PULL_WORDS, mbW, mbx, mby, &px, &py);
+	const int32_t *e = in + PULL_WORDS * i;
+	int mx = e[PULL_MVX], my = e[PULL_MVY], satd = e[PULL_SATD];
+	int cost = satd + lambda * mv_bits(mx, my, px, py);
+	if (px != mx || py != my) {
+		int sd = satd_at(P, mbx, mby, 0, 0, 16, 16, px, py);
+		int c = sd + 2 * lambda;
+		if (motion_better(c, px, py, cost, mx, my))
+			mx = px, my = py, satd = sd, cost = c;
+	}
+	out[PULL_MVX] = mx, out[PULL_MVY] = my, out[PULL_PREDX] = px, out[PULL_PREDY] = py;
+	out[PULL_SATD] = satd, out[PULL_COST] = cost;
+}
+
+/* bestOf3: the best of v0, v1, v2 (in order) for one block. */
+DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, const int *v, int px,
+                        int py, int *ox_, int *oy_)
+{
+	int lambda = PARAM_INT(P, MP_LAMBDA);
+	int bx = v[0], by = v[1];
+	int bc = satd_at(P, mbx, mby, ox, oy, w, h, bx, by) + lambda * mv_bits(bx, by, px, py);
+	for (int k = 1; k < 3; k++) {
+		int x = v[2 * k], y = v[2 * k + 1];
+		if (x == bx && y == by)
+			continue;
+		int c = satd_at(P, mbx, mby, ox, oy, w, h, x, y) + lambda * mv_bits(x, y, px, py);
+		if (motion_better(c, x, y, bc, bx, by))
+			bx = x, by = y, bc = c;
+	}
+	*ox_ = bx;
+	*oy_ = by;
+}
+
+/* partsMB (stage 6): the output record and the partition searches. */
+KERNEL motion_parts(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
+	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * i;
+	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * i;
+	for (int k = 0; k < OUT_WORDS; k++)
+		m[k] = 0;
+	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
+	m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
+	m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
+	m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
+	if (!PARAM_INT(P, MP_PARTS))
+		return;
+	Bounds b = qpel_bounds(P, mbx, mby);
+	int steps = PARAM_INT(P, MP_PART_STEPS);
+	for (int k = 0; k < 4; k++) {
+		Cand v = refine_qpel(P, mbx, mby, 8 * (k & 1), 8 * (k >> 1), 8, 8, mx, my, px, py, &b, steps);
+		m[OUT_MV8X8 + 2 * k] = v.x, m[OUT_MV8X8 + 2 * k + 1] = v.y;
+		m[OUT_SATD8X8 + k] = v.satd, m[OUT_COST8X8 + k] = v.cost;
+	}
+	for (int k = 0; k < 2; k++) {
+		/* 16x8 k covers quadrants 2k and 2k+1; 8x16 k covers k and k+2. */
+		int v[6], sx, sy;
+		v[0] = mx, v[1] = my;
+		v[2] = m[OUT_MV8X8 + 4 * k], v[3] = m[OUT_MV8X8 + 4 * k + 1];
+		v[4] = m[OUT_MV8X8 + 4 * k + 2], v[5] = m[OUT_MV8X8 + 4 * k + 3];
+		best_of3(P, mbx, mby, 0, 8 * k, 16, 8, v, px, py, &sx, &sy);
+		Cand c = refine_qpel(P, mbx, mby, 0, 8 * k, 16, 8, sx, sy, px, py, &b, 0);
+		m[OUT_MV16X8 + 2 * k] = c.x, m[OUT_MV16X8 + 2 * k + 1] = c.y;
+		m[OUT_SATD16X8 + k] = c.satd, m[OUT_COST16X8 + k] = c.cost;
+		v[2] = m[OUT_MV8X8 + 2 * k], v[3] = m[OUT_MV8X8 + 2 * k + 1];
+		v[4] = m[OUT_MV8X8 + 2 * (k + 2)], v[5] = m[OUT_MV8X8 + 2 * (k + 2) + 1];
+		best_of3(P, mbx, mby, 8 * k, 0, 8, 16, v, px, py, &sx, &sy);
+		c = refine_qpel(P, mbx, mby, 8 * k, 0, 8, 16, sx, sy, px, py, &b, 0);
+		m[OUT_MV8X16 + 2 * k] = c.x, m[OUT_MV8X16 + 2 * k + 1] = c.y;
+		m[OUT_SATD8X16 + k] = c.satd, m[OUT_COST8X16 + k] = c.cost;
+	}
+	(void)arg;
+}

@@ -1,0 +1,377 @@
+// Motion search on the GPU: the host side of kernels/motion.cu, mirroring
+// h264/motion.go stage by stage (see h264/DESIGN-motion.md). The kernels
+// write the same field as h264's Go search for the same inputs and
+// configuration, bit for bit (every vector, SATD and cost of every
+// partition); the tests compare them through h264.MotionSearchReference.
+
+package h264cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// Indices of the kernels' parameter block (kernels/motion.h; a test checks
+// them against the header).
+const (
+	mpCur = iota
+	mpRef
+	mpSrc0
+	mpSrc1
+	mpSrc2
+	mpFull
+	mpHalfB
+	mpHalfH
+	mpHalfJ
+	mpRefL1
+	mpRefL2
+	mpLvl2
+	mpLvl1
+	mpLvl0
+	mpPred0
+	mpPull0
+	mpPull1
+	mpPrev
+	mpOut
+	mpCurW
+	mpCurH
+	mpCurStride
+	mpRefW
+	mpRefH
+	mpRefStride
+	mpMBW
+	mpMBH
+	mpPad
+	mpExt
+	mpFStride
+	mpM1
+	mpM2
+	mpCoarse
+	mpRefine
+	mpSubPel
+	mpParts
+	mpPartSteps
+	mpMaxVMV
+	mpLambda
+	mpHasPrev
+	mpCount
+)
+
+// Per-macroblock record sizes in int32 words (motion.h PULL_WORDS,
+// OUT_WORDS) and the offsets of the output record.
+const (
+	pullWords  = 6
+	outWords   = 38
+	outPred    = 0
+	outMV16    = 2
+	outSATD16  = 4
+	outCost16  = 5
+	outMV16x8  = 6
+	outSATD168 = 10
+	outCost168 = 12
+	outMV8x16  = 14
+	outSATD816 = 18
+	outCost816 = 20
+	outMV8x8   = 22
+	outSATD8x8 = 30
+	outCost8x8 = 34
+)
+
+// motion_down's arg values (motion.h DOWN_*).
+const (
+	downSrc1 = iota
+	downRefL1
+	downSrc2
+	downRefL2
+)
+
+// motionKernels are the kernels of motion.cu, in launch order.
+var motionKernels = []string{
+	"motion_load_src", "motion_build_full", "motion_down", "motion_build_half",
+	"motion_coarse", "motion_refine", "motion_subpel", "motion_pull", "motion_parts",
+}
+
+// MotionSearch runs h264_go's motion search on a GPU. It owns its device
+// memory (one arena sized for the configuration) and a stream; Run is not
+// safe for concurrent use. Close releases everything.
+type MotionSearch struct {
+	cfg      h264.MotionConfig
+	mbW, mbH int
+	m2       int // margins of reference levels 2, 1 and of the planes
+	m1       int
+	pad, ext int
+
+	be   backend
+	base uint64
+	off  [mpOut + 1]int // arena offset of each buffer (by parameter index)
+	size int
+
+	// Host staging, sized once.
+	params []byte
+	cur    []byte
+	ref    []byte
+	prev   []byte
+	out    []byte
+	closed bool
+}
+
+// NewMotionSearch validates cfg (h264.ValidateMotionConfig; Workers is
+// ignored) and prepares a search on ctx: loads the embedded PTX, allocates
+// device memory for pictures of cfg's size. The caller closes it.
+func NewMotionSearch(ctx *cuda.Context, cfg h264.MotionConfig) (*MotionSearch, error) {
+	if err := h264.ValidateMotionConfig(cfg); err != nil {
+		return nil, err
+	}
+	be, err := newGPUBackend(ctx, "motion", motionKernels)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newMotionSearch(be, cfg)
+	if err != nil {
+		be.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newMotionSearch lays out the arena of a search on be.
+func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
+	if err := h264.ValidateMotionConfig(cfg); err != nil {
+		return nil, err
+	}
+	s := &MotionSearch{cfg: cfg, be: be}
+	s.mbW, s.mbH = (cfg.Width+15)/16, (cfg.Height+15)/16
+	// Margins as in h264/motion.go (margin2, margin1, margin0).
+	s.m2 = cfg.CoarseRange + 2
+	s.m1 = 2*s.m2 + 2
+	s.pad = 2*s.m1 + 4
+	s.ext = s.pad + 3
+	n := s.mbW * s.mbH
+	lw, lh := 16*s.mbW, 16*s.mbH
+	plane := (lw + 2*s.ext) * (lh + 2*s.ext) // the largest reference this grid admits
+	sizes := [mpOut + 1]int{
+		mpCur: lw * lh, mpRef: lw * lh,
+		mpSrc0: 256 * n, mpSrc1: 64 * n, mpSrc2: 16 * n,
+		mpFull: plane, mpHalfB: plane, mpHalfH: plane, mpHalfJ: plane,
+		mpRefL1: (8*s.mbW + 2*s.m1) * (8*s.mbH + 2*s.m1),
+		mpRefL2: (4*s.mbW + 2*s.m2) * (4*s.mbH + 2*s.m2),
+		mpLvl2:  8 * n, mpLvl1: 8 * n, mpLvl0: 8 * n, mpPred0: 8 * n,
+		mpPull0: 4 * pullWords * n, mpPull1: 4 * pullWords * n,
+		mpPrev: 8 * n, mpOut: 4 * outWords * n,
+	}
+	at := align(8 * mpCount) // the parameter block is at offset 0
+	for i, sz := range sizes {
+		s.off[i] = at
+		at += align(sz)
+	}
+	s.size = at
+	var err error
+	if s.base, err = be.alloc(s.size); err != nil {
+		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the motion search: %w", s.size, err)
+	}
+	s.params = make([]byte, 8*mpCount)
+	s.cur = make([]byte, lw*lh)
+	s.ref = make([]byte, lw*lh)
+	s.prev = make([]byte, 8*n)
+	s.out = make([]byte, 4*outWords*n)
+	return s, nil
+}
+
+// align rounds n up to 256 bytes.
+func align(n int) int { return (n + 255) &^ 255 }
+
+// MBWidth and MBHeight give the macroblock grid of the configuration.
+func (s *MotionSearch) MBWidth() int { return s.mbW }
+
+// MBHeight is the number of macroblock rows.
+func (s *MotionSearch) MBHeight() int { return s.mbH }
+
+// Close releases the search's device memory, stream and module. Closing
+// twice is harmless.
+func (s *MotionSearch) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.be.close()
+}
+
+// packPlane copies p's w×h samples into dst with rows of w bytes and
+// returns the packed bytes (p's own buffer when already packed).
+func packPlane(dst []byte, p *h264.Plane) []byte {
+	w, h := p.Width, p.Height
+	if p.Stride == w {
+		return p.Pix[:w*h]
+	}
+	for y := 0; y < h; y++ {
+		copy(dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+w])
+	}
+	return dst[:w*h]
+}
+
+func planeOK(p *h264.Plane) bool {
+	return p.Width > 0 && p.Height > 0 && p.Stride >= p.Width && len(p.Pix) >= (p.Height-1)*p.Stride+p.Width
+}
+
+// Run searches cur against ref exactly as h264's Go search does with the
+// same configuration (h264.MotionSearchReference): prev is the previous
+// picture's 16x16 field in raster order (intra macroblocks as zero) or
+// nil, qp selects λ. It writes one record per macroblock into out, which
+// must hold MBWidth·MBHeight entries. cur's luma must be Width×Height;
+// ref's luma may be larger but must cover the same macroblock grid.
+func (s *MotionSearch) Run(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
+	if err := s.enqueue(cur, ref, prev, qp); err != nil {
+		return err
+	}
+	if len(out) != s.mbW*s.mbH {
+		return fmt.Errorf("%w: output holds %d macroblocks, want %d", ErrInput, len(out), s.mbW*s.mbH)
+	}
+	if err := s.be.download(s.out, s.off[mpOut]); err != nil {
+		return err
+	}
+	if err := s.be.sync(); err != nil {
+		return err
+	}
+	s.decode(out)
+	return nil
+}
+
+// enqueue validates the inputs, uploads them and queues every stage.
+func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if cur == nil || ref == nil {
+		return fmt.Errorf("%w: nil picture", ErrInput)
+	}
+	cy, ry := &cur.Y, &ref.Y
+	if cy.Width != s.cfg.Width || cy.Height != s.cfg.Height {
+		return fmt.Errorf("%w: current luma %dx%d, configured %dx%d", ErrInput, cy.Width, cy.Height, s.cfg.Width, s.cfg.Height)
+	}
+	if (ry.Width+15)/16 != s.mbW || (ry.Height+15)/16 != s.mbH {
+		return fmt.Errorf("%w: reference luma %dx%d is not a %dx%d macroblock picture", ErrInput, ry.Width, ry.Height, s.mbW, s.mbH)
+	}
+	if !planeOK(cy) || !planeOK(ry) {
+		return fmt.Errorf("%w: luma plane stride or buffer too small", ErrInput)
+	}
+	n := s.mbW * s.mbH
+	if prev != nil && len(prev) != n {
+		return fmt.Errorf("%w: previous field has %d vectors, want %d", ErrInput, len(prev), n)
+	}
+
+	// Parameter block.
+	p := s.params
+	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
+	for i := mpCur; i <= mpOut; i++ {
+		put(i, int64(s.base)+int64(s.off[i]))
+	}
+	fs := ry.Width + 2*s.ext
+	hasPrev := 0
+	if prev != nil {
+		hasPrev = 1
+	}
+	parts := 0
+	if s.cfg.Partitions {
+		parts = 1
+	}
+	for _, kv := range [...][2]int{
+		{mpCurW, cy.Width}, {mpCurH, cy.Height}, {mpCurStride, cy.Width},
+		{mpRefW, ry.Width}, {mpRefH, ry.Height}, {mpRefStride, ry.Width},
+		{mpMBW, s.mbW}, {mpMBH, s.mbH}, {mpPad, s.pad}, {mpExt, s.ext}, {mpFStride, fs},
+		{mpM1, s.m1}, {mpM2, s.m2}, {mpCoarse, s.cfg.CoarseRange}, {mpRefine, s.cfg.RefineSteps},
+		{mpSubPel, s.cfg.SubPel}, {mpParts, parts}, {mpPartSteps, s.cfg.PartitionSteps},
+		{mpMaxVMV, s.cfg.MaxVerticalMV}, {mpLambda, h264.LambdaMotion(qp)}, {mpHasPrev, hasPrev},
+	} {
+		put(kv[0], int64(kv[1]))
+	}
+	be := s.be
+	if err := be.mark("upload"); err != nil {
+		return err
+	}
+	if err := be.upload(0, p); err != nil {
+		return err
+	}
+	if err := be.upload(s.off[mpCur], packPlane(s.cur, cy)); err != nil {
+		return err
+	}
+	if err := be.upload(s.off[mpRef], packPlane(s.ref, ry)); err != nil {
+		return err
+	}
+	if prev != nil {
+		for i, v := range prev {
+			binary.LittleEndian.PutUint32(s.prev[8*i:], uint32(int32(v.X)))
+			binary.LittleEndian.PutUint32(s.prev[8*i+4:], uint32(int32(v.Y)))
+		}
+		if err := be.upload(s.off[mpPrev], s.prev); err != nil {
+			return err
+		}
+	}
+
+	lw, lh := 16*s.mbW, 16*s.mbH
+	type launch struct {
+		mark   string
+		kernel string
+		n, arg int
+	}
+	steps := [...]launch{
+		{"load", "motion_load_src", lw * lh, 0},
+		{"", "motion_build_full", fs * (ry.Height + 2*s.ext), 0},
+		{"level1", "motion_down", lw / 2 * lh / 2, downSrc1},
+		{"", "motion_down", (lw/2 + 2*s.m1) * (lh/2 + 2*s.m1), downRefL1},
+		{"", "motion_build_half", (ry.Width + 2*s.pad) * (ry.Height + 2*s.pad), 0},
+		{"level2", "motion_down", lw / 4 * lh / 4, downSrc2},
+		{"", "motion_down", (lw/4 + 2*s.m2) * (lh/4 + 2*s.m2), downRefL2},
+		{"coarse", "motion_coarse", n, 0},
+		{"mid", "motion_refine", n, 1},
+		{"fine", "motion_refine", n, 0},
+		{"subpel", "motion_subpel", n, 0},
+	}
+	for _, st := range steps {
+		if st.mark != "" {
+			if err := be.mark(st.mark); err != nil {
+				return err
+			}
+		}
+		if err := be.launch(st.kernel, st.n, 0, st.arg); err != nil {
+			return fmt.Errorf("h264cuda: %s: %w", st.kernel, err)
+		}
+	}
+	in := 0
+	for i := 0; i < s.cfg.PullPasses; i++ {
+		if err := be.mark("pull"); err != nil {
+			return err
+		}
+		if err := be.launch("motion_pull", n, 0, in); err != nil {
+			return fmt.Errorf("h264cuda: motion_pull: %w", err)
+		}
+		in ^= 1
+	}
+	if err := be.mark("parts"); err != nil {
+		return err
+	}
+	if err := be.launch("motion_parts", n, 0, in); err != nil {
+		return fmt.Errorf("h264cuda: motion_parts: %w", err)
+	}
+	return be.mark("end")
+}
+
+// decode converts the downloaded output records.
+func (s *MotionSearch) decode(out []h264.MotionMB) {
+	for i := range out {
+		rec := s.out[4*outWords*i : 4*outWords*(i+1)]
+		w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
+		mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
+		m := &out[i]
+		m.Pred, m.MV16, m.SATD16, m.Cost16 = mv(outPred), mv(outMV16), w(outSATD16), w(outCost16)
+		for k := 0; k < 2; k++ {
+			m.MV16x8[k], m.SATD16x8[k], m.Cost16x8[k] = mv(outMV16x8+2*k), w(outSATD168+k), w(outCost168+k)
+			m.MV8x16[k], m.SATD8x16[k], m.Cost8x16[k] = mv(outMV8x16+2*k), w(outSATD816+k), w(outCost816+k)
+		}
+		for k := 0; k < 4; k++ {
+			m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = mv(outMV8x8+2*k), w(outSATD8x8+k), w(outCost8x8+k)
+		}
+	}
+}
