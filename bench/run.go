@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"maps"
@@ -197,13 +196,8 @@ func plans(cfg *Config) (run []plan, skipped []Row) {
 				repeats: cfg.Repeats, warm: cfg.Warmup, spot: true})
 		}
 		if gpuEncoder(enc) {
-			p := plan{encoder: enc, config: label(enc, "(CUDA frames)", userOpts), source: "cuda", options: merge(cfg.Options),
-				repeats: cfg.Repeats, warm: cfg.Warmup, hwaccel: "cuda:0"}
-			if why := deviceSupport(); why != "" {
-				skipped = append(skipped, Row{Encoder: enc, Config: p.config, Source: "cuda", Status: StatusSkipped, Reason: why})
-			} else {
-				run = append(run, p)
-			}
+			run = append(run, plan{encoder: enc, config: label(enc, "(CUDA frames)", userOpts), source: "cuda", options: merge(cfg.Options),
+				repeats: cfg.Repeats, warm: cfg.Warmup, hwaccel: "cuda:0"})
 		}
 	}
 	if !cfg.Sweep {
@@ -230,35 +224,9 @@ func plans(cfg *Config) (run []plan, skipped []Row) {
 	return run, skipped
 }
 
-// deviceUploader is what gpuenc.Frames implements once the library can copy
-// host frames into CUDA memory; until then the CUDA-frame rows are skipped.
-type deviceUploader interface {
-	ToDevice(gpu int) (*gpuenc.Frames, error)
-}
-
-// deviceSupport returns why CUDA frames cannot be benchmarked, or "".
-func deviceSupport() string {
-	if _, ok := any(&gpuenc.Frames{}).(deviceUploader); !ok {
-		return "this gpuenc cannot hold frames in CUDA memory yet (Frames has no ToDevice)"
-	}
-	return ""
-}
-
-// toDevice copies frames to GPU 0, untimed.
-func toDevice(f *gpuenc.Frames) (*gpuenc.Frames, error) {
-	u, ok := any(f).(deviceUploader)
-	if !ok {
-		return nil, errors.New(deviceSupport())
-	}
-	return u.ToDevice(0)
-}
-
-// freeDevice releases device frames if the library lets us.
-func freeDevice(f *gpuenc.Frames) {
-	if c, ok := any(f).(interface{ Free() error }); ok {
-		c.Free()
-	}
-}
+// toDevice copies frames to GPU 0, untimed, as the study moved its tensor
+// to CUDA before the clock started.
+func toDevice(f *gpuenc.Frames) (*gpuenc.Frames, error) { return f.Upload(0) }
 
 // Run runs the benchmark. When ctx is cancelled (Ctrl-C) it stops at once
 // and returns the report of the rows finished so far, Interrupted set, with
@@ -387,7 +355,7 @@ func runPlan(ctx context.Context, cfg Config, p plan, res Resolution, src source
 		if err != nil {
 			return fail(err)
 		}
-		defer freeDevice(dev)
+		defer dev.Free()
 		frames = dev
 	}
 	sc := gpuenc.StreamConfig{Width: res.Width, Height: res.Height, FrameRate: src.rate, Format: src.frames.Format(),

@@ -26,7 +26,7 @@ var benchContext = func() (context.Context, context.CancelFunc) {
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "[flags]", stderr)
-	quick := fs.Bool("quick", false, "a profile that finishes in about five minutes on 2 cores: 30 frames, 1 repeat, libx264 threads 1 and all cores (flags given explicitly still apply)")
+	quick := fs.Bool("quick", false, "a profile that finishes within five minutes on 2 cores: 30 frames, 3 repeats after 1 warm-up, libx264 threads 1 and all cores (flags given explicitly still apply)")
 	resFlag := fs.String("res", "360,720,1080", "resolutions: heights (16:9) or WxH, comma-separated")
 	frames := fs.Int("frames", 120, "frames per clip")
 	repeats := fs.Int("repeats", 3, "timed runs per configuration")
