@@ -207,6 +207,56 @@ func centreCrop(width, height, w, h int) image.Rectangle {
 	return image.Rect(x, y, x+w, y+h)
 }
 
+// detailCrop returns the w×h window (clipped to the picture, on a grid of
+// steps of a quarter window) of frame i whose luma has the most detail: the
+// largest sum of absolute differences between horizontal and vertical
+// neighbours. Text, edges and texture show coding artefacts; flat areas
+// hide them.
+func detailCrop(f *gpuenc.Frames, i, w, h int) image.Rectangle {
+	width, height := f.Width(), f.Height()
+	best := centreCrop(width, height, w, h)
+	w, h = best.Dx(), best.Dy()
+	luma, stride := f.Plane(i, 0)
+	if f.Format().IsRGB() || f.Format().Planes() == 0 {
+		return best
+	}
+	// Gradient per pixel, summed over rows of blocks of the grid step.
+	sx, sy := max(w/4, 1), max(h/4, 1)
+	bw, bh := (width+sx-1)/sx, (height+sy-1)/sy
+	blocks := make([]int, bw*bh)
+	for y := 0; y+1 < height; y++ {
+		row, next := luma[y*stride:y*stride+width], luma[(y+1)*stride:(y+1)*stride+width]
+		brow := blocks[(y/sy)*bw : (y/sy+1)*bw]
+		for x := 0; x+1 < width; x++ {
+			d := absDiff(row[x], row[x+1]) + absDiff(row[x], next[x])
+			brow[x/sx] += d
+		}
+	}
+	bestScore := 0 // a flat picture keeps the centre
+	for by := 0; by+4 <= bh && (by+4)*sy <= height; by++ {
+		for bx := 0; bx+4 <= bw && (bx+4)*sx <= width; bx++ {
+			score := 0
+			for j := range 4 {
+				for k := range 4 {
+					score += blocks[(by+j)*bw+bx+k]
+				}
+			}
+			if score > bestScore {
+				bestScore = score
+				best = image.Rect(bx*sx, by*sy, bx*sx+w, by*sy+h)
+			}
+		}
+	}
+	return best
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}
+
 // cropImage returns the crop of frame i as RGBA. YCbCr frames are converted
 // as limited-range BT.601, the way lavfi's test sources draw them; other
 // formats through their image.Image.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"os/exec"
@@ -217,5 +218,38 @@ func TestBDRates(t *testing.T) {
 	}
 	if bd := bdRates(pts("t", 1, 0), "r", anchor); len(bd) != 1 || bd[0].Error == "" {
 		t.Errorf("no anchor: %+v", bd)
+	}
+}
+
+func TestDetailCrop(t *testing.T) {
+	const w, h = 640, 360
+	f, err := gpuenc.NewFrames(gpuenc.YUV444P, w, h, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	luma, stride := f.Plane(0, 0)
+	for i := range luma {
+		luma[i] = 100
+	}
+	// A checkerboard patch at (400..464, 200..236): the only detail.
+	for y := 200; y < 236; y++ {
+		for x := 400; x < 464; x++ {
+			luma[y*stride+x] = uint8(50 + 100*((x+y)&1))
+		}
+	}
+	patch := image.Rect(400, 200, 464, 236)
+	r := detailCrop(f, 0, 256, 144)
+	if r.Dx() != 256 || r.Dy() != 144 || !patch.In(r) || !r.In(image.Rect(0, 0, w, h)) {
+		t.Errorf("crop %v does not hold the patch %v inside the picture", r, patch)
+	}
+	// A window larger than the picture is the whole picture.
+	small, _ := gpuenc.NewFrames(gpuenc.YUV420P, 100, 50, 1)
+	if r := detailCrop(small, 0, 256, 144); r != image.Rect(0, 0, 100, 50) {
+		t.Errorf("small picture: %v", r)
+	}
+	// A flat picture keeps the centre.
+	flat, _ := gpuenc.NewFrames(gpuenc.YUV420P, w, h, 1)
+	if r := detailCrop(flat, 0, 256, 144); r != centreCrop(w, h, 256, 144) {
+		t.Errorf("flat picture: %v", r)
 	}
 }

@@ -314,7 +314,7 @@ func (r *Report) writeMarkdown(w io.Writer, pngs map[string]string) error {
 			p("### Rate–distortion, %s\n\n![%s](%s)\n\n", res, name, name)
 		}
 	}
-	p("## Quality spot check\n\nA 256x144 crop from the centre of frame %s, upscaled 2x (nearest neighbour): the source, then each encoder's decoded output.\n\n", spotText(c.SpotFrame))
+	p("## Quality spot check\n\nA 256x144 crop of frame %s, upscaled 2x (nearest neighbour): the source, then each encoder's decoded output. The crop is the window of the source frame with the most detail (largest sum of luma gradients), where coding artefacts show.\n\n", spotText(c.SpotFrame))
 	for _, res := range r.resolutionNames() {
 		if name, ok := pngs["spot "+res]; ok {
 			p("### %s\n\n![%s](%s)\n\n", res, name, name)

@@ -280,7 +280,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if spot < 0 || spot >= src.frames.Len() {
 			spot = src.frames.Len() / 2
 		}
-		crop := centreCrop(res.Width, res.Height, 256, 144)
+		crop := detailCrop(src.frames, spot, 256, 144)
 		if img, err := cropImage(src.frames, spot, crop); err == nil {
 			rep.spots[res.Name] = append(rep.spots[res.Name], labelledImage{"source (" + cfg.Source + ")", img})
 		}
