@@ -103,13 +103,19 @@ func (e *Encoder) analyseI4(wk *worker, mb *macroblock, x, y, lambda int) int {
 		}
 		best, bestM := int(^uint(0)>>1), i4DC
 		var edge edge4x4
+		var taps i4Taps
 		edge.load(S.Pix, S.Stride, off, a)
+		taps.compute(&edge)
 		for m := 0; m < 9; m++ {
 			if !i4ModeAvail(m, a) {
 				continue
 			}
-			edge.pred(&wk.p4, m, a)
-			c := satd4x4(S.Pix, off, S.Stride, wk.p4[:], 0, 4)
+			if m <= i4DC {
+				edge.pred(&wk.p4, m, a)
+			} else {
+				taps.pred(&wk.p4, m)
+			}
+			c := satd4x4Pred(S.Pix, off, S.Stride, &wk.p4)
 			if m == pm {
 				c += lambda * bitsI4ModeHit
 			} else {
@@ -144,4 +150,31 @@ func (e *Encoder) analyseChroma(wk *worker, x, y, lambda int) int {
 		}
 	}
 	return bestM
+}
+
+// satd4x4Pred is satd4x4 (cost.go) of a source 4x4 block against a
+// prediction held in a 4x4 array: the same value, without slice
+// arithmetic in the mode decision's innermost loop.
+func satd4x4Pred(src []uint8, so, ss int, p *[16]uint8) int {
+	var t [16]int32
+	for r := 0; r < 4; r++ {
+		s := src[so+r*ss : so+r*ss+4 : so+r*ss+4]
+		d0 := int32(s[0]) - int32(p[r*4])
+		d1 := int32(s[1]) - int32(p[r*4+1])
+		d2 := int32(s[2]) - int32(p[r*4+2])
+		d3 := int32(s[3]) - int32(p[r*4+3])
+		s01, m01 := d0+d1, d0-d1
+		s23, m23 := d2+d3, d2-d3
+		t[r*4] = s01 + s23
+		t[r*4+1] = s01 - s23
+		t[r*4+2] = m01 - m23
+		t[r*4+3] = m01 + m23
+	}
+	var sum int32
+	for c := 0; c < 4; c++ {
+		s01, m01 := t[c]+t[4+c], t[c]-t[4+c]
+		s23, m23 := t[8+c]+t[12+c], t[8+c]-t[12+c]
+		sum += abs32(s01+s23) + abs32(s01-s23) + abs32(m01-m23) + abs32(m01+m23)
+	}
+	return int(sum >> 1)
 }

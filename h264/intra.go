@@ -124,9 +124,11 @@ func (e *edge4x4) load(pix []uint8, stride, off int, avail uint8) {
 	}
 }
 
-// pred forms the prediction of one mode from the loaded neighbours, with
-// the equations of 8.3.1.2.1 to 8.3.1.2.9 (z = p[x,-1] is e[5+x],
-// p[-1,y] is e[3-y]).
+// pred forms the prediction of one mode from the loaded neighbours (the
+// equations of 8.3.1.2.1 to 8.3.1.2.9). The six directional modes only
+// ever take a neighbour, the rounded mean of two adjacent ones, or the
+// [1 2 1] filter of three adjacent ones, so pred computes those once
+// (taps) and copies them through a per-mode index table (i4DirTable).
 func (e *edge4x4) pred(dst *[16]uint8, mode int, avail uint8) {
 	switch mode {
 	case i4Vertical:
@@ -153,97 +155,106 @@ func (e *edge4x4) pred(dst *[16]uint8, mode int, avail uint8) {
 		for i := range dst {
 			dst[i] = uint8(v)
 		}
-	case i4DiagDownLeft:
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				i := 5 + x + y
-				if x == 3 && y == 3 {
-					dst[15] = uint8((e[11] + 3*e[12] + 2) >> 2)
-				} else {
-					dst[y*4+x] = uint8((e[i] + 2*e[i+1] + e[i+2] + 2) >> 2)
-				}
-			}
-		}
-	case i4DiagDownRight:
-		// With the edge laid out as one line (left column bottom-up,
-		// corner, top row), every sample is a 3-tap filter centred on
-		// e[4 + x - y].
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				i := 4 + x - y
-				dst[y*4+x] = uint8((e[i-1] + 2*e[i] + e[i+1] + 2) >> 2)
-			}
-		}
-	case i4VerticalRight:
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				z := 2*x - y
-				i := 5 + x - y>>1 // index of p[x-(y>>1), -1]
-				var v int32
-				switch {
-				case z >= 0 && z&1 == 0:
-					v = (e[i-1] + e[i] + 1) >> 1
-				case z >= 0:
-					v = (e[i-2] + 2*e[i-1] + e[i] + 2) >> 2
-				case z == -1:
-					v = (e[3] + 2*e[4] + e[5] + 2) >> 2
-				default: // p[-1,y-1], p[-1,y-2], p[-1,y-3]
-					v = (e[4-y] + 2*e[5-y] + e[6-y] + 2) >> 2
-				}
-				dst[y*4+x] = uint8(v)
-			}
-		}
-	case i4HorizontalDown:
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				z := 2*y - x
-				i := 3 - (y - x>>1) // index of p[-1, y-(x>>1)]
-				var v int32
-				switch {
-				case z >= 0 && z&1 == 0:
-					v = (e[i+1] + e[i] + 1) >> 1
-				case z >= 0:
-					v = (e[i+2] + 2*e[i+1] + e[i] + 2) >> 2
-				case z == -1:
-					v = (e[3] + 2*e[4] + e[5] + 2) >> 2
-				default: // p[x-1,-1], p[x-2,-1], p[x-3,-1]
-					v = (e[4+x] + 2*e[3+x] + e[2+x] + 2) >> 2
-				}
-				dst[y*4+x] = uint8(v)
-			}
-		}
-	case i4VerticalLeft:
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				i := 5 + x + y>>1
-				if y&1 == 0 {
-					dst[y*4+x] = uint8((e[i] + e[i+1] + 1) >> 1)
-				} else {
-					dst[y*4+x] = uint8((e[i] + 2*e[i+1] + e[i+2] + 2) >> 2)
-				}
-			}
-		}
-	case i4HorizontalUp:
-		for y := 0; y < 4; y++ {
-			for x := 0; x < 4; x++ {
-				z := x + 2*y
-				i := 3 - (y + x>>1) // index of p[-1, y+(x>>1)]
-				var v int32
-				switch {
-				case z > 5:
-					v = e[0]
-				case z == 5:
-					v = (e[1] + 3*e[0] + 2) >> 2
-				case z&1 == 0:
-					v = (e[i] + e[i-1] + 1) >> 1
-				default:
-					v = (e[i] + 2*e[i-1] + e[i-2] + 2) >> 2
-				}
-				dst[y*4+x] = uint8(v)
-			}
+	default:
+		var t i4Taps
+		t.compute(e)
+		t.pred(dst, mode)
+	}
+}
+
+// pred copies the taps of directional mode (3..8) into dst.
+func (t *i4Taps) pred(dst *[16]uint8, mode int) {
+	tab := &i4DirTable[mode]
+	for k := range dst {
+		dst[k] = t[tab[k]&63]
+	}
+}
+
+// i4Taps holds, for one block, every value a directional mode can
+// produce: [0,13) the neighbours e[i]; [13,26) avg2 = (e[i]+e[i+1]+1)>>1;
+// [26,39) avg3 = (e[i-1]+2e[i]+e[i+1]+2)>>2, where e[-1] stands for e[0]
+// and e[13] for e[12] (the two places the spec weights an end sample 3:1).
+type i4Taps [64]uint8
+
+const (
+	tapE    = 0
+	tapAvg2 = 13
+	tapAvg3 = 26
+)
+
+func (t *i4Taps) compute(e *edge4x4) {
+	for i := 0; i < 13; i++ {
+		t[tapE+i] = uint8(e[i])
+		lo, hi := e[max(i-1, 0)], e[min(i+1, 12)]
+		t[tapAvg3+i] = uint8((lo + 2*e[i] + hi + 2) >> 2)
+		if i < 12 {
+			t[tapAvg2+i] = uint8((e[i] + e[i+1] + 1) >> 1)
 		}
 	}
 }
+
+// i4DirTable maps each sample of the directional modes 3..8 to its tap,
+// derived once from the spec's equations (comments give p[x,-1] = e[5+x]
+// and p[-1,y] = e[3-y]); modes 0..2 are unused.
+var i4DirTable = func() (tab [9][16]uint8) {
+	for y := 0; y < 4; y++ {
+		for x := 0; x < 4; x++ {
+			k := y*4 + x
+			// 8.3.1.2.4 Diagonal_Down_Left.
+			if x == 3 && y == 3 {
+				tab[i4DiagDownLeft][k] = tapAvg3 + 12 // p[6,-1] + 3·p[7,-1]
+			} else {
+				tab[i4DiagDownLeft][k] = uint8(tapAvg3 + 6 + x + y) // centred on p[x+y+1,-1]
+			}
+			// 8.3.1.2.5 Diagonal_Down_Right: centred on e[4+x-y].
+			tab[i4DiagDownRight][k] = uint8(tapAvg3 + 4 + x - y)
+			// 8.3.1.2.6 Vertical_Right.
+			i := 5 + x - y>>1 // p[x-(y>>1), -1]
+			switch z := 2*x - y; {
+			case z >= 0 && z&1 == 0:
+				tab[i4VerticalRight][k] = uint8(tapAvg2 + i - 1)
+			case z >= 0:
+				tab[i4VerticalRight][k] = uint8(tapAvg3 + i - 1)
+			case z == -1:
+				tab[i4VerticalRight][k] = tapAvg3 + 4
+			default:
+				tab[i4VerticalRight][k] = uint8(tapAvg3 + 5 - y)
+			}
+			// 8.3.1.2.7 Horizontal_Down.
+			i = 3 - (y - x>>1) // p[-1, y-(x>>1)]
+			switch z := 2*y - x; {
+			case z >= 0 && z&1 == 0:
+				tab[i4HorizontalDown][k] = uint8(tapAvg2 + i)
+			case z >= 0:
+				tab[i4HorizontalDown][k] = uint8(tapAvg3 + i + 1)
+			case z == -1:
+				tab[i4HorizontalDown][k] = tapAvg3 + 4
+			default:
+				tab[i4HorizontalDown][k] = uint8(tapAvg3 + 3 + x)
+			}
+			// 8.3.1.2.8 Vertical_Left.
+			i = 5 + x + y>>1 // p[x+(y>>1), -1]
+			if y&1 == 0 {
+				tab[i4VerticalLeft][k] = uint8(tapAvg2 + i)
+			} else {
+				tab[i4VerticalLeft][k] = uint8(tapAvg3 + i + 1)
+			}
+			// 8.3.1.2.9 Horizontal_Up.
+			i = 3 - (y + x>>1) // p[-1, y+(x>>1)]
+			switch z := x + 2*y; {
+			case z > 5:
+				tab[i4HorizontalUp][k] = tapE + 0 // p[-1,3]
+			case z == 5:
+				tab[i4HorizontalUp][k] = tapAvg3 + 0 // p[-1,2] + 3·p[-1,3]
+			case z&1 == 0:
+				tab[i4HorizontalUp][k] = uint8(tapAvg2 + i - 1)
+			default:
+				tab[i4HorizontalUp][k] = uint8(tapAvg3 + i - 1)
+			}
+		}
+	}
+	return
+}()
 
 func clip1(v int32) uint8 {
 	if v < 0 {

@@ -176,3 +176,24 @@ func TestBlk4Avail(t *testing.T) {
 		}
 	}
 }
+
+func TestSATD4x4PredMatchesCost(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	src := make([]uint8, 64)
+	for n := 0; n < 5000; n++ {
+		for i := range src {
+			src[i] = uint8(r.Intn(256))
+		}
+		var p [16]uint8
+		for i := range p {
+			p[i] = uint8(r.Intn(256))
+		}
+		if n%7 == 0 {
+			p = [16]uint8{}
+		}
+		got := satd4x4Pred(src, 3, 12, &p)
+		if want := satd4x4(src, 3, 12, p[:], 0, 4); got != want {
+			t.Fatalf("satd4x4Pred %d, satd4x4 %d", got, want)
+		}
+	}
+}
