@@ -184,3 +184,57 @@ func BenchmarkGoMotionSearch1080p(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "wall-ms")
 }
+
+// BenchmarkGPUCopyDtoD measures the device's memory bandwidth ceiling
+// (bytes read plus bytes written per second of a 256 MiB device-to-device
+// copy, timed with CUDA events), the bytes floor's denominator in NOTES.md.
+func BenchmarkGPUCopyDtoD(b *testing.B) {
+	ctx := gpuContext(b)
+	const n = 256 << 20
+	src, err := ctx.Alloc(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Free()
+	dst, err := ctx.Alloc(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dst.Free()
+	if err := src.Memset(0x5a, nil); err != nil {
+		b.Fatal(err)
+	}
+	st, err := ctx.NewStream()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Destroy()
+	e0, _ := ctx.NewEvent()
+	e1, _ := ctx.NewEvent()
+	defer e0.Destroy()
+	defer e1.Destroy()
+	var times []float64
+	for i := 0; i < b.N+2; i++ {
+		if err := e0.Record(st); err != nil {
+			b.Fatal(err)
+		}
+		if err := cuda.CopyDtoD(dst, 0, src, 0, n, st); err != nil {
+			b.Fatal(err)
+		}
+		if err := e1.Record(st); err != nil {
+			b.Fatal(err)
+		}
+		if err := e1.Synchronize(); err != nil {
+			b.Fatal(err)
+		}
+		d, err := cuda.Elapsed(e0, e1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i >= 2 {
+			times = append(times, d.Seconds())
+		}
+	}
+	slices.Sort(times)
+	b.ReportMetric(2*n/times[len(times)/2]/1e9, "GB/s")
+}

@@ -36,6 +36,7 @@ const (
 	mpPull1
 	mpPrev
 	mpOut
+	mpScratch
 	mpCurW
 	mpCurH
 	mpCurStride
@@ -63,21 +64,22 @@ const (
 // Per-macroblock record sizes in int32 words (motion.h PULL_WORDS,
 // OUT_WORDS) and the offsets of the output record.
 const (
-	pullWords  = 6
-	outWords   = 38
-	outPred    = 0
-	outMV16    = 2
-	outSATD16  = 4
-	outCost16  = 5
-	outMV16x8  = 6
-	outSATD168 = 10
-	outCost168 = 12
-	outMV8x16  = 14
-	outSATD816 = 18
-	outCost816 = 20
-	outMV8x8   = 22
-	outSATD8x8 = 30
-	outCost8x8 = 34
+	pullWords    = 6
+	scratchWords = 27
+	outWords     = 38
+	outPred      = 0
+	outMV16      = 2
+	outSATD16    = 4
+	outCost16    = 5
+	outMV16x8    = 6
+	outSATD168   = 10
+	outCost168   = 12
+	outMV8x16    = 14
+	outSATD816   = 18
+	outCost816   = 20
+	outMV8x8     = 22
+	outSATD8x8   = 30
+	outCost8x8   = 34
 )
 
 // motion_down's arg values (motion.h DOWN_*).
@@ -91,7 +93,8 @@ const (
 // motionKernels are the kernels of motion.cu, in launch order.
 var motionKernels = []string{
 	"motion_load_src", "motion_build_full", "motion_down", "motion_build_half",
-	"motion_coarse", "motion_refine", "motion_subpel", "motion_pull", "motion_parts",
+	"motion_coarse", "motion_refine", "motion_subpel_init", "motion_subpel_eval", "motion_subpel_pick",
+	"motion_pull", "motion_parts", "motion_parts16",
 }
 
 // MotionSearch runs h264_go's motion search on a GPU. It owns its device
@@ -106,7 +109,7 @@ type MotionSearch struct {
 
 	be   backend
 	base uint64
-	off  [mpOut + 1]int // arena offset of each buffer (by parameter index)
+	off  [mpScratch + 1]int // arena offset of each buffer (by parameter index)
 	size int
 
 	// Host staging, sized once.
@@ -152,7 +155,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	n := s.mbW * s.mbH
 	lw, lh := 16*s.mbW, 16*s.mbH
 	plane := (lw + 2*s.ext) * (lh + 2*s.ext) // the largest reference this grid admits
-	sizes := [mpOut + 1]int{
+	sizes := [mpScratch + 1]int{
 		mpCur: lw * lh, mpRef: lw * lh,
 		mpSrc0: 256 * n, mpSrc1: 64 * n, mpSrc2: 16 * n,
 		mpFull: plane, mpHalfB: plane, mpHalfH: plane, mpHalfJ: plane,
@@ -160,7 +163,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 		mpRefL2: (4*s.mbW + 2*s.m2) * (4*s.mbH + 2*s.m2),
 		mpLvl2:  8 * n, mpLvl1: 8 * n, mpLvl0: 8 * n, mpPred0: 8 * n,
 		mpPull0: 4 * pullWords * n, mpPull1: 4 * pullWords * n,
-		mpPrev: 8 * n, mpOut: 4 * outWords * n,
+		mpPrev: 8 * n, mpOut: 4 * outWords * n, mpScratch: 4 * scratchWords * n,
 	}
 	at := align(8 * mpCount) // the parameter block is at offset 0
 	for i, sz := range sizes {
@@ -265,7 +268,7 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	// Parameter block.
 	p := s.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
-	for i := mpCur; i <= mpOut; i++ {
+	for i := mpCur; i <= mpScratch; i++ {
 		put(i, int64(s.base)+int64(s.off[i]))
 	}
 	fs := ry.Width + 2*s.ext
@@ -327,7 +330,7 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 		{"coarse", "motion_coarse", n, 0},
 		{"mid", "motion_refine", n, 1},
 		{"fine", "motion_refine", n, 0},
-		{"subpel", "motion_subpel", n, 0},
+		{"subpel", "motion_subpel_init", n, 0},
 	}
 	for _, st := range steps {
 		if st.mark != "" {
@@ -337,6 +340,14 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 		}
 		if err := be.launch(st.kernel, st.n, 0, st.arg); err != nil {
 			return fmt.Errorf("h264cuda: %s: %w", st.kernel, err)
+		}
+	}
+	for step := 2; step >= 1 && 3-step <= s.cfg.SubPel; step-- {
+		if err := be.launch("motion_subpel_eval", 9*n, 0, step); err != nil {
+			return fmt.Errorf("h264cuda: motion_subpel_eval: %w", err)
+		}
+		if err := be.launch("motion_subpel_pick", n, 0, step); err != nil {
+			return fmt.Errorf("h264cuda: motion_subpel_pick: %w", err)
 		}
 	}
 	in := 0
@@ -352,8 +363,13 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.mark("parts"); err != nil {
 		return err
 	}
-	if err := be.launch("motion_parts", n, 0, in); err != nil {
+	if err := be.launch("motion_parts", 4*n, 0, in); err != nil {
 		return fmt.Errorf("h264cuda: motion_parts: %w", err)
+	}
+	if s.cfg.Partitions {
+		if err := be.launch("motion_parts16", 4*n, 0, in); err != nil {
+			return fmt.Errorf("h264cuda: motion_parts16: %w", err)
+		}
 	}
 	return be.mark("end")
 }

@@ -7,6 +7,8 @@
  *   KERNEL        a kernel's return type and linkage (extern "C" __global__
  *                 void on the GPU, so that PTX names are unmangled)
  *   DEVICE_FN     a helper called from kernels (inlined)
+ *   DEVICE_CALL   a large helper called from many places (not inlined,
+ *                 which keeps the PTX and the driver's JIT time small)
  *   DEVICE_CONST  a constant table read by kernels
  *   THREAD_X(), BLOCK_X(), BLOCK_DIM_X()  the CUDA built-in indices
  *   GLOBAL_ID()   BLOCK_X() * BLOCK_DIM_X() + THREAD_X()
@@ -26,6 +28,7 @@
 #ifdef __CUDACC__
 #define KERNEL extern "C" __global__ void
 #define DEVICE_FN static __device__ __forceinline__
+#define DEVICE_CALL static __device__ __noinline__
 #define DEVICE_CONST static __constant__ const
 #define THREAD_X() ((int)threadIdx.x)
 #define BLOCK_X() ((int)blockIdx.x)
@@ -36,6 +39,7 @@
 extern __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 #define KERNEL void
 #define DEVICE_FN static inline
+#define DEVICE_CALL static
 #define DEVICE_CONST static const
 #define THREAD_X() cemu_thread_x
 #define BLOCK_X() cemu_block_x

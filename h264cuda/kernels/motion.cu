@@ -390,7 +390,7 @@ DEVICE_FN int pred_sample(const Pred *p, int c, int r)
  * satdAt (satdBlock on the prediction): SATD of the w×h block at (ox, oy)
  * of MB (mbx, mby) predicted with quarter-sample vector (vx, vy).
  */
-DEVICE_FN int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
+DEVICE_CALL int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
 {
 	int x = 16 * mbx + ox, y = 16 * mby + oy;
 	int sstride = 16 * PARAM_INT(P, MP_MBW);
@@ -606,8 +606,16 @@ KERNEL motion_refine(const int64_t *P, int n, int arg)
 	out[2 * i + 1] = vy;
 }
 
-/* subPelMB (stage 4): half then quarter refinement of 4·lvl0. */
-KERNEL motion_subpel(const int64_t *P, int n, int arg)
+/*
+ * subPelMB (stage 4): refineQpel of 4·lvl0 with no integer steps, split so
+ * that the 8 neighbours of each square are evaluated by 8 threads:
+ * motion_subpel_init (per MB) evaluates the start vector into pull field 0;
+ * then for each square (step 2 if SubPel >= 1, step 1 if SubPel = 2)
+ * motion_subpel_eval (per MB and position) writes each neighbour's SATD and
+ * cost into the scratch, and motion_subpel_pick (per MB) visits them in
+ * qpel_square's order with the same test. The result is refineQpel's.
+ */
+KERNEL motion_subpel_init(const int64_t *P, int n, int arg)
 {
 	int i = GLOBAL_ID();
 	if (i >= n)
@@ -616,12 +624,55 @@ KERNEL motion_subpel(const int64_t *P, int n, int arg)
 	const int32_t *lvl0 = PARAM_PTR(const int32_t, P, MP_LVL0);
 	const int32_t *pred0 = PARAM_PTR(const int32_t, P, MP_PRED0);
 	int px = pred0[2 * i], py = pred0[2 * i + 1];
-	Bounds b = qpel_bounds(P, mbx, mby);
-	Cand v = refine_qpel(P, mbx, mby, 0, 0, 16, 16, 4 * lvl0[2 * i], 4 * lvl0[2 * i + 1], px, py, &b, 0);
+	int vx = 4 * lvl0[2 * i], vy = 4 * lvl0[2 * i + 1];
+	int satd = satd_at(P, mbx, mby, 0, 0, 16, 16, vx, vy);
 	int32_t *e = PARAM_PTR(int32_t, P, MP_PULL0) + PULL_WORDS * i;
-	e[PULL_MVX] = v.x, e[PULL_MVY] = v.y, e[PULL_PREDX] = px, e[PULL_PREDY] = py;
-	e[PULL_SATD] = v.satd, e[PULL_COST] = v.cost;
+	e[PULL_MVX] = vx, e[PULL_MVY] = vy, e[PULL_PREDX] = px, e[PULL_PREDY] = py;
+	e[PULL_SATD] = satd, e[PULL_COST] = satd + PARAM_INT(P, MP_LAMBDA) * mv_bits(vx, vy, px, py);
 	(void)arg;
+}
+
+/* One neighbour (unit i: MB i/9, position i%9) of the square of step arg. */
+KERNEL motion_subpel_eval(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mb = i / 9, j = i % 9;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = mb % mbW, mby = mb / mbW;
+	const int32_t *e = PARAM_PTR(const int32_t, P, MP_PULL0) + PULL_WORDS * mb;
+	int32_t *sq = PARAM_PTR(int32_t, P, MP_SCRATCH) + SCRATCH_WORDS * mb + SQ_WORDS * j;
+	int x = e[PULL_MVX] + (j % 3 - 1) * arg, y = e[PULL_MVY] + (j / 3 - 1) * arg;
+	Bounds b = qpel_bounds(P, mbx, mby);
+	if (j == 4 || !bounds_contains(&b, x, y)) {
+		sq[SQ_VALID] = 0;
+		return;
+	}
+	int sd = satd_at(P, mbx, mby, 0, 0, 16, 16, x, y);
+	sq[SQ_VALID] = 1;
+	sq[SQ_SATD] = sd;
+	sq[SQ_COST] = sd + PARAM_INT(P, MP_LAMBDA) * mv_bits(x, y, e[PULL_PREDX], e[PULL_PREDY]);
+}
+
+/* qpel_square's choice over the evaluated neighbours of step arg. */
+KERNEL motion_subpel_pick(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int32_t *e = PARAM_PTR(int32_t, P, MP_PULL0) + PULL_WORDS * i;
+	const int32_t *sq = PARAM_PTR(const int32_t, P, MP_SCRATCH) + SCRATCH_WORDS * i;
+	int cx = e[PULL_MVX], cy = e[PULL_MVY];
+	int bx = cx, by = cy, bs = e[PULL_SATD], bc = e[PULL_COST];
+	for (int j = 0; j < 9; j++) {
+		if (!sq[SQ_WORDS * j + SQ_VALID])
+			continue;
+		int x = cx + (j % 3 - 1) * arg, y = cy + (j / 3 - 1) * arg;
+		int c = sq[SQ_WORDS * j + SQ_COST];
+		if (motion_better(c, x, y, bc, bx, by))
+			bx = x, by = y, bc = c, bs = sq[SQ_WORDS * j + SQ_SATD];
+	}
+	e[PULL_MVX] = bx, e[PULL_MVY] = by, e[PULL_SATD] = bs, e[PULL_COST] = bc;
 }
 
 /* pullMB (stage 5): one predictor pull pass reading pull field arg. */
@@ -668,46 +719,65 @@ DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int 
 	*oy_ = by;
 }
 
-/* partsMB (stage 6): the output record and the partition searches. */
+/*
+ * partsMB (stage 6), split in two launches of 4 threads per MB:
+ * motion_parts (unit i: MB i/4, quadrant i%4) writes the record's 16x16
+ * part (quadrant 0) and refines the 8x8 quadrant (or zeroes the partition
+ * words when Partitions is off); motion_parts16 (unit i: MB i/4, k = i%4:
+ * 16x8 upper/lower, 8x16 left/right) then starts from the 16x16 vector and
+ * the two 8x8 results the partition covers. arg is the final pull field.
+ */
 KERNEL motion_parts(const int64_t *P, int n, int arg)
 {
 	int i = GLOBAL_ID();
 	if (i >= n)
 		return;
-	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
-	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * i;
-	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * i;
-	for (int k = 0; k < OUT_WORDS; k++)
-		m[k] = 0;
+	int mb = i >> 2, k = i & 3;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = mb % mbW, mby = mb / mbW;
+	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * mb;
+	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * mb;
 	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
-	m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
-	m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
-	m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
-	if (!PARAM_INT(P, MP_PARTS))
+	if (k == 0) {
+		m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
+		m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
+		m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
+	}
+	if (!PARAM_INT(P, MP_PARTS)) {
+		if (k == 0)
+			for (int w = OUT_MV16X8; w < OUT_WORDS; w++)
+				m[w] = 0;
 		return;
+	}
 	Bounds b = qpel_bounds(P, mbx, mby);
-	int steps = PARAM_INT(P, MP_PART_STEPS);
-	for (int k = 0; k < 4; k++) {
-		Cand v = refine_qpel(P, mbx, mby, 8 * (k & 1), 8 * (k >> 1), 8, 8, mx, my, px, py, &b, steps);
-		m[OUT_MV8X8 + 2 * k] = v.x, m[OUT_MV8X8 + 2 * k + 1] = v.y;
-		m[OUT_SATD8X8 + k] = v.satd, m[OUT_COST8X8 + k] = v.cost;
-	}
-	for (int k = 0; k < 2; k++) {
-		/* 16x8 k covers quadrants 2k and 2k+1; 8x16 k covers k and k+2. */
-		int v[6], sx, sy;
-		v[0] = mx, v[1] = my;
-		v[2] = m[OUT_MV8X8 + 4 * k], v[3] = m[OUT_MV8X8 + 4 * k + 1];
-		v[4] = m[OUT_MV8X8 + 4 * k + 2], v[5] = m[OUT_MV8X8 + 4 * k + 3];
-		best_of3(P, mbx, mby, 0, 8 * k, 16, 8, v, px, py, &sx, &sy);
-		Cand c = refine_qpel(P, mbx, mby, 0, 8 * k, 16, 8, sx, sy, px, py, &b, 0);
-		m[OUT_MV16X8 + 2 * k] = c.x, m[OUT_MV16X8 + 2 * k + 1] = c.y;
-		m[OUT_SATD16X8 + k] = c.satd, m[OUT_COST16X8 + k] = c.cost;
-		v[2] = m[OUT_MV8X8 + 2 * k], v[3] = m[OUT_MV8X8 + 2 * k + 1];
-		v[4] = m[OUT_MV8X8 + 2 * (k + 2)], v[5] = m[OUT_MV8X8 + 2 * (k + 2) + 1];
-		best_of3(P, mbx, mby, 8 * k, 0, 8, 16, v, px, py, &sx, &sy);
-		c = refine_qpel(P, mbx, mby, 8 * k, 0, 8, 16, sx, sy, px, py, &b, 0);
-		m[OUT_MV8X16 + 2 * k] = c.x, m[OUT_MV8X16 + 2 * k + 1] = c.y;
-		m[OUT_SATD8X16 + k] = c.satd, m[OUT_COST8X16 + k] = c.cost;
-	}
-	(void)arg;
+	Cand v = refine_qpel(P, mbx, mby, 8 * (k & 1), 8 * (k >> 1), 8, 8, mx, my, px, py, &b,
+	                     PARAM_INT(P, MP_PART_STEPS));
+	m[OUT_MV8X8 + 2 * k] = v.x, m[OUT_MV8X8 + 2 * k + 1] = v.y;
+	m[OUT_SATD8X8 + k] = v.satd, m[OUT_COST8X8 + k] = v.cost;
+}
+
+KERNEL motion_parts16(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mb = i >> 2, k = i & 3;
+	int mbW = PARAM_INT(P, MP_MBW), mbx = mb % mbW, mby = mb / mbW;
+	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * mb;
+	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * mb;
+	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
+	Bounds b = qpel_bounds(P, mbx, mby);
+	/* 16x8 q covers quadrants 2q and 2q+1; 8x16 q covers q and q+2. */
+	int q = k & 1, vert = k >> 1;
+	int qa = vert ? q : 2 * q, qb = vert ? q + 2 : 2 * q + 1;
+	int ox = vert ? 8 * q : 0, oy = vert ? 0 : 8 * q, w = vert ? 8 : 16, h = vert ? 16 : 8;
+	int v[6], sx, sy;
+	v[0] = mx, v[1] = my;
+	v[2] = m[OUT_MV8X8 + 2 * qa], v[3] = m[OUT_MV8X8 + 2 * qa + 1];
+	v[4] = m[OUT_MV8X8 + 2 * qb], v[5] = m[OUT_MV8X8 + 2 * qb + 1];
+	best_of3(P, mbx, mby, ox, oy, w, h, v, px, py, &sx, &sy);
+	Cand c = refine_qpel(P, mbx, mby, ox, oy, w, h, sx, sy, px, py, &b, 0);
+	int mvw = vert ? OUT_MV8X16 : OUT_MV16X8, sdw = vert ? OUT_SATD8X16 : OUT_SATD16X8;
+	int cw = vert ? OUT_COST8X16 : OUT_COST16X8;
+	m[mvw + 2 * q] = c.x, m[mvw + 2 * q + 1] = c.y;
+	m[sdw + q] = c.satd, m[cw + q] = c.cost;
 }

@@ -28,6 +28,7 @@ enum {
 	MP_PULL1,
 	MP_PREV,      /* int32 (x, y) per MB: previous picture's field */
 	MP_OUT,       /* int32[OUT_WORDS] per MB */
+	MP_SCRATCH,   /* int32[SCRATCH_WORDS] per MB: sub-pel candidates */
 	/* Sizes and settings. */
 	MP_CUR_W,
 	MP_CUR_H,
@@ -55,6 +56,10 @@ enum {
 
 /* One entry of a pull field. */
 enum { PULL_MVX, PULL_MVY, PULL_PREDX, PULL_PREDY, PULL_SATD, PULL_COST, PULL_WORDS };
+
+/* Sub-pel scratch: for each of the 9 positions of a square (raster order,
+ * the centre at 4), whether it is inside the bounds, its SATD and cost. */
+enum { SQ_VALID, SQ_SATD, SQ_COST, SQ_WORDS, SCRATCH_WORDS = 9 * SQ_WORDS };
 
 /* One macroblock of the output field (h264.MotionMB). */
 enum {

@@ -22,9 +22,12 @@ static const struct {
 	{"motion_down", motion_down},
 	{"motion_coarse", motion_coarse},
 	{"motion_refine", motion_refine},
-	{"motion_subpel", motion_subpel},
+	{"motion_subpel_init", motion_subpel_init},
+	{"motion_subpel_eval", motion_subpel_eval},
+	{"motion_subpel_pick", motion_subpel_pick},
 	{"motion_pull", motion_pull},
 	{"motion_parts", motion_parts},
+	{"motion_parts16", motion_parts16},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -55,7 +58,7 @@ int cemu_motion_const(const char *name)
 		{"MP_SRC2", MP_SRC2}, {"MP_FULL", MP_FULL}, {"MP_HALF_B", MP_HALF_B}, {"MP_HALF_H", MP_HALF_H},
 		{"MP_HALF_J", MP_HALF_J}, {"MP_REFL1", MP_REFL1}, {"MP_REFL2", MP_REFL2}, {"MP_LVL2", MP_LVL2},
 		{"MP_LVL1", MP_LVL1}, {"MP_LVL0", MP_LVL0}, {"MP_PRED0", MP_PRED0}, {"MP_PULL0", MP_PULL0},
-		{"MP_PULL1", MP_PULL1}, {"MP_PREV", MP_PREV}, {"MP_OUT", MP_OUT}, {"MP_CUR_W", MP_CUR_W},
+		{"MP_PULL1", MP_PULL1}, {"MP_PREV", MP_PREV}, {"MP_OUT", MP_OUT}, {"MP_SCRATCH", MP_SCRATCH}, {"MP_CUR_W", MP_CUR_W},
 		{"MP_CUR_H", MP_CUR_H}, {"MP_CUR_STRIDE", MP_CUR_STRIDE}, {"MP_REF_W", MP_REF_W},
 		{"MP_REF_H", MP_REF_H}, {"MP_REF_STRIDE", MP_REF_STRIDE}, {"MP_MBW", MP_MBW}, {"MP_MBH", MP_MBH},
 		{"MP_PAD", MP_PAD}, {"MP_EXT", MP_EXT}, {"MP_FSTRIDE", MP_FSTRIDE}, {"MP_M1", MP_M1},
@@ -67,7 +70,8 @@ int cemu_motion_const(const char *name)
 		{"OUT_SATD16X8", OUT_SATD16X8}, {"OUT_COST16X8", OUT_COST16X8}, {"OUT_MV8X16", OUT_MV8X16},
 		{"OUT_SATD8X16", OUT_SATD8X16}, {"OUT_COST8X16", OUT_COST8X16}, {"OUT_MV8X8", OUT_MV8X8},
 		{"OUT_SATD8X8", OUT_SATD8X8}, {"OUT_COST8X8", OUT_COST8X8}, {"DOWN_SRC1", DOWN_SRC1},
-		{"DOWN_REFL1", DOWN_REFL1}, {"DOWN_SRC2", DOWN_SRC2}, {"DOWN_REFL2", DOWN_REFL2},
+		{"SQ_VALID", SQ_VALID}, {"SQ_SATD", SQ_SATD}, {"SQ_COST", SQ_COST}, {"SQ_WORDS", SQ_WORDS},
+		{"SCRATCH_WORDS", SCRATCH_WORDS}, {"DOWN_REFL1", DOWN_REFL1}, {"DOWN_SRC2", DOWN_SRC2}, {"DOWN_REFL2", DOWN_REFL2},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
 		if (strcmp(c[k].name, name) == 0)
