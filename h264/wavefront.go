@@ -8,6 +8,7 @@ package h264
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -94,10 +95,42 @@ func runRows(rows, workers int, fn func(w, row int)) error {
 // wavefront runs fn(w, x, y) for every macroblock of a cols×rows grid so
 // that fn(x, y) starts only after fn(x-1, y) and fn(min(x+1, cols-1), y-1)
 // have returned (and so, transitively, everything above-left of them).
+// Rows publish their progress with atomics; a row that must wait spins
+// briefly, then sleeps on a condition variable that is only signalled
+// while someone sleeps on it.
 type wavefront struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
-	progress []int32 // per row: number of macroblocks done
+	progress []atomic.Int32 // per row: number of macroblocks done
+	sleepers atomic.Int32
+}
+
+// waitFor blocks until row y has finished need macroblocks.
+func (wf *wavefront) waitFor(y int, need int32) {
+	p := &wf.progress[y]
+	for i := 0; i < 100; i++ {
+		if p.Load() >= need {
+			return
+		}
+		runtime.Gosched()
+	}
+	wf.mu.Lock()
+	wf.sleepers.Add(1)
+	for p.Load() < need {
+		wf.cond.Wait()
+	}
+	wf.sleepers.Add(-1)
+	wf.mu.Unlock()
+}
+
+// publish sets row y's progress and wakes sleepers, if any.
+func (wf *wavefront) publish(y int, done int32) {
+	wf.progress[y].Store(done)
+	if wf.sleepers.Load() > 0 {
+		wf.mu.Lock()
+		wf.cond.Broadcast()
+		wf.mu.Unlock()
+	}
 }
 
 func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) error {
@@ -114,34 +147,21 @@ func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) error {
 		wf.cond = sync.NewCond(&wf.mu)
 	}
 	if cap(wf.progress) < rows {
-		wf.progress = make([]int32, rows)
+		wf.progress = make([]atomic.Int32, rows)
 	}
 	wf.progress = wf.progress[:rows]
 	for i := range wf.progress {
-		wf.progress[i] = 0
+		wf.progress[i].Store(0)
 	}
 	return runRows(rows, workers, func(w, y int) {
-		defer func() {
-			// Whatever happens, release the rows below.
-			wf.mu.Lock()
-			wf.progress[y] = int32(cols)
-			wf.cond.Broadcast()
-			wf.mu.Unlock()
-		}()
+		// Whatever happens, release the rows below at the end.
+		defer wf.publish(y, int32(cols))
 		for x := 0; x < cols; x++ {
 			if y > 0 {
-				need := int32(min(x+2, cols))
-				wf.mu.Lock()
-				for wf.progress[y-1] < need {
-					wf.cond.Wait()
-				}
-				wf.mu.Unlock()
+				wf.waitFor(y-1, int32(min(x+2, cols)))
 			}
 			fn(w, x, y)
-			wf.mu.Lock()
-			wf.progress[y]++
-			wf.cond.Broadcast()
-			wf.mu.Unlock()
+			wf.publish(y, int32(x+1))
 		}
 	})
 }
