@@ -60,6 +60,7 @@ type Encoder struct {
 	field     motionField
 	prevField []MV
 
+	forceIDR bool
 	frames   int // pictures encoded
 	sinceIDR int
 	idrCount int
@@ -139,6 +140,10 @@ func newPadded(mbW, mbH int) *Picture {
 	return NewPicture(16*mbW, 16*mbH)
 }
 
+// ForceKeyframe makes the next picture an IDR picture (with SPS and PPS);
+// the GOP count restarts there.
+func (e *Encoder) ForceKeyframe() { e.forceIDR = true }
+
 // Headers returns the SPS and PPS NAL units (header byte included, no start
 // code), e.g. for an avcC record.
 func (e *Encoder) Headers() (sps, pps []byte) {
@@ -211,7 +216,8 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 		return AccessUnit{}, err
 	}
 	e.loadSource(pic)
-	idr := e.frames == 0 || e.sinceIDR >= e.o.GOP
+	idr := e.frames == 0 || e.sinceIDR >= e.o.GOP || e.forceIDR
+	e.forceIDR = false
 	if idr {
 		e.sinceIDR = 0
 	}

@@ -155,3 +155,33 @@ func TestEncodeSmoke(t *testing.T) {
 	o := Options{Width: 64, Height: 48, RateControl: ConstantQP, QP: 26, Threads: 2}
 	encodeAndCheck(t, o, clip(64, 48, 3, 1), nil)
 }
+
+func TestGOPAndForceKeyframe(t *testing.T) {
+	pics := clip(32, 32, 9, 2)
+	enc, err := NewEncoder(Options{Width: 32, Height: 32, GOP: 4, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream []byte
+	var recon [][]byte
+	var keys []bool
+	for i, p := range pics {
+		if i == 2 {
+			enc.ForceKeyframe()
+		}
+		au, err := enc.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, au.Keyframe)
+		stream = append(stream, au.Data...)
+		recon = append(recon, enc.Reconstruction().AppendYUV420P(nil))
+	}
+	want := []bool{true, false, true, false, false, false, true, false, false}
+	for i := range want {
+		if keys[i] != want[i] {
+			t.Fatalf("keyframes %v, want %v", keys, want)
+		}
+	}
+	checkDecoders(t, stream, 32, 32, recon)
+}
