@@ -294,7 +294,7 @@ func (r *Report) writeMarkdown(w io.Writer, pngs map[string]string) error {
 	} else {
 		p(" (this run includes them, unless run with `--study-timing`)")
 	}
-	p("; it had one run per configuration, no warm-up. The machines differ: set the figures side by side, not against each other.\n\n")
+	p("; it had one run per configuration, no warm-up. Stopping the clock before Close flatters encoders that hold frames back: libx264 keeps up to its rate-control lookahead (40 frames by default) plus its threads' delay before it emits anything, so the study's clock missed the coding of its last frames, and with fewer frames than that, nearly all of it. The machines differ too: set the figures side by side, not against each other.\n\n")
 	p("| 1080p, 120 frames | study fps (A10G) | study size [B] | ours fps | ours size [B] | ours frames |\n|---|---|---|---|---|---|\n")
 	for _, s := range studyFigures {
 		if o := r.ours(s.what); o != nil {
