@@ -30,13 +30,24 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // csvHeader names the columns of results.csv.
 var csvHeader = []string{"resolution", "width", "height", "encoder", "config", "source", "threads", "options", "sweep", "point",
 	"status", "reason", "frames", "time_median_s", "time_min_s", "time_max_s", "fps", "bytes", "bitrate_kbps",
-	"psnr_y", "psnr_u", "psnr_v", "psnr_611", "psnr_avg", "ssim_y", "ssim_u", "ssim_v", "ssim_all"}
+	"psnr_y", "psnr_u", "psnr_v", "psnr_611", "psnr_avg", "ssim_y", "ssim_u", "ssim_v", "ssim_all",
+	"clock", "cpu", "cores", "gpu", "ffmpeg", "go"}
 
-// WriteCSV writes one line per row, under a header line.
+// WriteCSV writes one line per row, under a header line; each line ends
+// with the clock ("full" or "study") and the machine: CPU model, cores,
+// the first line of the GPU probe, FFmpeg's and Go's versions.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	// Every line carries the machine and the clock, so that files from
+	// several machines can be concatenated.
+	m := r.Machine
+	clock := "full"
+	if r.Config.StudyTiming {
+		clock = "study"
+	}
+	gpu, _, _ := strings.Cut(m.GPUText, "\n")
 	for _, row := range r.Rows {
 		rec := []string{row.Resolution, strconv.Itoa(row.Width), strconv.Itoa(row.Height), row.Encoder, row.Config, row.Source,
 			strconv.Itoa(row.Threads), optionLabel(row.Options), row.Sweep, row.Point, row.Status, row.Reason, strconv.Itoa(row.Frames),
@@ -48,6 +59,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		} else {
 			rec = append(rec, make([]string, 9)...)
 		}
+		rec = append(rec, clock, m.CPU, strconv.Itoa(m.Cores), gpu, m.FFmpeg["ffmpeg"], m.Go)
 		cw.Write(rec)
 	}
 	cw.Flush()

@@ -225,3 +225,43 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRecordsFailures: a configuration that fails (here an option no
+// encoder knows) is a row with the error, the run goes on, and the report
+// is still written, plots and all.
+func TestRunRecordsFailures(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Encoders = []string{"libx264"}
+	cfg.Options = map[string]string{"no_such_option": "1"}
+	cfg.Sweep = true
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) == 0 {
+		t.Fatal("no rows")
+	}
+	for _, r := range rep.Rows {
+		if r.Status != StatusError || !strings.Contains(r.Reason, "no_such_option") {
+			t.Errorf("row %s %s: %s %q", r.Resolution, r.Config, r.Status, r.Reason)
+		}
+	}
+	for _, bd := range rep.BD {
+		if bd.Rate != nil || bd.Error == "" {
+			t.Errorf("BD %+v from failed points", bd)
+		}
+	}
+	dir := t.TempDir()
+	if err := rep.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{JSONFile, CSVFile, TableFile, MarkdownFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	tab, _ := os.ReadFile(filepath.Join(dir, TableFile))
+	if !bytes.Contains(tab, []byte("no_such_option")) {
+		t.Errorf("table.txt does not give the error:\n%s", tab)
+	}
+}
