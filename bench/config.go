@@ -184,6 +184,7 @@ type SettingError struct {
 	Setting, Value, Reason string
 }
 
+// Error names the setting, its value and what is wrong.
 func (e *SettingError) Error() string {
 	return fmt.Sprintf("bench: --%s %q: %s", e.Setting, e.Value, e.Reason)
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // testClip draws n frames of testsrc2 at w×h in format.
-func testClip(t *testing.T, w, h, n int, format gpuenc.PixelFormat) *gpuenc.Frames {
+func testClip(t testing.TB, w, h, n int, format gpuenc.PixelFormat) *gpuenc.Frames {
 	t.Helper()
 	cfg := Config{Source: "testsrc2", Format: string(format), Frames: n}
 	src, err := loadSource(context.Background(), cfg, Resolution{Name: "t", Width: w, Height: h}, false)
@@ -32,7 +32,7 @@ func testClip(t *testing.T, w, h, n int, format gpuenc.PixelFormat) *gpuenc.Fram
 }
 
 // encodeFile encodes frames with libx264 into a file in dir.
-func encodeFile(t *testing.T, dir, name string, f *gpuenc.Frames, opts map[string]string) string {
+func encodeFile(t testing.TB, dir, name string, f *gpuenc.Frames, opts map[string]string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	w, err := gpuenc.Create(path, gpuenc.WriterOptions{})

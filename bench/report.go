@@ -257,7 +257,11 @@ func (r *Report) writeMarkdown(w io.Writer, pngs map[string]string) error {
 	p("- GPU (gpuenc probe):\n\n```\n%s\n```\n\n", m.GPUText)
 	c := r.Config
 	p("## Settings\n\n")
-	p("- Source: %d frames of `%s` at 30000/1001 fps in %s, drawn into memory before any clock starts.\n", c.Frames, c.Source, c.Format)
+	if isFile(c.Source) {
+		p("- Source: the first %d frames of the file `%s`, read in %s into memory before any clock starts.\n", c.Frames, c.Source, c.Format)
+	} else {
+		p("- Source: %d frames of `%s` at 30000/1001 fps in %s, drawn into memory before any clock starts.\n", c.Frames, c.Source, c.Format)
+	}
 	p("- Each configuration: %d warm-up run(s), then %d timed repeat(s); the table gives the median and the spread (min–max).\n", c.Warmup, c.Repeats)
 	p("- Clock: %s. Output: mp4 into an in-memory seekable buffer.\n", r.Timing)
 	p("- Encoders that do not take %s (h264_go: 4:2:0 only) get frames converted by the Writer with swscale, inside the clock; their output is decoded back to %s like the others', so their chroma figures include the loss of subsampling.\n", c.Format, c.Format)
