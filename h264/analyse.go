@@ -23,6 +23,9 @@ const (
 // macroblock (x, y).
 func (e *Encoder) analyse(wk *worker, x, y, qp int, pSlice bool) {
 	mb := &e.mbs[y*e.mbW+x]
+	if e.aqStrength != 0 {
+		qp = max(0, min(51, qp+e.aqOffset(x, y, e.aqStrength)))
+	}
 	mb.qp = uint8(qp)
 	mb.cbp = 0
 	lambda := lambdaMotion(qp)

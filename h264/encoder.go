@@ -60,13 +60,14 @@ type Encoder struct {
 	field     motionField
 	prevField []MV
 
-	forceIDR bool
-	frames   int // pictures encoded
-	sinceIDR int
-	idrCount int
-	rc       rateControl
-	sps, pps []byte
-	broken   error
+	forceIDR   bool
+	aqStrength int // adaptive quantisation strength in 1/16 (0: off)
+	frames     int // pictures encoded
+	sinceIDR   int
+	idrCount   int
+	rc         rateControl
+	sps, pps   []byte
+	broken     error
 
 	// hooks lets tests force decisions; nil in normal use.
 	hooks *testHooks
@@ -85,7 +86,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Encoder{o: o, preset: p}
+	e := &Encoder{o: o, preset: p, aqStrength: int(o.AQStrength*16 + 0.5)}
 	cw, ch := (o.Width+1)&^1, (o.Height+1)&^1 // 4:2:0 crops in units of 2
 	e.mbW, e.mbH = (cw+15)/16, (ch+15)/16
 	maxBR := o.Bitrate
@@ -307,7 +308,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	e.traceStage(3, idr, qp)
 	// Stage 3b: P_Skip, per macroblock, once every vector is final.
-	if err := guard(e.decideSkips); err != nil {
+	if err := guard(func() { e.decideSkips(); e.assignQPDeltas(qp) }); err != nil {
 		return AccessUnit{}, err
 	}
 	intra, inter, skip := e.countTypes()

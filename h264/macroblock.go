@@ -25,7 +25,8 @@ type macroblock struct {
 	i16Mode    uint8
 	chromaMode uint8
 	cbp        uint8 // bits 0..3: luma 8x8 blocks; bits 4..5: chroma 0, 1 or 2
-	qp         uint8
+	qp         uint8 // QP_Y: chosen in stage 2, QP_Y,PRED for macroblocks without mb_qp_delta after stage 3b
+	qpDelta    int8  // mb_qp_delta, set in stage 3b
 	i4Mode     [16]uint8
 	partMV     [4]MV  // per partition (16x16: [0]; 16x8, 8x16: [0..1]; 8x8: [0..3])
 	mv         [16]MV // per 4x4 block, zero for intra macroblocks

@@ -192,7 +192,11 @@ func (rc *rateControl) update(idr bool, qp, bits int) {
 			rc.cplxI, rc.haveI = c, true
 		}
 		if !rc.haveP {
-			rc.cplxP, rc.haveP = c/4, true
+			// Until a P picture has been coded, assume it costs what the
+			// IDR picture did: cautious, which the VBV needs (adaptive
+			// quantisation makes the first P pictures of flat content
+			// much larger than a quarter of it).
+			rc.cplxP, rc.haveP = c, true
 		}
 	} else {
 		if rc.haveP && rc.frames > 1 {

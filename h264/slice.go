@@ -122,7 +122,7 @@ func (e *Encoder) predI4Mode(x, y int, cur *macroblock, bx, by int) int {
 }
 
 // writeMB writes macroblock_layer() (7.3.5) of a coded (not skipped)
-// macroblock. mb_qp_delta is always 0: the QP is constant within a picture.
+// macroblock.
 func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 	off := uint32(0)
 	if pSlice {
@@ -176,7 +176,7 @@ func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 	if cbpL == 0 && cbpC == 0 && mb.typ != mbI16x16 {
 		return
 	}
-	w.se(0) // mb_qp_delta
+	w.se(int32(mb.qpDelta))
 	var coef [16]int32
 	if mb.typ == mbI16x16 {
 		for k := 0; k < 16; k++ {

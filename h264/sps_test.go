@@ -84,6 +84,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Width: 16, Height: 16, SARNum: 1}, "SARNum"},
 		{Options{Width: 16, Height: 16, RateControl: RateControlMode(9)}, "RateControl"},
 		{Options{Width: 16, Height: 16, Threads: 5000}, "Threads"},
+		{Options{Width: 16, Height: 16, AQStrength: 4}, "AQStrength"},
 	}
 	for _, b := range bad {
 		_, err := NewEncoder(b.o)

@@ -24,10 +24,11 @@ type MacroblockTrace struct {
 	I16Mode    int
 	ChromaMode int
 	I4Modes    [16]uint8
-	PartMV     [4]MV  // per partition, see DESIGN.md
-	MV         [16]MV // per 4x4 block
-	CBP        int    // luma bits 0..3, chroma (0..2) << 4
-	QP         int
+	PartMV     [4]MV     // per partition, see DESIGN.md
+	MV         [16]MV    // per 4x4 block
+	CBP        int       // luma bits 0..3, chroma (0..2) << 4
+	QP         int       // QP_Y as decoded (QP_Y,PRED when no mb_qp_delta is coded)
+	QPDelta    int       // mb_qp_delta
 	TotalCoeff [16]uint8 // per luma 4x4 block (AC count for Intra16x16)
 	ChromaTC   [2][4]uint8
 	LumaDC     [16]int16
@@ -76,7 +77,7 @@ func clonePicture(p *Picture) *Picture {
 func (mb *macroblock) trace() MacroblockTrace {
 	return MacroblockTrace{
 		Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
-		I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, CBP: int(mb.cbp), QP: int(mb.qp),
+		I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, CBP: int(mb.cbp), QP: int(mb.qp), QPDelta: int(mb.qpDelta),
 		TotalCoeff: mb.nz, ChromaTC: mb.nzC, LumaDC: mb.lumaDC, Luma: mb.luma,
 		ChromaDC: mb.chromaDC, ChromaAC: mb.chromaAC,
 	}
