@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpuenc/gpuenc/bench"
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
 func init() {
@@ -100,8 +101,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		dir = "out/bench-" + time.Now().Format("20060102-150405")
 	}
 
-	bar := newBar(-1, *progress, stderr)
-	if bar != nil {
+	var bar *progressbar.ProgressBar
+	if f, ok := stderr.(*os.File); *progress && ok && term.IsTerminal(int(f.Fd())) {
 		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
 			progressbar.OptionSetDescription("bench"), progressbar.OptionThrottle(100*time.Millisecond))
 		cfg.Progress = func(done, total int, what string) {
