@@ -1,8 +1,10 @@
-// Frame-level rate control. Each picture gets one QP (mb_qp_delta is always
-// 0), chosen before the picture is coded from the options and, for
-// AverageBitrate, from a model of the pictures already coded. The model is
-// host-side state shared by every encoder back end: it sees only the QP
-// and size of each coded picture, never its samples.
+// Frame-level rate control. Each picture gets one QP (the slice QP;
+// adaptive quantisation, aq.go, moves it per macroblock), chosen from the
+// options, for AverageBitrate and VBV from a model of the pictures already
+// coded, and for ConstantQuality from the picture's motion search result.
+// The model is host-side state shared by every encoder back end: it sees
+// only the QP and size of each coded picture and one mean SATD, never the
+// samples.
 
 package h264
 
