@@ -4,8 +4,9 @@ import (
 	"testing"
 )
 
-// FuzzEncode codes a short random clip at a random size, QP, preset and GOP
-// and requires both decoders to reproduce the reconstruction exactly.
+// FuzzEncode codes a short random clip at a random size, QP, preset, GOP
+// and adaptive quantisation strength and requires both decoders to
+// reproduce the reconstruction exactly.
 func FuzzEncode(f *testing.F) {
 	f.Add(uint8(17), uint8(9), uint8(30), uint8(2), uint8(3), int64(1))
 	f.Add(uint8(1), uint8(1), uint8(0), uint8(0), uint8(2), int64(2))
@@ -14,9 +15,10 @@ func FuzzEncode(f *testing.F) {
 		o := Options{
 			Width: int(w)%70 + 1, Height: int(h)%50 + 1,
 			RateControl: ConstantQP, QP: int(qp) % 52,
-			Preset:  Presets[int(presetIdx)%len(Presets)],
-			GOP:     int(frames)%3 + 1,
-			Threads: 2,
+			Preset:     Presets[int(presetIdx)%len(Presets)],
+			GOP:        int(frames)%3 + 1,
+			Threads:    2,
+			AQStrength: float64(seed&3) / 2, // 0 (off with constant QP) .. 1.5
 		}
 		n := int(frames)%4 + 1
 		pics := make([]*Picture, n)
