@@ -119,7 +119,8 @@ type Config struct {
 	// untimed runs come first.
 	Repeats int `json:"repeats"`
 	Warmup  int `json:"warmup"`
-	// Encoders to run; empty: DefaultEncoders.
+	// Encoders to run, each a name or a spec with options
+	// ("libx264:preset=ultrafast"); empty: DefaultEncoders.
 	Encoders []string `json:"encoders"`
 	// Threads are libx264's thread counts (the study: 1, 4, 8); empty:
 	// DefaultThreads().

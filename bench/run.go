@@ -177,26 +177,33 @@ func merge(ms ...map[string]string) map[string]string {
 // encoders that cannot run here.
 func plans(cfg *Config) (run []plan, skipped []Row) {
 	userOpts := optionLabel(cfg.Options)
-	var usable []string
-	for _, enc := range cfg.Encoders {
-		if ok, why := gpuenc.Usable(enc); !ok {
-			skipped = append(skipped, Row{Encoder: enc, Config: enc, Source: "cpu", Status: StatusSkipped, Reason: why})
+	var usable []EncoderSpec
+	for _, entry := range cfg.Encoders {
+		spec, err := ParseEncoderSpec(entry)
+		if err != nil {
+			skipped = append(skipped, Row{Encoder: entry, Config: entry, Source: "cpu", Status: StatusSkipped, Reason: err.Error()})
 			continue
 		}
-		usable = append(usable, enc)
+		enc := spec.Encoder
+		if ok, why := gpuenc.Usable(enc); !ok {
+			skipped = append(skipped, Row{Encoder: enc, Config: entry, Source: "cpu", Status: StatusSkipped, Reason: why})
+			continue
+		}
+		usable = append(usable, spec)
+		specOpts := optionLabel(spec.Options)
 		switch {
 		case hasThreads[enc]:
 			for _, t := range cfg.Threads {
-				opts := merge(cfg.Options, map[string]string{"threads": strconv.Itoa(t)})
-				run = append(run, plan{encoder: enc, config: label(enc, "threads="+strconv.Itoa(t), userOpts), source: "cpu",
+				opts := merge(cfg.Options, spec.Options, map[string]string{"threads": strconv.Itoa(t)})
+				run = append(run, plan{encoder: enc, config: label(enc, specOpts, "threads="+strconv.Itoa(t), userOpts), source: "cpu",
 					threads: t, options: opts, repeats: cfg.Repeats, warm: cfg.Warmup, spot: t == cfg.Threads[len(cfg.Threads)-1]})
 			}
 		default:
-			run = append(run, plan{encoder: enc, config: label(enc, userOpts), source: "cpu", options: merge(cfg.Options),
+			run = append(run, plan{encoder: enc, config: label(enc, specOpts, userOpts), source: "cpu", options: merge(cfg.Options, spec.Options),
 				repeats: cfg.Repeats, warm: cfg.Warmup, spot: true})
 		}
 		if gpuEncoder(enc) {
-			run = append(run, plan{encoder: enc, config: label(enc, "(CUDA frames)", userOpts), source: "cuda", options: merge(cfg.Options),
+			run = append(run, plan{encoder: enc, config: label(enc, specOpts, "(CUDA frames)", userOpts), source: "cuda", options: merge(cfg.Options, spec.Options),
 				repeats: cfg.Repeats, warm: cfg.Warmup, hwaccel: "cuda:0"})
 		}
 	}
@@ -217,9 +224,9 @@ func plans(cfg *Config) (run []plan, skipped []Row) {
 	} else {
 		skipped = append(skipped, Row{Encoder: cfg.Anchor.Encoder, Config: anchor, Sweep: anchor, Source: "cpu", Status: StatusSkipped, Reason: why})
 	}
-	for _, enc := range usable {
-		key, _, extra := sweepPoints(enc)
-		addSweep(enc, label(enc, optionLabel(extra), userOpts, "("+key+" sweep)"), nil)
+	for _, spec := range usable {
+		key, _, extra := sweepPoints(spec.Encoder)
+		addSweep(spec.Encoder, label(spec.Encoder, optionLabel(merge(spec.Options, extra)), userOpts, "("+key+" sweep)"), spec.Options)
 	}
 	return run, skipped
 }

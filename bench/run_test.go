@@ -265,3 +265,26 @@ func TestRunRecordsFailures(t *testing.T) {
 		t.Errorf("table.txt does not give the error:\n%s", tab)
 	}
 }
+
+func TestPlansEncoderSpecs(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Encoders = []string{"libx264:preset=ultrafast:tune=psnr", "h264_go"}
+	cfg.Threads = []int{2}
+	cfg.Sweep = true
+	run, skipped := plans(&cfg)
+	if len(skipped) != 0 {
+		t.Fatalf("skipped %+v", skipped)
+	}
+	var found, swept bool
+	for _, p := range run {
+		if p.encoder == "libx264" && p.sweep == "" {
+			found = p.options["preset"] == "ultrafast" && p.options["threads"] == "2" && strings.Contains(p.config, "preset=ultrafast")
+		}
+		if p.encoder == "libx264" && p.sweep != "" && !strings.HasPrefix(p.sweep, "anchor") {
+			swept = p.options["preset"] == "ultrafast" && p.options["tune"] == "psnr"
+		}
+	}
+	if !found || !swept {
+		t.Errorf("spec options not applied (matrix row %v, sweep %v): %+v", found, swept, run)
+	}
+}

@@ -32,7 +32,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	frames := fs.Int("frames", 120, "frames per clip")
 	repeats := fs.Int("repeats", 3, "timed runs per configuration")
 	warmup := fs.Int("warmup", 1, "untimed runs before the timed ones")
-	encoders := fs.String("encoders", "", "encoders, comma-separated (default: "+strings.Join(bench.DefaultEncoders, ",")+"; those not usable here get a row saying why)")
+	encoders := fs.String("encoders", "", "encoders, comma-separated, each a name or name:key=value:... (e.g. libx264:preset=ultrafast) (default: "+strings.Join(bench.DefaultEncoders, ",")+"; those not usable here get a row saying why)")
 	threads := fs.String("threads", "", "libx264 thread counts (default: 1,4,8 and this machine's cores)")
 	opts := keyValues{}
 	fs.Var(opts, "encoder-option", "option key=value given to every encoder (repeatable)")
