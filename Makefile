@@ -26,10 +26,13 @@ ffmpeg: deps
 build: ffmpeg
 	$(GO) build -trimpath -o bin/gpuenc ./cmd/gpuenc
 
+# The main job: the benchmark of the torchaudio study, quick profile (about
+# five minutes on 2 cores). On a bigger machine run the full matrix with
+# `bin/gpuenc bench`.
 run: build
 	bin/gpuenc probe
-	bin/gpuenc encode --src "testsrc2=rate=30000/1001:size=1920x1080:duration=4" --src-format lavfi \
-		--format yuv444p --encoder libx264 -o out/testsrc2-1080p.mp4
+	bin/gpuenc bench --quick --out out/bench
+	@echo "report: out/bench/report.md"
 
 lint: ffmpeg
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
