@@ -248,11 +248,14 @@ func openH264Decoder() (string, error) {
 			buildPath = bin
 			return
 		}
-		src := bin + ".c"
+		// Per-process names: test binaries of several packages may build
+		// at the same time; the rename publishes the result atomically.
+		src := fmt.Sprintf("%s.%d.c", bin, os.Getpid())
 		if err := os.WriteFile(src, openh264Source, 0o644); err != nil {
 			buildErr = err
 			return
 		}
+		defer os.Remove(src)
 		tmp := fmt.Sprintf("%s.tmp%d", bin, os.Getpid())
 		if _, err := run(context.Background(), nil, GCCPath, "-O2", "-o", tmp, src, "-lopenh264"); err != nil {
 			buildErr = fmt.Errorf("%w: building openh264dec (is libopenh264-dev installed?): %w", ErrToolMissing, err)
