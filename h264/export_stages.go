@@ -173,3 +173,82 @@ func MotionSearchReference(cfg MotionConfig, cur, ref *Picture, prev []MV, qp in
 func exportMotionPlane(p *motionPlane) MotionPlane {
 	return MotionPlane{W: p.w, H: p.h, Margin: p.margin, Stride: p.stride, Pix: append([]uint8(nil), p.pix...)}
 }
+
+// DecisionReference runs stage 2 (mode decision, analyse.go) of an Encoder
+// made with o for every macroblock of src, a picture padded to whole
+// macroblocks as the encoder holds it (PictureTrace.Source), with the
+// motion field field (P pictures; ignored when pSlice is false) at qp.
+// Decisions update each macroblock's record in place, so fields that a
+// picture's decision does not set keep the previous picture's values:
+// prior gives those records (nil: a new encoder's zero records). The
+// result has Type, I16Mode, ChromaMode, I4Modes, PartMV, MV and QP set,
+// exactly as PictureTrace.Decisions reports them.
+func DecisionReference(o Options, src *Picture, field []MotionMB, qp int, pSlice bool, prior []MacroblockTrace) ([]MacroblockTrace, error) {
+	e, err := NewEncoder(o)
+	if err != nil {
+		return nil, err
+	}
+	n := e.mbW * e.mbH
+	if src == nil || src.Y.Width != 16*e.mbW || src.Y.Height != 16*e.mbH || src.Cb.Width != 8*e.mbW || src.Cb.Height != 8*e.mbH ||
+		src.Cr.Width != 8*e.mbW || src.Cr.Height != 8*e.mbH {
+		return nil, fmt.Errorf("%w: source is not a %dx%d macroblock picture", errMotionInput, e.mbW, e.mbH)
+	}
+	if (pSlice && len(field) != n) || (prior != nil && len(prior) != n) {
+		return nil, fmt.Errorf("%w: field or prior records do not hold %d macroblocks", errMotionInput, n)
+	}
+	copyPlane(&e.src.Y, &src.Y)
+	copyPlane(&e.src.Cb, &src.Cb)
+	copyPlane(&e.src.Cr, &src.Cr)
+	for i := range prior {
+		mb, p := &e.mbs[i], &prior[i]
+		mb.partMV, mb.i4Mode = p.PartMV, p.I4Modes
+		mb.i16Mode, mb.chromaMode = uint8(p.I16Mode), uint8(p.ChromaMode)
+	}
+	if pSlice {
+		e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
+		for i, m := range field {
+			e.field.MBs[i] = mbMotion(m)
+		}
+	}
+	out := make([]MacroblockTrace, n)
+	for y := 0; y < e.mbH; y++ {
+		for x := 0; x < e.mbW; x++ {
+			e.analyse(&e.workers[0], x, y, qp, pSlice)
+			mb := &e.mbs[y*e.mbW+x]
+			out[y*e.mbW+x] = MacroblockTrace{
+				Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
+				I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
+			}
+		}
+	}
+	return out, nil
+}
+
+// PresetKnobs are the speed/quality switches a preset name selects (see
+// Presets and DESIGN.md's preset table).
+type PresetKnobs struct {
+	Intra4x4    bool // Intra_4x4 is tried
+	Partitions  bool // 16x8, 8x16 and 8x8 are tried
+	SubPel      bool // quarter-sample refinement
+	SearchRange int  // coarse search range in luma samples
+}
+
+// PresetInfo returns the knobs of preset name ("" is medium), or an
+// *OptionError for an unknown name.
+func PresetInfo(name string) (PresetKnobs, error) {
+	p, ok := presetFor(name)
+	if !ok {
+		return PresetKnobs{}, &OptionError{"Preset", name, "unknown preset"}
+	}
+	return PresetKnobs{Intra4x4: p.intra4x4, Partitions: p.partitions, SubPel: p.subpel, SearchRange: p.searchRange}, nil
+}
+
+// AQStrength16 returns the adaptive quantisation strength, in 1/16 units
+// (0: off), that an Encoder made with o applies in its mode decision.
+func AQStrength16(o Options) (int, error) {
+	e, err := NewEncoder(o)
+	if err != nil {
+		return 0, err
+	}
+	return e.aqStrength, nil
+}

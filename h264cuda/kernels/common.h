@@ -13,6 +13,7 @@
  *   THREAD_X(), BLOCK_X(), BLOCK_DIM_X()  the CUDA built-in indices
  *   GLOBAL_ID()   BLOCK_X() * BLOCK_DIM_X() + THREAD_X()
  *   CLZ32(v)      count of leading zero bits of a non-zero uint32_t
+ *   CLZ64(v)      the same for a non-zero uint64_t
  *
  * Every kernel of gpuenc has the signature
  *   KERNEL name(const int64_t *P, int n, int arg)
@@ -34,6 +35,7 @@
 #define BLOCK_X() ((int)blockIdx.x)
 #define BLOCK_DIM_X() ((int)blockDim.x)
 #define CLZ32(v) __clz((int)(v))
+#define CLZ64(v) __clzll((long long)(v))
 #else
 /* The emulation sets these before calling a kernel for one thread. */
 extern __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
@@ -45,6 +47,7 @@ extern __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 #define BLOCK_X() cemu_block_x
 #define BLOCK_DIM_X() cemu_block_dim_x
 #define CLZ32(v) __builtin_clz((unsigned)(v))
+#define CLZ64(v) __builtin_clzll((unsigned long long)(v))
 #endif
 
 #define GLOBAL_ID() (BLOCK_X() * BLOCK_DIM_X() + THREAD_X())

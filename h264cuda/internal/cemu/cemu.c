@@ -7,6 +7,7 @@
 
 #include "cemu.h"
 #include "motion.cu"
+#include "analyse.cu"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -28,6 +29,7 @@ static const struct {
 	{"motion_pull", motion_pull},
 	{"motion_parts", motion_parts},
 	{"motion_parts16", motion_parts16},
+	{"analyse_mb", analyse_mb},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -72,6 +74,14 @@ int cemu_motion_const(const char *name)
 		{"OUT_SATD8X8", OUT_SATD8X8}, {"OUT_COST8X8", OUT_COST8X8}, {"DOWN_SRC1", DOWN_SRC1},
 		{"SQ_VALID", SQ_VALID}, {"SQ_SATD", SQ_SATD}, {"SQ_COST", SQ_COST}, {"SQ_WORDS", SQ_WORDS},
 		{"SCRATCH_WORDS", SCRATCH_WORDS}, {"DOWN_REFL1", DOWN_REFL1}, {"DOWN_SRC2", DOWN_SRC2}, {"DOWN_REFL2", DOWN_REFL2},
+		{"AP_SRC_Y", AP_SRC_Y}, {"AP_SRC_CB", AP_SRC_CB}, {"AP_SRC_CR", AP_SRC_CR}, {"AP_FIELD", AP_FIELD},
+		{"AP_DEC", AP_DEC}, {"AP_MBW", AP_MBW}, {"AP_MBH", AP_MBH}, {"AP_QP", AP_QP}, {"AP_LAMBDA", AP_LAMBDA},
+		{"AP_PSLICE", AP_PSLICE}, {"AP_INTRA4", AP_INTRA4}, {"AP_PARTS", AP_PARTS}, {"AP_AQ", AP_AQ}, {"AP_LAMBDA_TAB", AP_LAMBDA_TAB},
+		{"AP_COUNT", AP_COUNT},
+		{"DEC_TYPE", DEC_TYPE}, {"DEC_I16", DEC_I16}, {"DEC_CHROMA", DEC_CHROMA}, {"DEC_QP", DEC_QP},
+		{"DEC_I4", DEC_I4}, {"DEC_PARTMV", DEC_PARTMV}, {"DEC_MV", DEC_MV}, {"DEC_WORDS", DEC_WORDS},
+		{"MB_I4X4", MB_I4X4}, {"MB_I16X16", MB_I16X16}, {"MB_P16X16", MB_P16X16}, {"MB_P16X8", MB_P16X8},
+		{"MB_P8X16", MB_P8X16}, {"MB_P8X8", MB_P8X8}, {"MB_PSKIP", MB_PSKIP},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
 		if (strcmp(c[k].name, name) == 0)

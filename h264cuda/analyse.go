@@ -1,0 +1,246 @@
+// Mode decision on the GPU: the host side of kernels/analyse.cu, mirroring
+// h264/analyse.go (stage 2 of h264/DESIGN.md). The kernel decides every
+// macroblock at once from the source picture and the motion field, giving
+// exactly the decisions of h264's Go encoder (h264.DecisionReference).
+
+package h264cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// Indices of analyse_mb's parameter block and of the decision record
+// (kernels/analyse.h; a test checks them against the header).
+const (
+	apSrcY = iota
+	apSrcCb
+	apSrcCr
+	apField
+	apDec
+	apMBW
+	apMBH
+	apQP
+	apLambda
+	apPSlice
+	apIntra4
+	apParts
+	apAQ
+	apLambdaTab
+	apCount = apLambdaTab + 52
+)
+
+const (
+	decType   = 0
+	decI16    = 1
+	decChroma = 2
+	decQP     = 3
+	decI4     = 4
+	decPartMV = 20
+	decMV     = 28
+	decWords  = 60
+)
+
+// Decider runs h264_go's mode decision on a GPU for pictures of one size
+// and preset. Like the Go encoder it keeps each macroblock's record between
+// pictures: fields a decision does not set (the modes of intra types that
+// were not chosen, partition vectors beyond the chosen partitioning) keep
+// the previous picture's values, starting from zero. Run is not safe for
+// concurrent use; Close releases the device memory.
+type Decider struct {
+	opts     h264.Options
+	intra4   bool
+	parts    bool
+	aq       int // adaptive quantisation strength, 1/16 (h264.AQStrength16)
+	mbW, mbH int
+	be       backend
+	base     uint64
+	off      [apDec + 1]int
+	params   []byte
+	field    []byte
+	dec      []byte
+	stage    []byte // packing of a strided plane
+	closed   bool
+}
+
+// NewDecider prepares the mode decision of an h264 Encoder made with o
+// (its size and preset) on ctx.
+func NewDecider(ctx *cuda.Context, o h264.Options) (*Decider, error) {
+	be, err := newGPUBackend(ctx, "analyse", []string{"analyse_mb"})
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDecider(be, o)
+	if err != nil {
+		be.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func newDecider(be backend, o h264.Options) (*Decider, error) {
+	// The encoder's own validation, and its preset's knobs.
+	cfg, err := h264.MotionConfigFor(o)
+	if err != nil {
+		return nil, err
+	}
+	info, err := h264.PresetInfo(o.Preset)
+	if err != nil {
+		return nil, err
+	}
+	aq, err := h264.AQStrength16(o)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decider{opts: o, intra4: info.Intra4x4, parts: info.Partitions, aq: aq, be: be}
+	d.mbW, d.mbH = cfg.Width/16, cfg.Height/16
+	n := d.mbW * d.mbH
+	sizes := [apDec + 1]int{
+		apSrcY: 256 * n, apSrcCb: 64 * n, apSrcCr: 64 * n,
+		apField: 4 * outWords * n, apDec: 4 * decWords * n,
+	}
+	at := align(8 * apCount)
+	for i, sz := range sizes {
+		d.off[i] = at
+		at += align(sz)
+	}
+	if d.base, err = be.alloc(at); err != nil {
+		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the mode decision: %w", at, err)
+	}
+	d.params = make([]byte, 8*apCount)
+	d.field = make([]byte, 4*outWords*n)
+	d.dec = make([]byte, 4*decWords*n)
+	d.stage = make([]byte, 256*n)
+	return d, nil
+}
+
+// Close releases the decider's device memory, stream and module.
+func (d *Decider) Close() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.be.close()
+}
+
+// Run decides every macroblock of src, the picture padded to whole
+// macroblocks as the encoder holds it (h264.PictureTrace.Source), at qp;
+// for a P picture (pSlice) field is the motion search's result for it. It
+// writes Type, I16Mode, ChromaMode, I4Modes, PartMV, MV and QP of each
+// macroblock into out (MBWidth·MBHeight entries), as
+// h264.PictureTrace.Decisions reports them.
+func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.MacroblockTrace) error {
+	if d.closed {
+		return ErrClosed
+	}
+	n := d.mbW * d.mbH
+	if src == nil || src.Y.Width != 16*d.mbW || src.Y.Height != 16*d.mbH || src.Cb.Width != 8*d.mbW ||
+		src.Cb.Height != 8*d.mbH || src.Cr.Width != 8*d.mbW || src.Cr.Height != 8*d.mbH ||
+		!planeOK(&src.Y) || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
+		return fmt.Errorf("%w: source is not a %dx%d macroblock picture", ErrInput, d.mbW, d.mbH)
+	}
+	if (pSlice && len(field) != n) || len(out) != n {
+		return fmt.Errorf("%w: field or output does not hold %d macroblocks", ErrInput, n)
+	}
+	p := d.params
+	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
+	for i := apSrcY; i <= apDec; i++ {
+		put(i, int64(d.base)+int64(d.off[i]))
+	}
+	b2i := func(b bool) int64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	put(apMBW, int64(d.mbW))
+	put(apMBH, int64(d.mbH))
+	put(apQP, int64(qp))
+	put(apLambda, int64(h264.LambdaMotion(qp)))
+	put(apPSlice, b2i(pSlice))
+	put(apIntra4, b2i(d.intra4))
+	put(apParts, b2i(d.parts))
+	put(apAQ, int64(d.aq))
+	for q := 0; q <= 51; q++ {
+		put(apLambdaTab+q, int64(h264.LambdaMotion(q)))
+	}
+	be := d.be
+	if err := be.mark("upload"); err != nil {
+		return err
+	}
+	if err := be.upload(0, p); err != nil {
+		return err
+	}
+	for i, pl := range []*h264.Plane{&src.Y, &src.Cb, &src.Cr} {
+		if err := be.upload(d.off[apSrcY+i], packPlane(d.stage, pl)); err != nil {
+			return err
+		}
+	}
+	if pSlice {
+		encodeField(d.field, field)
+		if err := be.upload(d.off[apField], d.field); err != nil {
+			return err
+		}
+	}
+	if err := be.mark("analyse"); err != nil {
+		return err
+	}
+	if err := be.launch("analyse_mb", n, 0, 0); err != nil {
+		return fmt.Errorf("h264cuda: analyse_mb: %w", err)
+	}
+	if err := be.mark("end"); err != nil {
+		return err
+	}
+	if err := be.download(d.dec, d.off[apDec]); err != nil {
+		return err
+	}
+	if err := be.sync(); err != nil {
+		return err
+	}
+	for i := range out {
+		rec := d.dec[4*decWords*i : 4*decWords*(i+1)]
+		w := func(k int) int { return int(int32(binary.LittleEndian.Uint32(rec[4*k:]))) }
+		mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
+		t := &out[i]
+		*t = h264.MacroblockTrace{Type: w(decType), I16Mode: w(decI16), ChromaMode: w(decChroma), QP: w(decQP)}
+		for k := 0; k < 16; k++ {
+			t.I4Modes[k] = uint8(w(decI4 + k))
+			t.MV[k] = mv(decMV + 2*k)
+		}
+		for k := 0; k < 4; k++ {
+			t.PartMV[k] = mv(decPartMV + 2*k)
+		}
+	}
+	return nil
+}
+
+// encodeField writes a motion field in the kernels' record layout
+// (motion.h OUT_*), the inverse of MotionSearch's decode.
+func encodeField(dst []byte, field []h264.MotionMB) {
+	for i := range field {
+		m := &field[i]
+		rec := dst[4*outWords*i : 4*outWords*(i+1)]
+		w := func(k int, v int32) { binary.LittleEndian.PutUint32(rec[4*k:], uint32(v)) }
+		mv := func(k int, v h264.MV) { w(k, int32(v.X)); w(k+1, int32(v.Y)) }
+		mv(outPred, m.Pred)
+		mv(outMV16, m.MV16)
+		w(outSATD16, m.SATD16)
+		w(outCost16, m.Cost16)
+		for k := 0; k < 2; k++ {
+			mv(outMV16x8+2*k, m.MV16x8[k])
+			w(outSATD168+k, m.SATD16x8[k])
+			w(outCost168+k, m.Cost16x8[k])
+			mv(outMV8x16+2*k, m.MV8x16[k])
+			w(outSATD816+k, m.SATD8x16[k])
+			w(outCost816+k, m.Cost8x16[k])
+		}
+		for k := 0; k < 4; k++ {
+			mv(outMV8x8+2*k, m.MV8x8[k])
+			w(outSATD8x8+k, m.SATD8x8[k])
+			w(outCost8x8+k, m.Cost8x8[k])
+		}
+	}
+}
