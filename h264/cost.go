@@ -14,6 +14,7 @@
 // numbers can be smaller than these by a few units. On a flat residual (a
 // constant difference d) only the DC coefficient 16·d is non-zero, so a 4×4
 // block's SATD is 8·|d|: half its SAD, the same scale as x264's.
+
 package h264
 
 import "math/bits"

@@ -9,6 +9,7 @@
 // once (one GPU thread block per macroblock, or here one goroutine per
 // macroblock row). See DESIGN-motion.md for the stages and the exact
 // tie-breaking rules; the comments on each stage repeat them.
+
 package h264
 
 import (
