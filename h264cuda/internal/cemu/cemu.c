@@ -88,3 +88,17 @@ int cemu_motion_const(const char *name)
 			return c[k].v;
 	return -1;
 }
+
+void cemu_pred_block(uint8_t *dst, int n, const uint8_t *pix, int stride, int mode, int avail, int chroma)
+{
+	pred_block(dst, n, pix, stride, mode, avail, chroma);
+}
+
+void cemu_pred_luma(const int64_t *P, int x, int y, int mvx, int mvy, int w, int h, uint8_t *dst)
+{
+	Pred p;
+	pred_setup(P, &p, x, y, mvx, mvy, w, h);
+	for (int r = 0; r < h; r++)
+		for (int c = 0; c < w; c++)
+			dst[r * w + c] = (uint8_t)pred_sample(&p, c, r);
+}

@@ -100,3 +100,33 @@ func MotionConst(name string) int {
 	defer C.free(unsafe.Pointer(cs))
 	return int(C.cemu_motion_const(cs))
 }
+
+// PredBlock runs the kernels' Intra_16x16/chroma prediction (analyse.cu
+// pred_block) of an n×n block: the neighbours are read around arena offset
+// pix (row stride stride), the prediction is written at offset dst (stride
+// n). mode is an Intra_16x16 mode number, avail the availability bits,
+// chroma selects the chroma rules.
+func (a *Arena) PredBlock(dst, n, pix, stride, mode, avail int, chroma bool) error {
+	if dst < 0 || dst+n*n > a.n || pix-stride-1 < 0 || pix+(n-1)*stride+n > a.n {
+		return fmt.Errorf("%w: prediction block", ErrRange)
+	}
+	ch := 0
+	if chroma {
+		ch = 1
+	}
+	C.cemu_pred_block((*C.uint8_t)(unsafe.Add(a.p, dst)), C.int(n), (*C.uint8_t)(unsafe.Add(a.p, pix)),
+		C.int(stride), C.int(mode), C.int(avail), C.int(ch))
+	return nil
+}
+
+// PredLuma runs the kernels' quarter-sample luma prediction (motion.cu
+// pred_setup/pred_sample) with the parameter block at arena offset params,
+// writing the w×h block at offset dst (stride w).
+func (a *Arena) PredLuma(params, x, y, mvx, mvy, w, h, dst int) error {
+	if dst < 0 || dst+w*h > a.n || params < 0 || params > a.n {
+		return fmt.Errorf("%w: luma prediction", ErrRange)
+	}
+	C.cemu_pred_luma((*C.int64_t)(unsafe.Add(a.p, params)), C.int(x), C.int(y), C.int(mvx), C.int(mvy),
+		C.int(w), C.int(h), (*C.uint8_t)(unsafe.Add(a.p, dst)))
+	return nil
+}
