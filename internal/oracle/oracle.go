@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Paths of the tools the oracle runs. They are variables so that a test
@@ -223,51 +224,99 @@ func split(out []byte, pixfmt string, w, h int) (*Frames, error) {
 //go:embed openh264dec/main.c
 var openh264Source []byte
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
+//go:embed openh264enc/main.c
+var openh264EncSource []byte
 
-// openH264Decoder compiles openh264dec/main.c once per process into the user
-// cache directory (keyed by the source's hash) and returns its path.
-func openH264Decoder() (string, error) {
-	buildOnce.Do(func() {
-		sum := sha256.Sum256(openh264Source)
+// tools are the C programs built on first use, by name.
+var tools struct {
+	sync.Mutex
+	built map[string]*toolBuild
+}
+
+type toolBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildTool compiles a C program against libopenh264 once per process into
+// the user cache directory (keyed by the source's hash) and returns its
+// path.
+func buildTool(name string, source []byte) (string, error) {
+	tools.Lock()
+	if tools.built == nil {
+		tools.built = map[string]*toolBuild{}
+	}
+	b := tools.built[name]
+	if b == nil {
+		b = &toolBuild{}
+		tools.built[name] = b
+	}
+	tools.Unlock()
+	b.once.Do(func() {
+		sum := sha256.Sum256(source)
 		dir, err := os.UserCacheDir()
 		if err != nil {
 			dir = os.TempDir()
 		}
 		dir = filepath.Join(dir, "gpuenc-oracle")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		bin := filepath.Join(dir, "openh264dec-"+hex.EncodeToString(sum[:8]))
+		bin := filepath.Join(dir, name+"-"+hex.EncodeToString(sum[:8]))
 		if _, err := os.Stat(bin); err == nil {
-			buildPath = bin
+			b.path = bin
 			return
 		}
 		// Per-process names: test binaries of several packages may build
 		// at the same time; the rename publishes the result atomically.
 		src := fmt.Sprintf("%s.%d.c", bin, os.Getpid())
-		if err := os.WriteFile(src, openh264Source, 0o644); err != nil {
-			buildErr = err
+		if err := os.WriteFile(src, source, 0o644); err != nil {
+			b.err = err
 			return
 		}
 		defer os.Remove(src)
 		tmp := fmt.Sprintf("%s.tmp%d", bin, os.Getpid())
 		if _, err := run(context.Background(), nil, GCCPath, "-O2", "-o", tmp, src, "-lopenh264"); err != nil {
-			buildErr = fmt.Errorf("%w: building openh264dec (is libopenh264-dev installed?): %w", ErrToolMissing, err)
+			b.err = fmt.Errorf("%w: building %s (is libopenh264-dev installed?): %w", ErrToolMissing, name, err)
 			return
 		}
 		if err := os.Rename(tmp, bin); err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		buildPath = bin
+		b.path = bin
 	})
-	return buildPath, buildErr
+	return b.path, b.err
+}
+
+func openH264Decoder() (string, error) { return buildTool("openh264dec", openh264Source) }
+
+// OpenH264Encode encodes yuv420p frames (w×h, tightly packed, one after
+// another) with openh264's encoder at a constant QP on the given number of
+// threads. It is a speed and quality peer for benchmarks, not an oracle.
+// It returns the Annex B stream and the time the encoder itself took (the
+// program reads every frame before its clock starts).
+func OpenH264Encode(ctx context.Context, raw []byte, w, h, qp, threads int) ([]byte, time.Duration, error) {
+	bin, err := buildTool("openh264enc", openh264EncSource)
+	if err != nil {
+		return nil, 0, err
+	}
+	cmd := exec.CommandContext(ctx, bin, strconv.Itoa(w), strconv.Itoa(h), strconv.Itoa(qp), strconv.Itoa(threads))
+	cmd.Stdin = bytes.NewReader(raw)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, 0, &ToolError{Tool: "openh264enc", Err: err, Stderr: stderr.String()}
+	}
+	// openh264 logs warnings on stderr too; the timing is the last line.
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	var ns int64
+	if _, err := fmt.Sscanf(lines[len(lines)-1], "ENCODE_NS %d", &ns); err != nil {
+		return nil, 0, &FormatError{Msg: "openh264enc: no timing line in " + strconv.Quote(stderr.String())}
+	}
+	return stdout.Bytes(), time.Duration(ns), nil
 }
 
 // OpenH264Decode decodes an Annex B stream with openh264 and returns its

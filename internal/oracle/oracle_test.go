@@ -113,3 +113,31 @@ func TestMissingTool(t *testing.T) {
 		t.Fatalf("want ToolError wrapping ErrToolMissing, got %v", err)
 	}
 }
+
+// TestOpenH264EncodePeer encodes with the openh264 peer and checks that
+// both decoders agree on its stream.
+func TestOpenH264EncodePeer(t *testing.T) {
+	const w, h = 48, 32
+	raw := make([]byte, 3*w*h*3/2)
+	for i := range raw {
+		raw[i] = byte(i*13 + i/97)
+	}
+	stream, took, err := OpenH264Encode(context.Background(), raw, w, h, 26, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took <= 0 {
+		t.Errorf("encode time %v", took)
+	}
+	a, err := FFmpegDecode(context.Background(), stream, "h264")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenH264Decode(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Frames) != 3 || len(b.Frames) != 3 || !bytes.Equal(bytes.Join(a.Frames, nil), bytes.Join(b.Frames, nil)) {
+		t.Fatalf("ffmpeg decoded %d frames, openh264 %d, equal: %v", len(a.Frames), len(b.Frames), bytes.Equal(bytes.Join(a.Frames, nil), bytes.Join(b.Frames, nil)))
+	}
+}
