@@ -64,4 +64,3 @@ func BenchmarkH264GoVsPeers(b *testing.B) {
 		})
 	}
 }
-
