@@ -106,3 +106,35 @@ func TestEmuMotionErrors(t *testing.T) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestEmuRunAllocatesNothing checks that the host side of a motion search
+// and of a mode decision allocates nothing per picture once set up (with
+// the emulation backend; the GPU backend adds only the driver's launch
+// argument handling).
+func TestEmuRunAllocatesNothing(t *testing.T) {
+	c := motionCases()[4]
+	s := newEmuSearch(t, c.config())
+	cur, ref, prev := c.pictures()
+	out := make([]h264.MotionMB, s.MBWidth()*s.MBHeight())
+	if n := testing.AllocsPerRun(3, func() {
+		if err := s.Run(cur, ref, prev, c.qp, out); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("MotionSearch.Run: %v allocations per picture", n)
+	}
+	d, err := newDecider(&emuBackend{}, h264.Options{Width: c.w, Height: c.h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	src := padded(cur, 1)
+	dec := make([]h264.MacroblockTrace, len(out))
+	if n := testing.AllocsPerRun(3, func() {
+		if err := d.Run(src, out, 26, true, dec); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Decider.Run: %v allocations per picture", n)
+	}
+}
