@@ -21,6 +21,7 @@ type traceCase struct {
 	gpuOnly    bool
 	seed       uint64
 	encThreads int
+	chromaStep int // chroma brightness change per frame
 }
 
 func traceCases() []traceCase {
@@ -28,6 +29,10 @@ func traceCases() []traceCase {
 		{name: "97x71-medium-aq", w: 97, h: 71, preset: "medium", qp: 28, aq: 1, frames: 4, dx: 1.25, dy: -0.75, seed: 31, encThreads: 3},
 		{name: "160x96-veryfast", w: 160, h: 96, preset: "veryfast", qp: 34, frames: 4, dx: -2.5, dy: 1.5, seed: 32, encThreads: 2},
 		{name: "128x80-slow-aq2", w: 128, h: 80, preset: "slow", qp: 22, aq: 2, frames: 3, dx: 3.75, dy: 2.25, seed: 33, encThreads: 1},
+		{name: "96x96-qp44-chroma-drift", w: 96, h: 96, preset: "fast", qp: 44, aq: 1.5, frames: 3, dx: 0.5, dy: 1.25, seed: 35, chromaStep: 9},
+		{name: "80x64-qp12-chroma-drift", w: 80, h: 64, preset: "medium", qp: 12, frames: 3, dx: -1.75, dy: 0.25, seed: 36, chromaStep: -5},
+		{name: "64x48-qp2-chroma-drift", w: 64, h: 48, preset: "medium", qp: 2, frames: 2, dx: 0.75, dy: -0.5, seed: 37, chromaStep: 3},
+		{name: "64x48-qp44-chroma-drift", w: 64, h: 48, preset: "veryfast", qp: 44, frames: 3, dx: 0.75, dy: -0.5, seed: 38, chromaStep: 24},
 		{name: "1280x720-medium-aq", w: 1280, h: 720, preset: "medium", qp: 27, aq: 1, frames: 3, dx: 4.5, dy: -2.25, seed: 34, gpuOnly: true},
 	}
 }
@@ -45,8 +50,8 @@ func (c *traceCase) frame(tex *texture, k int) *h264.Picture {
 	for y := 0; y < p.Cb.Height; y++ {
 		for x := 0; x < p.Cb.Width; x++ {
 			l := int(p.Y.Pix[min(2*y, c.h-1)*p.Y.Stride+min(2*x, c.w-1)])
-			p.Cb.Pix[y*p.Cb.Stride+x] = uint8(96 + l/4 + (x+k)%7)
-			p.Cr.Pix[y*p.Cr.Stride+x] = uint8(200 - l/3 + (y*3)%11)
+			p.Cb.Pix[y*p.Cb.Stride+x] = uint8(96 + l/4 + (x+k)%7 + k*c.chromaStep)
+			p.Cr.Pix[y*p.Cr.Stride+x] = uint8(200 - l/3 + (y*3)%11 - k*c.chromaStep)
 		}
 	}
 	return p

@@ -8,6 +8,9 @@
 #include "cemu.h"
 #include "motion.cu"
 #include "analyse.cu"
+#include "deblock.cu.wip"
+#include "inter.cu"
+#include "cavlc.cu.wip"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -30,6 +33,15 @@ static const struct {
 	{"motion_parts", motion_parts},
 	{"motion_parts16", motion_parts16},
 	{"analyse_mb", analyse_mb},
+	{"deblock_v", deblock_v},
+	{"deblock_h", deblock_h},
+	{"inter_recon", inter_recon},
+	{"cavlc_mb", cavlc_mb},
+	{"cavlc_chunk_sum", cavlc_chunk_sum},
+	{"cavlc_scan_top", cavlc_scan_top},
+	{"cavlc_chunk_apply", cavlc_chunk_apply},
+	{"cavlc_pack", cavlc_pack},
+	{"cavlc_consts", cavlc_consts},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -82,6 +94,11 @@ int cemu_motion_const(const char *name)
 		{"DEC_I4", DEC_I4}, {"DEC_PARTMV", DEC_PARTMV}, {"DEC_MV", DEC_MV}, {"DEC_WORDS", DEC_WORDS},
 		{"MB_I4X4", MB_I4X4}, {"MB_I16X16", MB_I16X16}, {"MB_P16X16", MB_P16X16}, {"MB_P16X8", MB_P16X8},
 		{"MB_P8X16", MB_P8X16}, {"MB_P8X8", MB_P8X8}, {"MB_PSKIP", MB_PSKIP},
+		{"IP_SRC_Y", IP_SRC_Y}, {"IP_SRC_CB", IP_SRC_CB}, {"IP_SRC_CR", IP_SRC_CR}, {"IP_REF_Y", IP_REF_Y},
+		{"IP_REF_CB", IP_REF_CB}, {"IP_REF_CR", IP_REF_CR}, {"IP_REC_Y", IP_REC_Y}, {"IP_REC_CB", IP_REC_CB},
+		{"IP_REC_CR", IP_REC_CR}, {"IP_DEC", IP_DEC}, {"IP_LEVELS", IP_LEVELS}, {"IP_MBW", IP_MBW},
+		{"IP_MBH", IP_MBH}, {"IP_COUNT", IP_COUNT}, {"LV_LUMA", LV_LUMA}, {"LV_CDC", LV_CDC},
+		{"LV_CAC", LV_CAC}, {"LV_NZ", LV_NZ}, {"LV_NZC", LV_NZC}, {"LV_CBP", LV_CBP}, {"LV_WORDS", LV_WORDS},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
 		if (strcmp(c[k].name, name) == 0)

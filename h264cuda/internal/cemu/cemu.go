@@ -93,8 +93,9 @@ func Launch(name string, blocks, threads int, params uint64, n, arg int) error {
 	return nil
 }
 
-// MotionConst returns the value of a constant of motion.h or analyse.h by
-// name (for the tests that check h264cuda's copy of the layouts), or -1.
+// MotionConst returns the value of a constant of motion.h, analyse.h or
+// inter.h by name (for the tests that check h264cuda's copy of the
+// layouts), or -1.
 func MotionConst(name string) int {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))

@@ -1,0 +1,197 @@
+// Inter reconstruction: the host side of kernels/inter.cu (stage 3 of
+// h264/DESIGN.md for P macroblocks: prediction, transform, quantisation,
+// decimation, reconstruction), mirroring h264/macroblock.go's reconInter.
+//
+// The kernel is tested through the C emulation against real encodes; its
+// PTX waits for a device session (kernels.Pending), so this host side is
+// unexported and has no GPU constructor yet.
+
+package h264cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// Indices of inter_recon's parameter block and level record
+// (kernels/inter.h; a test checks them against the header).
+const (
+	ipSrcY = iota
+	ipSrcCb
+	ipSrcCr
+	ipRefY
+	ipRefCb
+	ipRefCr
+	ipRecY
+	ipRecCb
+	ipRecCr
+	ipDec
+	ipLevels
+	ipMBW
+	ipMBH
+	ipCount
+)
+
+const (
+	lvLuma  = 0
+	lvCDC   = 256
+	lvCAC   = 264
+	lvNZ    = 392
+	lvNZC   = 408
+	lvCBP   = 416
+	lvWords = 417
+)
+
+// interRecon reconstructs the inter macroblocks of P pictures of one size.
+type interRecon struct {
+	mbW, mbH int
+	be       backend
+	base     uint64
+	off      [ipLevels + 1]int
+	params   []byte
+	dec      []byte
+	levels   []byte
+	plane    []byte
+	closed   bool
+}
+
+func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
+	if mbW < 1 || mbH < 1 {
+		return nil, fmt.Errorf("%w: %dx%d macroblocks", ErrInput, mbW, mbH)
+	}
+	r := &interRecon{mbW: mbW, mbH: mbH, be: be}
+	n := mbW * mbH
+	sizes := [ipLevels + 1]int{
+		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
+		ipRefY: 256 * n, ipRefCb: 64 * n, ipRefCr: 64 * n,
+		ipRecY: 256 * n, ipRecCb: 64 * n, ipRecCr: 64 * n,
+		ipDec: 4 * decWords * n, ipLevels: 4 * lvWords * n,
+	}
+	at := align(8 * ipCount)
+	for i, sz := range sizes {
+		r.off[i] = at
+		at += align(sz)
+	}
+	var err error
+	if r.base, err = be.alloc(at); err != nil {
+		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
+	}
+	r.params = make([]byte, 8*ipCount)
+	r.dec = make([]byte, 4*decWords*n)
+	r.levels = make([]byte, 4*lvWords*n)
+	r.plane = make([]byte, 256*n)
+	return r, nil
+}
+
+func (r *interRecon) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return r.be.close()
+}
+
+// macroblockPicture reports whether p is a picture of the grid.
+func (r *interRecon) macroblockPicture(p *h264.Picture) bool {
+	return p != nil && p.Y.Width == 16*r.mbW && p.Y.Height == 16*r.mbH && p.Cb.Width == 8*r.mbW &&
+		p.Cb.Height == 8*r.mbH && p.Cr.Width == 8*r.mbW && p.Cr.Height == 8*r.mbH &&
+		planeOK(&p.Y) && planeOK(&p.Cb) && planeOK(&p.Cr)
+}
+
+// run reconstructs the inter macroblocks (by dec's Type) of src predicted
+// from ref into rec (other macroblocks of rec are left as they are) and
+// writes their levels, TotalCoeff and CBP into out.
+func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec *h264.Picture, out []h264.MacroblockTrace) error {
+	if r.closed {
+		return ErrClosed
+	}
+	n := r.mbW * r.mbH
+	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || !r.macroblockPicture(rec) {
+		return fmt.Errorf("%w: pictures must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
+	}
+	if len(dec) != n || len(out) != n {
+		return fmt.Errorf("%w: decisions or output do not hold %d macroblocks", ErrInput, n)
+	}
+	put := func(i int, v int64) { binary.LittleEndian.PutUint64(r.params[8*i:], uint64(v)) }
+	for i := ipSrcY; i <= ipLevels; i++ {
+		put(i, int64(r.base)+int64(r.off[i]))
+	}
+	put(ipMBW, int64(r.mbW))
+	put(ipMBH, int64(r.mbH))
+	for i := range dec {
+		w := r.dec[4*decWords*i : 4*decWords*(i+1)]
+		set := func(k, v int) { binary.LittleEndian.PutUint32(w[4*k:], uint32(int32(v))) }
+		set(decType, dec[i].Type)
+		set(decQP, dec[i].QP)
+		for k, mv := range dec[i].MV {
+			set(decMV+2*k, int(mv.X))
+			set(decMV+2*k+1, int(mv.Y))
+		}
+	}
+	be := r.be
+	if err := be.upload(0, r.params); err != nil {
+		return err
+	}
+	if err := be.upload(r.off[ipDec], r.dec); err != nil {
+		return err
+	}
+	planes := [...]struct {
+		idx int
+		p   *h264.Plane
+	}{
+		{ipSrcY, &src.Y}, {ipSrcCb, &src.Cb}, {ipSrcCr, &src.Cr},
+		{ipRefY, &ref.Y}, {ipRefCb, &ref.Cb}, {ipRefCr, &ref.Cr},
+		{ipRecY, &rec.Y}, {ipRecCb, &rec.Cb}, {ipRecCr, &rec.Cr},
+	}
+	for _, pl := range planes {
+		if err := be.upload(r.off[pl.idx], packPlane(r.plane, pl.p)); err != nil {
+			return err
+		}
+	}
+	if err := be.launch("inter_recon", n, 0, 0); err != nil {
+		return fmt.Errorf("h264cuda: inter_recon: %w", err)
+	}
+	if err := be.download(r.levels, r.off[ipLevels]); err != nil {
+		return err
+	}
+	for _, pl := range planes[6:] {
+		w, h := pl.p.Width, pl.p.Height
+		buf := r.plane[:w*h]
+		if err := be.download(buf, r.off[pl.idx]); err != nil {
+			return err
+		}
+		if err := be.sync(); err != nil {
+			return err
+		}
+		for y := 0; y < h; y++ {
+			copy(pl.p.Pix[y*pl.p.Stride:y*pl.p.Stride+w], buf[y*w:(y+1)*w])
+		}
+	}
+	for i := range out {
+		if typ := dec[i].Type; typ < h264.TraceP16x16 || typ > h264.TraceP8x8 {
+			continue
+		}
+		t := &out[i]
+		rec := r.levels[4*lvWords*i : 4*lvWords*(i+1)]
+		w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
+		for b := 0; b < 16; b++ {
+			for k := 0; k < 16; k++ {
+				t.Luma[b][k] = int16(w(lvLuma + 16*b + k))
+			}
+			t.TotalCoeff[b] = uint8(w(lvNZ + b))
+		}
+		for c := 0; c < 2; c++ {
+			for b := 0; b < 4; b++ {
+				t.ChromaDC[c][b] = int16(w(lvCDC + 4*c + b))
+				t.ChromaTC[c][b] = uint8(w(lvNZC + 4*c + b))
+				for k := 0; k < 16; k++ {
+					t.ChromaAC[c][b][k] = int16(w(lvCAC + 64*c + 16*b + k))
+				}
+			}
+		}
+		t.CBP = int(w(lvCBP))
+	}
+	return nil
+}

@@ -1,0 +1,411 @@
+/*
+ * inter.cu: reconstruction of inter (P) macroblocks, stage 3 of
+ * h264/DESIGN.md, as h264_go does it (h264/macroblock.go: interPred,
+ * lumaResidual with decimation, lumaRecon, chroma), with the forward and
+ * inverse transforms of h264/transform.go (ITU-T H.264 8.5.12) and the
+ * quantisation of h264/quant.go (8.5.9, 8.5.11). One thread per
+ * macroblock; inter macroblocks depend only on the source and the
+ * reference, so all run at once (intra macroblocks are left alone).
+ *
+ * Status: tested through the C emulation against real encodes; its PTX is
+ * not generated yet (kernels.Pending).
+ */
+#include "common.h"
+#include "analyse.h"
+#include "inter.h"
+
+/* zigzag4x4 (Table 8-13 frame scan): scan index -> raster index. */
+DEVICE_CONST uint8_t zigzag4x4[16] = {0, 1, 4, 8, 5, 2, 3, 6, 9, 12, 13, 10, 7, 11, 14, 15};
+/* quantCoef / dequantCoef (8-315, Table 8-14 as LevelScale4x4), posClass. */
+DEVICE_CONST int32_t quant_coef[6][3] = {
+	{13107, 5243, 8066}, {11916, 4660, 7490}, {10082, 4194, 6554},
+	{9362, 3647, 5825}, {8192, 3355, 5243}, {7282, 2893, 4559},
+};
+DEVICE_CONST int32_t dequant_coef[6][3] = {
+	{10, 16, 13}, {11, 18, 14}, {13, 20, 16}, {14, 23, 18}, {16, 25, 20}, {18, 29, 23},
+};
+DEVICE_CONST uint8_t pos_class[16] = {0, 2, 0, 2, 2, 1, 2, 1, 0, 2, 0, 2, 2, 1, 2, 1};
+/* chromaQPTable (Table 8-15) for qPI 30..51. */
+DEVICE_CONST uint8_t chroma_qp_table[22] = {29, 30, 31, 32, 32, 33, 34, 34, 35, 35, 36,
+                                            36, 37, 37, 37, 38, 38, 38, 39, 39, 39, 39};
+/* decimateRunScore. */
+DEVICE_CONST int8_t decimate_run_score[16] = {3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+/* chromaQP with chroma_qp_index_offset 0. */
+DEVICE_FN int chroma_qp(int qp)
+{
+	int qpi = iclamp(qp, 0, 51);
+	return qpi < 30 ? qpi : chroma_qp_table[qpi - 30];
+}
+
+/* fdct4x4: the forward core transform, rows then columns. */
+DEVICE_FN void fdct4x4(int32_t *b)
+{
+	for (int i = 0; i < 16; i += 4) {
+		int32_t s03 = b[i] + b[i + 3], d03 = b[i] - b[i + 3];
+		int32_t s12 = b[i + 1] + b[i + 2], d12 = b[i + 1] - b[i + 2];
+		b[i] = s03 + s12;
+		b[i + 1] = 2 * d03 + d12;
+		b[i + 2] = s03 - s12;
+		b[i + 3] = d03 - 2 * d12;
+	}
+	for (int i = 0; i < 4; i++) {
+		int32_t s03 = b[i] + b[i + 12], d03 = b[i] - b[i + 12];
+		int32_t s12 = b[i + 4] + b[i + 8], d12 = b[i + 4] - b[i + 8];
+		b[i] = s03 + s12;
+		b[i + 4] = 2 * d03 + d12;
+		b[i + 8] = s03 - s12;
+		b[i + 12] = d03 - 2 * d12;
+	}
+}
+
+/* idct4x4: 8.5.12.2, rows then columns, (x + 32) >> 6. */
+DEVICE_FN void idct4x4(int32_t *d)
+{
+	for (int i = 0; i < 16; i += 4) {
+		int32_t e0 = d[i] + d[i + 2], e1 = d[i] - d[i + 2];
+		int32_t e2 = (d[i + 1] >> 1) - d[i + 3], e3 = d[i + 1] + (d[i + 3] >> 1);
+		d[i] = e0 + e3;
+		d[i + 1] = e1 + e2;
+		d[i + 2] = e1 - e2;
+		d[i + 3] = e0 - e3;
+	}
+	for (int j = 0; j < 4; j++) {
+		int32_t g0 = d[j] + d[j + 8], g1 = d[j] - d[j + 8];
+		int32_t g2 = (d[j + 4] >> 1) - d[j + 12], g3 = d[j + 4] + (d[j + 12] >> 1);
+		d[j] = (g0 + g3 + 32) >> 6;
+		d[j + 4] = (g1 + g2 + 32) >> 6;
+		d[j + 8] = (g1 - g2 + 32) >> 6;
+		d[j + 12] = (g0 - g3 + 32) >> 6;
+	}
+}
+
+/* hadamard2x2 of the chroma DCs. */
+DEVICE_FN void hadamard2x2(int32_t *c)
+{
+	int32_t a = c[0], b = c[1], d = c[2], e = c[3];
+	c[0] = a + b + d + e;
+	c[1] = a - b + d - e;
+	c[2] = a + b - d - e;
+	c[3] = a - b - d + e;
+}
+
+/* clampLevel: ±2063, so that CAVLC never needs level_prefix > 15. */
+DEVICE_FN int32_t clamp_level(int32_t v)
+{
+	return v > 2063 ? 2063 : (v < -2063 ? -2063 : v);
+}
+
+/* quant4x4 with the inter dead zone (f = 2^qbits / 6), from index start. */
+DEVICE_FN void quant4x4_inter(const int32_t *c, int32_t *lv, int qp, int start)
+{
+	int m = qp % 6, qbits = 15 + qp / 6;
+	int64_t f = ((int64_t)1 << qbits) / 6;
+	if (start == 1)
+		lv[0] = 0;
+	for (int i = start; i < 16; i++) {
+		int64_t x = c[i], mf = quant_coef[m][pos_class[i]];
+		int32_t l = x >= 0 ? (int32_t)((x * mf + f) >> qbits) : -(int32_t)((-x * mf + f) >> qbits);
+		lv[i] = clamp_level(l);
+	}
+}
+
+/* quantDC (qbits + 1), inter dead zone, n values. */
+DEVICE_FN int quant_dc_inter(const int32_t *c, int32_t *lv, int n, int qp)
+{
+	int m = qp % 6, qbits = 16 + qp / 6;
+	int64_t f = ((int64_t)1 << qbits) / 6, mf = quant_coef[m][0];
+	int nz = 0;
+	for (int i = 0; i < n; i++) {
+		int64_t x = c[i];
+		int32_t l = x >= 0 ? (int32_t)((x * mf + f) >> qbits) : -(int32_t)((-x * mf + f) >> qbits);
+		lv[i] = clamp_level(l);
+		if (lv[i] != 0)
+			nz++;
+	}
+	return nz;
+}
+
+/* dequant4x4 from index start. */
+DEVICE_FN void dequant4x4(const int32_t *lv, int32_t *d, int qp, int start)
+{
+	int m = qp % 6, sh = qp / 6;
+	for (int i = start; i < 16; i++)
+		d[i] = lv[i] * dequant_coef[m][pos_class[i]] * (1 << sh);
+}
+
+/* dequantChromaDC. */
+DEVICE_FN void dequant_chroma_dc(int32_t *f, int qpc)
+{
+	int32_t ls = 16 * dequant_coef[qpc % 6][0];
+	int sh = qpc / 6;
+	for (int i = 0; i < 4; i++)
+		f[i] = (f[i] * ls * (1 << sh)) >> 5;
+}
+
+/* toScan: raster levels to scan order from start; returns the count of
+ * non-zero levels. */
+DEVICE_FN int to_scan(int32_t *out, const int32_t *lv, int start)
+{
+	int n = 0;
+	for (int k = start; k < 16; k++) {
+		int32_t v = lv[zigzag4x4[k]];
+		out[k] = v;
+		if (v != 0)
+			n++;
+	}
+	if (start == 1)
+		out[0] = 0;
+	return n;
+}
+
+/* fromScan. */
+DEVICE_FN void from_scan(int32_t *lv, const int32_t *in)
+{
+	for (int k = 0; k < 16; k++)
+		lv[zigzag4x4[k]] = in[k];
+}
+
+/* decimateScore of one 4x4 block's levels (scan order). */
+DEVICE_FN int decimate_score(const int32_t *b)
+{
+	int last = 15;
+	while (last >= 0 && b[last] == 0)
+		last--;
+	int s = 0;
+	for (int i = last; i >= 0;) {
+		if (b[i] > 1 || b[i] < -1)
+			return 9;
+		i--;
+		int run = 0;
+		while (i >= 0 && b[i] == 0) {
+			run++;
+			i--;
+		}
+		s += decimate_run_score[run];
+	}
+	return s;
+}
+
+/* Six-tap filter without rounding. */
+DEVICE_FN int itap6(int e, int f, int g, int h, int i, int j)
+{
+	return e - 5 * f + 20 * g + 20 * h - 5 * i + j;
+}
+
+/* A clamped reference plane. */
+typedef struct {
+	const uint8_t *p;
+	int w, h;
+} RefPlane;
+
+DEVICE_FN int rg(const RefPlane *r, int x, int y)
+{
+	return r->p[iclamp(y, 0, r->h - 1) * r->w + iclamp(x, 0, r->w - 1)];
+}
+
+DEVICE_FN int rb1(const RefPlane *r, int x, int y)
+{
+	return itap6(rg(r, x - 2, y), rg(r, x - 1, y), rg(r, x, y), rg(r, x + 1, y), rg(r, x + 2, y), rg(r, x + 3, y));
+}
+
+/* Samples G (0), b (1), h (2), j (3) at full-sample position (x, y). */
+DEVICE_FN int rkind(const RefPlane *r, int k, int x, int y)
+{
+	switch (k) {
+	case 0:
+		return rg(r, x, y);
+	case 1:
+		return clip255((rb1(r, x, y) + 16) >> 5);
+	case 2:
+		return clip255((itap6(rg(r, x, y - 2), rg(r, x, y - 1), rg(r, x, y), rg(r, x, y + 1), rg(r, x, y + 2),
+		                      rg(r, x, y + 3)) + 16) >> 5);
+	default:
+		return clip255((itap6(rb1(r, x, y - 2), rb1(r, x, y - 1), rb1(r, x, y), rb1(r, x, y + 1), rb1(r, x, y + 2),
+		                      rb1(r, x, y + 3)) + 512) >> 10);
+	}
+}
+
+/* Table 8-12 as (kind, dx, dy) of terms a and b, indexed yFrac*4+xFrac
+ * (interp.go's interpLumaTerms; kind_b -1: a alone). */
+DEVICE_CONST int8_t lt_kind_a[16] = {0, 0, 1, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 2, 3, 2};
+DEVICE_CONST int8_t lt_dx_a[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+DEVICE_CONST int8_t lt_dy_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+DEVICE_CONST int8_t lt_kind_b[16] = {-1, 1, -1, 1, 2, 2, 3, 2, -1, 3, -1, 2, 2, 1, 1, 1};
+DEVICE_CONST int8_t lt_dx_b[16] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0};
+DEVICE_CONST int8_t lt_dy_b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+
+/* predictLuma, one sample: luma position (x, y) displaced by (mvx, mvy). */
+DEVICE_FN int luma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
+{
+	int ix = x + (mvx >> 2), iy = y + (mvy >> 2), f = (mvy & 3) * 4 + (mvx & 3);
+	int a = rkind(r, lt_kind_a[f], ix + lt_dx_a[f], iy + lt_dy_a[f]);
+	if (lt_kind_b[f] < 0)
+		return a;
+	return (a + rkind(r, lt_kind_b[f], ix + lt_dx_b[f], iy + lt_dy_b[f]) + 1) >> 1;
+}
+
+/* predictChroma, one sample (8.4.2.2.2): chroma position (x, y), the luma
+ * vector read in eighth chroma samples, clamped. */
+DEVICE_FN int chroma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
+{
+	int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
+	int A = rg(r, ix, iy), B = rg(r, ix + 1, iy), C = rg(r, ix, iy + 1), D = rg(r, ix + 1, iy + 1);
+	return ((8 - fx) * (8 - fy) * A + fx * (8 - fy) * B + (8 - fx) * fy * C + fx * fy * D + 32) >> 6;
+}
+
+/* reconInter for macroblock i (one thread each; non-inter MBs return). */
+KERNEL inter_recon(const int64_t *P, int n, int arg)
+{
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, IP_MBW), mbH = PARAM_INT(P, IP_MBH), x = i % mbW, y = i / mbW;
+	const int32_t *dec = PARAM_PTR(const int32_t, P, IP_DEC) + DEC_WORDS * i;
+	int typ = dec[DEC_TYPE];
+	if (typ < MB_P16X16 || typ > MB_P8X8)
+		return;
+	int qp = dec[DEC_QP];
+	int32_t *L = PARAM_PTR(int32_t, P, IP_LEVELS) + LV_WORDS * i;
+	int ls = 16 * mbW, cs = 8 * mbW;
+
+	/* interPred: every 4x4 block with its own vector (the same samples as
+	 * per partition). */
+	uint8_t pred[256], predC[2][64];
+	RefPlane ry, rc[2];
+	ry.p = PARAM_PTR(const uint8_t, P, IP_REF_Y), ry.w = ls, ry.h = 16 * mbH;
+	rc[0].p = PARAM_PTR(const uint8_t, P, IP_REF_CB), rc[1].p = PARAM_PTR(const uint8_t, P, IP_REF_CR);
+	rc[0].w = rc[1].w = cs, rc[0].h = rc[1].h = 8 * mbH;
+	for (int r = 0; r < 16; r++) {
+		int bx = r & 3, by = r >> 2, mvx = dec[DEC_MV + 2 * r], mvy = dec[DEC_MV + 2 * r + 1];
+		for (int yy = 0; yy < 4; yy++)
+			for (int xx = 0; xx < 4; xx++)
+				pred[(by * 4 + yy) * 16 + bx * 4 + xx] =
+				    (uint8_t)luma_sample(&ry, x * 16 + bx * 4 + xx, y * 16 + by * 4 + yy, mvx, mvy);
+		for (int c = 0; c < 2; c++)
+			for (int yy = 0; yy < 2; yy++)
+				for (int xx = 0; xx < 2; xx++)
+					predC[c][(by * 2 + yy) * 8 + bx * 2 + xx] =
+					    (uint8_t)chroma_sample(&rc[c], x * 8 + bx * 2 + xx, y * 8 + by * 2 + yy, mvx, mvy);
+	}
+
+	/* lumaResidual (inter): transform, quantise, scan, then decimate. */
+	const uint8_t *sy = PARAM_PTR(const uint8_t, P, IP_SRC_Y) + y * 16 * ls + x * 16;
+	int32_t c16[16], lv[16];
+	for (int r = 0; r < 16; r++) {
+		int bx = r & 3, by = r >> 2;
+		for (int yy = 0; yy < 4; yy++)
+			for (int xx = 0; xx < 4; xx++)
+				c16[yy * 4 + xx] = sy[(by * 4 + yy) * ls + bx * 4 + xx] - pred[(by * 4 + yy) * 16 + bx * 4 + xx];
+		fdct4x4(c16);
+		quant4x4_inter(c16, lv, qp, 0);
+		L[LV_NZ + r] = to_scan(L + LV_LUMA + 16 * r, lv, 0);
+	}
+	/* decimate. */
+	int total = 0, s8[4] = {0, 0, 0, 0};
+	for (int r = 0; r < 16; r++) {
+		int s = decimate_score(L + LV_LUMA + 16 * r);
+		s8[((r >> 3) << 1) | ((r & 3) >> 1)] += s;
+		total += s;
+	}
+	for (int r = 0; r < 16; r++) {
+		if (total < 6 || s8[((r >> 3) << 1) | ((r & 3) >> 1)] < 4) {
+			for (int k = 0; k < 16; k++)
+				L[LV_LUMA + 16 * r + k] = 0;
+			L[LV_NZ + r] = 0;
+		}
+	}
+	int cbp = 0;
+	for (int r = 0; r < 16; r++)
+		if (L[LV_NZ + r] != 0)
+			cbp |= 1 << (2 * ((r >> 2) >> 1) + ((r & 3) >> 1));
+
+	/* lumaRecon. */
+	uint8_t *ry_out = PARAM_PTR(uint8_t, P, IP_REC_Y) + y * 16 * ls + x * 16;
+	for (int r = 0; r < 16; r++) {
+		int bx = r & 3, by = r >> 2;
+		int32_t d[16];
+		if (L[LV_NZ + r] != 0) {
+			from_scan(lv, L + LV_LUMA + 16 * r);
+			dequant4x4(lv, d, qp, 0);
+			idct4x4(d);
+		} else {
+			for (int k = 0; k < 16; k++)
+				d[k] = 0;
+		}
+		for (int yy = 0; yy < 4; yy++)
+			for (int xx = 0; xx < 4; xx++)
+				ry_out[(by * 4 + yy) * ls + bx * 4 + xx] =
+				    (uint8_t)clip255(pred[(by * 4 + yy) * 16 + bx * 4 + xx] + d[yy * 4 + xx]);
+	}
+
+	/* chroma (inter). */
+	int qpc = chroma_qp(qp);
+	int anyAC = 0, anyDC = 0;
+	for (int c = 0; c < 2; c++) {
+		const uint8_t *sc = PARAM_PTR(const uint8_t, P, c ? IP_SRC_CR : IP_SRC_CB) + y * 8 * cs + x * 8;
+		int32_t cdc[4], cdclv[4];
+		int32_t *ac = L + LV_CAC + 64 * c;
+		for (int r = 0; r < 4; r++) {
+			int bx = r & 1, by = r >> 1;
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++)
+					c16[yy * 4 + xx] = sc[(by * 4 + yy) * cs + bx * 4 + xx] - predC[c][(by * 4 + yy) * 8 + bx * 4 + xx];
+			fdct4x4(c16);
+			cdc[r] = c16[0];
+			quant4x4_inter(c16, lv, qpc, 1);
+			L[LV_NZC + 4 * c + r] = to_scan(ac + 16 * r, lv, 1);
+		}
+		int score = 0;
+		for (int r = 0; r < 4; r++)
+			score += decimate_score(ac + 16 * r);
+		if (score < 7) {
+			for (int k = 0; k < 64; k++)
+				ac[k] = 0;
+			for (int r = 0; r < 4; r++)
+				L[LV_NZC + 4 * c + r] = 0;
+		}
+		for (int r = 0; r < 4; r++)
+			if (L[LV_NZC + 4 * c + r] != 0)
+				anyAC = 1;
+		hadamard2x2(cdc);
+		if (quant_dc_inter(cdc, cdclv, 4, qpc) != 0)
+			anyDC = 1;
+		for (int r = 0; r < 4; r++)
+			L[LV_CDC + 4 * c + r] = cdclv[r];
+	}
+	int cbpC = anyAC ? 2 : (anyDC ? 1 : 0);
+	if (cbpC < 2)
+		for (int k = 0; k < 8; k++)
+			L[LV_NZC + k] = 0;
+	if (cbpC == 0)
+		for (int k = 0; k < 8; k++)
+			L[LV_CDC + k] = 0;
+	L[LV_CBP] = cbp | (cbpC << 4);
+	for (int c = 0; c < 2; c++) {
+		uint8_t *out = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + y * 8 * cs + x * 8;
+		int32_t f[4];
+		for (int r = 0; r < 4; r++)
+			f[r] = L[LV_CDC + 4 * c + r];
+		hadamard2x2(f);
+		dequant_chroma_dc(f, qpc);
+		for (int r = 0; r < 4; r++) {
+			int bx = r & 1, by = r >> 1;
+			int32_t d[16];
+			if (L[LV_NZC + 4 * c + r] != 0) {
+				from_scan(lv, L + LV_CAC + 64 * c + 16 * r);
+				dequant4x4(lv, d, qpc, 1);
+			} else {
+				for (int k = 0; k < 16; k++)
+					d[k] = 0;
+			}
+			d[0] = f[r];
+			idct4x4(d);
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++)
+					out[(by * 4 + yy) * cs + bx * 4 + xx] =
+					    (uint8_t)clip255(predC[c][(by * 4 + yy) * 8 + bx * 4 + xx] + d[yy * 4 + xx]);
+		}
+	}
+	(void)arg;
+}

@@ -1,0 +1,37 @@
+/*
+ * inter.h: the parameter block and the per-macroblock level record of the
+ * inter reconstruction kernel (inter.cu). h264cuda/inter.go writes the
+ * same indices; a test compares them with this header.
+ */
+#ifndef GPUENC_INTER_H
+#define GPUENC_INTER_H
+
+enum {
+	IP_SRC_Y = 0, /* source, padded to whole MBs: luma 16mbW wide, chroma 8mbW */
+	IP_SRC_CB,
+	IP_SRC_CR,
+	IP_REF_Y,     /* reference (deblocked reconstruction), same geometry */
+	IP_REF_CB,
+	IP_REF_CR,
+	IP_REC_Y,     /* reconstruction written for inter MBs, same geometry */
+	IP_REC_CB,
+	IP_REC_CR,
+	IP_DEC,       /* decisions: int32[DEC_WORDS] per MB (analyse.h) */
+	IP_LEVELS,    /* int32[LV_WORDS] per MB, written for inter MBs */
+	IP_MBW,
+	IP_MBH,
+	IP_COUNT
+};
+
+/* Levels of one macroblock, scan order (h264's macroblock fields). */
+enum {
+	LV_LUMA = 0,   /* 16 blocks (raster) x 16 levels */
+	LV_CDC = 256,  /* 2 planes x 4 DC levels */
+	LV_CAC = 264,  /* 2 planes x 4 blocks x 16 (index 0 unused) */
+	LV_NZ = 392,   /* TotalCoeff per luma 4x4 block (raster) */
+	LV_NZC = 408,  /* 2 x 4 chroma AC TotalCoeff */
+	LV_CBP = 416,  /* coded_block_pattern: luma bits 0..3, chroma << 4 */
+	LV_WORDS = 417
+};
+
+#endif
