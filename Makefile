@@ -50,6 +50,7 @@ gpu-test: build
 	$(GO) test -c -o bin/gputest/cuda.test ./cuda
 	$(GO) test -c -o bin/gputest/nvenc.test ./nvenc
 	$(GO) test -c -o bin/gputest/gpuenc.test .
+	$(GO) test -c -o bin/gputest/h264cuda.test ./h264cuda
 	@if [ -n "$$(ls /dev/nvidia* 2>/dev/null)" ]; then scripts/gpu-tests.sh; else echo "no GPU here: copy bin/ and scripts/ to a GPU machine and run scripts/gpu-tests.sh"; fi
 
 clean:
