@@ -9,6 +9,7 @@
 #include "motion.cu"
 #include "analyse.cu"
 #include "inter.cu"
+#include "cavlc.cu.wip"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -32,6 +33,12 @@ static const struct {
 	{"motion_parts16", motion_parts16},
 	{"analyse_mb", analyse_mb},
 	{"inter_recon", inter_recon},
+	{"cavlc_mb", cavlc_mb},
+	{"cavlc_chunk_sum", cavlc_chunk_sum},
+	{"cavlc_scan_top", cavlc_scan_top},
+	{"cavlc_chunk_apply", cavlc_chunk_apply},
+	{"cavlc_pack", cavlc_pack},
+	{"cavlc_consts", cavlc_consts},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)

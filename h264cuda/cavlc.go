@@ -1,0 +1,324 @@
+// Entropy coding on the GPU: the host side of kernels/cavlc.cu, mirroring
+// stage 4 of h264/DESIGN.md (h264/slice.go writeMB, h264/cavlc.go, and the
+// concatenation of h264/encoder.go; ITU-T H.264 clauses 7.3.4, 7.3.5 and
+// 9.2). Every macroblock's mb_skip_run and macroblock_layer() are coded at
+// once, one thread each, into their own bit strings; a prefix sum of the
+// lengths gives each string its offset after the slice header, and a
+// packing kernel gathers the bits of each output word. Emulation
+// prevention (7.4.1) stays on the CPU in this version
+// (h264.AppendSliceNAL).
+
+package h264cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// Indices of the cavlc kernels' parameter block, the segment layout and
+// the macroblock record (kernels/cavlc.h; a test reads them back from the
+// kernels).
+const (
+	cpRec = iota
+	cpSlots
+	cpLen
+	cpRun
+	cpOff
+	cpChunk
+	cpOut
+	cpStatus
+	cpMBW
+	cpMBH
+	cpPSlice
+	cpCount
+)
+
+const (
+	slotWords  = 768
+	cavlcChunk = 64
+
+	crType    = 0
+	crI16     = 1
+	crChroma  = 2
+	crCBP     = 3
+	crQPD     = 4
+	crI4      = 8
+	crPartMV  = 24
+	crMV      = 32
+	crNZ      = 64
+	crNZC     = 80
+	crLumaDC  = 88
+	crLuma    = 104
+	crCDC     = 360
+	crCAC     = 368
+	crWords   = 496
+	constsLay = 32
+	// constsWords: the layout, the (code, len) pairs of Tables 9-5,
+	// 9-7/9-8, 9-9a and 9-10, and the two cbp maps of Table 9-4.
+	constsWords = constsLay + 2*(5*4*17+16*16+4*4+8*15) + 2*48
+)
+
+// cavlcKernels are the kernels of kernels/cavlc.cu the coder launches.
+var cavlcKernels = []string{"cavlc_mb", "cavlc_chunk_sum", "cavlc_scan_top", "cavlc_chunk_apply", "cavlc_pack", "cavlc_consts"}
+
+// EntropyCoder codes the slice data of pictures of one size on a GPU,
+// byte for byte as h264's Encoder does: given the final macroblocks of a
+// picture (h264.PictureTrace.Macroblocks) and its slice header, Run
+// returns the slice's RBSP. Run is not safe for concurrent use; Close
+// releases the device memory.
+type EntropyCoder struct {
+	mbW, mbH int
+	chunks   int
+	be       backend
+	base     uint64
+	off      [cpStatus + 1]int
+	params   []byte
+	rec      []byte
+	hdr      []byte // slot 0: the slice header as big-endian words
+	status   []byte
+	out      []byte
+	closed   bool
+}
+
+// NewEntropyCoder prepares the entropy coding of pictures of an h264
+// Encoder made with o (its size) on ctx.
+func NewEntropyCoder(ctx *cuda.Context, o h264.Options) (*EntropyCoder, error) {
+	be, err := newGPUBackend(ctx, "cavlc", cavlcKernels)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newEntropyCoder(be, o)
+	if err != nil {
+		be.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
+	cfg, err := h264.MotionConfigFor(o) // the encoder's validation and padded size
+	if err != nil {
+		return nil, err
+	}
+	c := &EntropyCoder{mbW: cfg.Width / 16, mbH: cfg.Height / 16, be: be}
+	n := c.mbW * c.mbH
+	segs := n + 2
+	c.chunks = (n + 1 + cavlcChunk - 1) / cavlcChunk
+	slotBytes := 4 * slotWords * segs
+	sizes := [cpStatus + 1]int{
+		cpRec: 2 * crWords * n, cpSlots: slotBytes + 8, cpLen: 4 * segs, cpRun: 4 * n,
+		cpOff: 4 * segs, cpChunk: 4 * c.chunks, cpOut: max(slotBytes, 4*constsWords), cpStatus: 8,
+	}
+	at := align(8 * cpCount)
+	for i, sz := range sizes {
+		c.off[i] = at
+		at += align(sz)
+	}
+	if c.base, err = be.alloc(at); err != nil {
+		return nil, fmt.Errorf("h264cuda: allocating %d bytes for entropy coding: %w", at, err)
+	}
+	c.params = make([]byte, 8*cpCount)
+	c.rec = make([]byte, 2*crWords*n)
+	c.hdr = make([]byte, 4*slotWords)
+	c.status = make([]byte, 8)
+	c.out = make([]byte, sizes[cpOut])
+	return c, nil
+}
+
+// Close releases the coder's device memory, stream and module.
+func (c *EntropyCoder) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	return c.be.close()
+}
+
+// MBWidth and MBHeight give the picture size in macroblocks.
+func (c *EntropyCoder) MBWidth() int { return c.mbW }
+
+// MBHeight gives the picture height in macroblocks.
+func (c *EntropyCoder) MBHeight() int { return c.mbH }
+
+// Run codes one picture: header holds slice_header() in its first
+// headerBits bits (MSB first, as h264.SliceHeaderBits returns it), mbs the
+// final macroblocks in raster order (MBWidth·MBHeight entries, as
+// h264.PictureTrace.Macroblocks reports them), pSlice whether it is a P
+// slice. It appends the slice's RBSP (header, slice_data(),
+// rbsp_slice_trailing_bits) to dst[:0] and returns it; with a dst of
+// enough capacity nothing is allocated.
+func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
+	n := c.mbW * c.mbH
+	if len(mbs) != n {
+		return nil, fmt.Errorf("%w: %d macroblocks, want %d", ErrInput, len(mbs), n)
+	}
+	if headerBits <= 0 || headerBits > 32*slotWords || len(header) < (headerBits+7)/8 {
+		return nil, fmt.Errorf("%w: slice header of %d bits in %d bytes", ErrInput, headerBits, len(header))
+	}
+	for i := range mbs {
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &mbs[i], pSlice); err != nil {
+			return nil, fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
+		}
+	}
+	// Slot 0: the header's bits, zero after its end.
+	clear(c.hdr)
+	nb := (headerBits + 7) / 8
+	copy(c.hdr, header[:nb])
+	if r := headerBits % 8; r != 0 {
+		c.hdr[nb-1] &= byte(0xff << (8 - r))
+	}
+	hw := (headerBits + 31) / 32
+	for k := 0; k < hw; k++ { // device words hold bit 31 first, stored little-endian
+		binary.LittleEndian.PutUint32(c.hdr[4*k:], binary.BigEndian.Uint32(c.hdr[4*k:]))
+	}
+	c.writeParams(pSlice)
+	be := c.be
+	if err := be.mark("upload"); err != nil {
+		return nil, err
+	}
+	if err := be.upload(0, c.params); err != nil {
+		return nil, err
+	}
+	if err := be.upload(c.off[cpRec], c.rec); err != nil {
+		return nil, err
+	}
+	if err := be.upload(c.off[cpSlots], c.hdr[:4*hw]); err != nil {
+		return nil, err
+	}
+	binary.LittleEndian.PutUint32(c.status, uint32(headerBits))
+	if err := be.upload(c.off[cpLen], c.status[:4]); err != nil {
+		return nil, err
+	}
+	if err := be.mark("macroblocks"); err != nil {
+		return nil, err
+	}
+	if err := be.launch("cavlc_mb", n, 0, 0); err != nil {
+		return nil, fmt.Errorf("h264cuda: cavlc_mb: %w", err)
+	}
+	if err := be.mark("scan"); err != nil {
+		return nil, err
+	}
+	for _, k := range []struct {
+		name string
+		n    int
+	}{{"cavlc_chunk_sum", c.chunks}, {"cavlc_scan_top", c.chunks}, {"cavlc_chunk_apply", c.chunks}} {
+		if err := be.launch(k.name, k.n, 0, n+1); err != nil {
+			return nil, fmt.Errorf("h264cuda: %s: %w", k.name, err)
+		}
+	}
+	if err := be.download(c.status, c.off[cpStatus]); err != nil {
+		return nil, err
+	}
+	if err := be.sync(); err != nil {
+		return nil, err
+	}
+	total := int(int32(binary.LittleEndian.Uint32(c.status)))
+	if binary.LittleEndian.Uint32(c.status[4:]) != 0 || total <= 0 || total%8 != 0 || total > 8*len(c.out) {
+		return nil, fmt.Errorf("%w: a macroblock's syntax does not fit its %d-bit segment or a value is out of range", h264.ErrBitValue, 32*slotWords)
+	}
+	words := (total + 31) / 32
+	if err := be.mark("pack"); err != nil {
+		return nil, err
+	}
+	if err := be.launch("cavlc_pack", words, 0, n+2); err != nil {
+		return nil, fmt.Errorf("h264cuda: cavlc_pack: %w", err)
+	}
+	if err := be.mark("download"); err != nil {
+		return nil, err
+	}
+	if err := be.download(c.out[:4*words], c.off[cpOut]); err != nil {
+		return nil, err
+	}
+	if err := be.mark("end"); err != nil {
+		return nil, err
+	}
+	if err := be.sync(); err != nil {
+		return nil, err
+	}
+	return append(dst[:0], c.out[:total/8]...), nil
+}
+
+// writeParams fills the parameter block (cavlc.h CP_*).
+func (c *EntropyCoder) writeParams(pSlice bool) {
+	p := c.params
+	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
+	for i := cpRec; i <= cpStatus; i++ {
+		put(i, int64(c.base)+int64(c.off[i]))
+	}
+	put(cpMBW, int64(c.mbW))
+	put(cpMBH, int64(c.mbH))
+	pv := int64(0)
+	if pSlice {
+		pv = 1
+	}
+	put(cpPSlice, pv)
+}
+
+// errRecord describes a macroblock the coder cannot take.
+type errRecord string
+
+func (e errRecord) Error() string { return string(e) }
+
+// packRecord writes macroblock m in the kernels' record layout (cavlc.h
+// CR_*), int16 little-endian words, after checking the ranges the syntax
+// needs.
+func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
+	switch {
+	case m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip:
+		return errRecord("unknown type")
+	case !pSlice && m.Type > h264.TraceI16x16:
+		return errRecord("inter macroblock in an I slice")
+	case m.CBP < 0 || m.CBP > 47 || m.CBP&15 != 0 && m.CBP&15 != 15 && m.Type == h264.TraceI16x16:
+		return errRecord("coded_block_pattern out of range")
+	case m.I16Mode < 0 || m.I16Mode > 3 || m.ChromaMode < 0 || m.ChromaMode > 3:
+		return errRecord("prediction mode out of range")
+	case m.QPDelta < -26 || m.QPDelta > 25:
+		return errRecord("mb_qp_delta out of range")
+	}
+	clear(dst)
+	w := func(k, v int) { binary.LittleEndian.PutUint16(dst[2*k:], uint16(int16(v))) }
+	w(crType, m.Type)
+	w(crI16, m.I16Mode)
+	w(crChroma, m.ChromaMode)
+	w(crCBP, m.CBP)
+	w(crQPD, m.QPDelta)
+	for k := 0; k < 16; k++ {
+		if m.I4Modes[k] > 8 {
+			return errRecord("Intra_4x4 mode out of range")
+		}
+		w(crI4+k, int(m.I4Modes[k]))
+		w(crMV+2*k, int(m.MV[k].X))
+		w(crMV+2*k+1, int(m.MV[k].Y))
+		if m.TotalCoeff[k] > 16 {
+			return errRecord("TotalCoeff out of range")
+		}
+		w(crNZ+k, int(m.TotalCoeff[k]))
+		w(crLumaDC+k, int(m.LumaDC[k]))
+		for j := 0; j < 16; j++ {
+			w(crLuma+16*k+j, int(m.Luma[k][j]))
+		}
+	}
+	for k := 0; k < 4; k++ {
+		w(crPartMV+2*k, int(m.PartMV[k].X))
+		w(crPartMV+2*k+1, int(m.PartMV[k].Y))
+	}
+	for p := 0; p < 2; p++ {
+		for k := 0; k < 4; k++ {
+			if m.ChromaTC[p][k] > 15 {
+				return errRecord("chroma TotalCoeff out of range")
+			}
+			w(crNZC+4*p+k, int(m.ChromaTC[p][k]))
+			w(crCDC+4*p+k, int(m.ChromaDC[p][k]))
+			for j := 0; j < 16; j++ {
+				w(crCAC+64*p+16*k+j, int(m.ChromaAC[p][k][j]))
+			}
+		}
+	}
+	return nil
+}

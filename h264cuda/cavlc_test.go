@@ -1,0 +1,553 @@
+package h264cuda
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// cavlcCase is a short sequence encoded by h264's Encoder; the entropy
+// coder must reproduce each picture's slice from the traced macroblocks.
+type cavlcCase struct {
+	name    string
+	w, h    int
+	preset  string
+	qp      int // constant QP; -1: the default constant quality (crf 23)
+	aq      float64
+	content string // "texture" (moving), "static", "noise", "flat", "mixed"
+	frames  int
+	gop     int
+	gpuOnly bool
+	seed    uint64
+}
+
+func cavlcCases() []cavlcCase {
+	return []cavlcCase{
+		{name: "1x1", w: 1, h: 1, preset: "medium", qp: 30, content: "noise", frames: 3, seed: 1},
+		{name: "16x16-qp0-noise", w: 16, h: 16, preset: "medium", qp: 0, content: "noise", frames: 3, seed: 2},
+		{name: "17x9-flat", w: 17, h: 9, preset: "ultrafast", qp: 26, content: "flat", frames: 3, seed: 3},
+		{name: "33x47-qp51", w: 33, h: 47, preset: "veryfast", qp: 51, content: "texture", frames: 3, seed: 4},
+		{name: "97x71-medium-aq", w: 97, h: 71, preset: "medium", qp: 28, aq: 1, content: "texture", frames: 4, seed: 5},
+		{name: "160x96-veryfast-qp34", w: 160, h: 96, preset: "veryfast", qp: 34, content: "texture", frames: 3, seed: 6},
+		{name: "128x80-slow-aq2-qp12", w: 128, h: 80, preset: "slow", qp: 12, aq: 2, content: "texture", frames: 3, seed: 7},
+		{name: "96x64-static-qp40", w: 96, h: 64, preset: "medium", qp: 40, content: "static", frames: 4, seed: 8},
+		{name: "64x48-mixed-qp0", w: 64, h: 48, preset: "fast", qp: 0, content: "mixed", frames: 3, seed: 9},
+		{name: "80x48-crf-gop2", w: 80, h: 48, preset: "medium", qp: -1, aq: 1, content: "mixed", frames: 5, gop: 2, seed: 10},
+		{name: "48x32-noise-qp6", w: 48, h: 32, preset: "ultrafast", qp: 6, content: "noise", frames: 3, seed: 11},
+		{name: "1280x720-medium", w: 1280, h: 720, preset: "medium", qp: 27, aq: 1, content: "texture", frames: 3, seed: 12, gpuOnly: true},
+		{name: "1920x1080-veryfast-qp20", w: 1920, h: 1080, preset: "veryfast", qp: 20, content: "mixed", frames: 2, seed: 13, gpuOnly: true},
+	}
+}
+
+func (c *cavlcCase) options() h264.Options {
+	o := h264.Options{Width: c.w, Height: c.h, Preset: c.preset, AQStrength: c.aq, GOP: c.gop, Threads: 2}
+	if c.qp >= 0 {
+		o.RateControl, o.QP = h264.ConstantQP, c.qp
+	}
+	return o
+}
+
+// frame renders picture k of the case.
+func (c *cavlcCase) frame(tex *texture, rng *rand.Rand, k int) *h264.Picture {
+	p := h264.NewPicture(c.w, c.h)
+	dx, dy := 1.75*float64(k), -1.25*float64(k)
+	for y := 0; y < c.h; y++ {
+		for x := 0; x < c.w; x++ {
+			var v int
+			switch c.content {
+			case "static":
+				v = int(tex.at(float64(x), float64(y)))
+			case "noise":
+				v = rng.IntN(256)
+			case "flat":
+				v = 128
+			case "mixed": // noise in the left third, moving texture elsewhere
+				if x < c.w/3 {
+					v = rng.IntN(256)
+				} else {
+					v = int(tex.at(float64(x)-dx, float64(y)-dy))
+				}
+			default:
+				v = int(tex.at(float64(x)-dx, float64(y)-dy))
+			}
+			p.Y.Pix[y*p.Y.Stride+x] = uint8(min(max(v, 0), 255))
+		}
+	}
+	for y := 0; y < p.Cb.Height; y++ {
+		for x := 0; x < p.Cb.Width; x++ {
+			l := int(p.Y.Pix[min(2*y, c.h-1)*p.Y.Stride+min(2*x, c.w-1)])
+			cb, cr := 96+l/4+(x+k)%7, 200-l/3+(y*3)%11
+			if c.content == "noise" {
+				cb, cr = rng.IntN(256), rng.IntN(256)
+			}
+			p.Cb.Pix[y*p.Cb.Stride+x] = uint8(cb)
+			p.Cr.Pix[y*p.Cr.Stride+x] = uint8(cr)
+		}
+	}
+	return p
+}
+
+// unescapeRBSP removes emulation_prevention_three_bytes (7.4.1.1) from a
+// NAL unit's payload, the slow obvious way.
+func unescapeRBSP(nal []byte) []byte {
+	var out []byte
+	zeros := 0
+	for _, b := range nal {
+		if zeros >= 2 && b == 3 {
+			zeros = 0
+			continue
+		}
+		out = append(out, b)
+		if b == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+	}
+	return out
+}
+
+// segments downloads the coder's per-segment lengths, skip-run prefix
+// lengths and bit strings of the last Run.
+func (c *EntropyCoder) segments() (lens, runs []int32, slots []byte, err error) {
+	n := c.mbW * c.mbH
+	lb, rb := make([]byte, 4*(n+2)), make([]byte, 4*n)
+	slots = make([]byte, 4*slotWords*(n+2))
+	for _, d := range []struct {
+		dst []byte
+		off int
+	}{{lb, c.off[cpLen]}, {rb, c.off[cpRun]}, {slots, c.off[cpSlots]}} {
+		if err := c.be.download(d.dst, d.off); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if err := c.be.sync(); err != nil {
+		return nil, nil, nil, err
+	}
+	lens, runs = make([]int32, n+2), make([]int32, n)
+	for i := range lens {
+		lens[i] = int32(binary.LittleEndian.Uint32(lb[4*i:]))
+	}
+	for i := range runs {
+		runs[i] = int32(binary.LittleEndian.Uint32(rb[4*i:]))
+	}
+	return lens, runs, slots, nil
+}
+
+// slotBits returns bits [from, to) of segment s as bytes, MSB first,
+// padded with zero bits.
+func slotBits(slots []byte, s, from, to int) []byte {
+	out := make([]byte, (to-from+7)/8)
+	base := 4 * slotWords * s
+	for k := from; k < to; k++ {
+		// Words are stored little-endian in memory, bit 31 first.
+		w := binary.LittleEndian.Uint32(slots[base+4*(k/32):])
+		if w>>(31-k%32)&1 != 0 {
+			out[(k-from)/8] |= 0x80 >> ((k - from) % 8)
+		}
+	}
+	return out
+}
+
+// compareCAVLC encodes the case with EncodeTrace and codes each picture's
+// traced macroblocks with c: every macroblock's bit string must equal the
+// trace's, the slice RBSP the encoder's slice NAL unit without emulation
+// prevention, and the NAL unit made from it the encoder's own.
+func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) {
+	t.Helper()
+	enc, err := h264.NewEncoder(cs.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tex := newTexture(cs.seed, cs.w, cs.h)
+	rng := rand.New(rand.NewPCG(cs.seed, 99))
+	sinceIDR, idrs := 0, 0
+	var rbsp []byte
+	kinds := map[int]int{}
+	for k := 0; k < cs.frames; k++ {
+		au, tr, err := enc.EncodeTrace(cs.frame(tex, rng, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.IDR {
+			sinceIDR = 0
+		}
+		hdr, hb := h264.SliceHeaderBits(tr.IDR, sinceIDR, idrs, tr.QP)
+		if tr.IDR {
+			idrs++
+		}
+		sinceIDR++
+		rbsp, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, rbsp)
+		if err != nil {
+			t.Fatalf("picture %d: %v", k, err)
+		}
+		lens, runs, slots, err := c.segments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, bad := 0, 0
+		for i := range tr.Macroblocks {
+			kinds[tr.Macroblocks[i].Type]++
+			if tr.Macroblocks[i].Type == h264.TracePSkip {
+				run++
+				if lens[1+i] != 0 {
+					t.Errorf("picture %d MB %d: P_Skip wrote %d bits", k, i, lens[1+i])
+				}
+				continue
+			}
+			// The prefix is ue(run) in a P slice, nothing in an I slice.
+			wantRun := 0
+			if !tr.IDR {
+				wantRun = 2*bitLen(run+1) - 1
+			}
+			run = 0
+			got := slotBits(slots, 1+i, int(runs[i]), int(lens[1+i]))
+			if int(runs[i]) != wantRun || int(lens[1+i]-runs[i]) != tr.BitLens[i] || !bytes.Equal(got, tr.Bits[i]) {
+				if bad < 3 {
+					t.Errorf("picture %d MB %d (type %d, cbp %d): prefix %d bits (want %d), %d bits\n got  %x\n want %x (%d bits)",
+						k, i, tr.Macroblocks[i].Type, tr.Macroblocks[i].CBP, runs[i], wantRun, lens[1+i]-runs[i], got, tr.Bits[i], tr.BitLens[i])
+				}
+				bad++
+			}
+		}
+		if bad > 0 {
+			t.Fatalf("picture %d: %d of %d macroblocks coded differently", k, bad, len(tr.Macroblocks))
+		}
+		nals, err := h264.SplitAnnexB(au.Data)
+		if err != nil || len(nals) == 0 {
+			t.Fatalf("picture %d: access unit: %v", k, err)
+		}
+		nal := nals[len(nals)-1]
+		if want := unescapeRBSP(nal[1:]); !bytes.Equal(rbsp, want) {
+			i := 0
+			for i < min(len(rbsp), len(want)) && rbsp[i] == want[i] {
+				i++
+			}
+			t.Fatalf("picture %d (IDR %v): slice RBSP of %d bytes differs from the encoder's (%d bytes) from byte %d (header %d bits)",
+				k, tr.IDR, len(rbsp), len(want), i, hb)
+		}
+		gotNAL := h264.AppendSliceNAL(nil, tr.IDR, rbsp)
+		if !bytes.Equal(gotNAL, append([]byte{0, 0, 0, 1}, nal...)) {
+			t.Fatalf("picture %d: NAL unit differs from the encoder's", k)
+		}
+	}
+	t.Logf("%d pictures, macroblock types %v", cs.frames, kinds)
+}
+
+func bitLen(v int) int {
+	n := 0
+	for ; v > 0; v >>= 1 {
+		n++
+	}
+	return n
+}
+
+func newEmuCoder(t *testing.T, o h264.Options) *EntropyCoder {
+	t.Helper()
+	c, err := newEntropyCoder(&emuBackend{}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestEmuCAVLCMatchesEncodeTrace runs the emulated entropy coding kernels
+// on real encodes' traced macroblocks (I and P pictures, sizes from 1x1,
+// QP 0 to 51, skip-only, noise and moving content) and compares every
+// macroblock's bits and every slice with the encoder's output.
+func TestEmuCAVLCMatchesEncodeTrace(t *testing.T) {
+	for _, cs := range cavlcCases() {
+		if cs.gpuOnly {
+			continue
+		}
+		t.Run(cs.name, func(t *testing.T) {
+			compareCAVLC(t, &cs, newEmuCoder(t, cs.options()))
+		})
+	}
+}
+
+// TestEmuCAVLCConsts reads the layout constants and the code tables back
+// from the kernels (cavlc_consts) and compares them with the Go copy of
+// the layout and with package h264's tables (Tables 9-4, 9-5, 9-7, 9-8,
+// 9-9a and 9-10).
+func TestEmuCAVLCConsts(t *testing.T) {
+	c := newEmuCoder(t, h264.Options{Width: 16, Height: 16})
+	checkCAVLCConsts(t, c)
+}
+
+func checkCAVLCConsts(t *testing.T, c *EntropyCoder) {
+	c.writeParams(false)
+	if err := c.be.upload(0, c.params); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.be.launch("cavlc_consts", 1, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 4*constsWords)
+	if err := c.be.download(raw, c.off[cpOut]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.be.sync(); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]int, constsWords)
+	for i := range got {
+		got[i] = int(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+	}
+	layout := []int{cpCount, cpRec, cpSlots, cpLen, cpRun, cpOff, cpChunk, cpOut, cpStatus, cpMBW, cpMBH, cpPSlice,
+		slotWords, cavlcChunk, crType, crI16, crChroma, crCBP, crQPD, crI4, crPartMV, crMV, crNZ, crNZC,
+		crLumaDC, crLuma, crCDC, crCAC, crWords, constsWords, h264.TracePSkip, h264.TraceI16x16}
+	if !slices.Equal(got[:constsLay], layout) {
+		t.Fatalf("layout constants of cavlc.h\n got  %v\n want %v", got[:constsLay], layout)
+	}
+	var want []int
+	vlc := func(v h264.VLC) { want = append(want, int(v.Code), v.Len) }
+	for tab := 0; tab < 5; tab++ {
+		for t1 := 0; t1 < 4; t1++ {
+			for tc := 0; tc <= 16; tc++ {
+				vlc(h264.CoeffTokenVLC(tab, t1, tc))
+			}
+		}
+	}
+	for i := 0; i < 16; i++ {
+		for z := 0; z < 16; z++ {
+			vlc(h264.TotalZerosVLC(false, i, z))
+		}
+	}
+	for i := 0; i < 4; i++ {
+		for z := 0; z < 4; z++ {
+			vlc(h264.TotalZerosVLC(true, i, z))
+		}
+	}
+	for i := 0; i < 8; i++ {
+		for r := 0; r < 15; r++ {
+			vlc(h264.RunBeforeVLC(i, r))
+		}
+	}
+	for _, intra := range []bool{true, false} {
+		for cbp := 0; cbp < 48; cbp++ {
+			want = append(want, h264.CBPCodeNum(intra, cbp))
+		}
+	}
+	names := []struct {
+		name string
+		n    int
+	}{{"Table 9-5", 5 * 4 * 17 * 2}, {"Tables 9-7/9-8", 16 * 16 * 2}, {"Table 9-9a", 4 * 4 * 2}, {"Table 9-10", 8 * 15 * 2}, {"Table 9-4", 96}}
+	at := 0
+	for _, nm := range names {
+		g, w := got[constsLay+at:constsLay+at+nm.n], want[at:at+nm.n]
+		if !slices.Equal(g, w) {
+			t.Errorf("%s differs from package h264's", nm.name)
+		}
+		at += nm.n
+	}
+	if at != len(want) || constsLay+at != constsWords {
+		t.Fatalf("table sizes: %d + %d words, %d expected", constsLay, at, constsWords)
+	}
+}
+
+// TestEmuCAVLCErrors checks the typed errors: wrong input, a level the
+// syntax cannot code (ErrBitValue), use after Close; and that a failed
+// picture leaves the coder usable.
+func TestEmuCAVLCErrors(t *testing.T) {
+	cs := cavlcCases()[5] // 160x96
+	cs.frames = 1
+	o := cs.options()
+	c := newEmuCoder(t, o)
+	enc, err := h264.NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tr, err := enc.EncodeTrace(cs.frame(newTexture(1, cs.w, cs.h), rand.New(rand.NewPCG(1, 2)), 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, hb := h264.SliceHeaderBits(true, 0, 0, tr.QP)
+	if _, err := c.Run(tr.Macroblocks[1:], false, hdr, hb, nil); !errors.Is(err, ErrInput) {
+		t.Errorf("short macroblock list: %v", err)
+	}
+	if _, err := c.Run(tr.Macroblocks, false, hdr, 0, nil); !errors.Is(err, ErrInput) {
+		t.Errorf("empty header: %v", err)
+	}
+	bad := slices.Clone(tr.Macroblocks)
+	bad[3].Type = h264.TraceP16x16
+	if _, err := c.Run(bad, false, hdr, hb, nil); !errors.Is(err, ErrInput) {
+		t.Errorf("inter macroblock in an I slice: %v", err)
+	}
+	// A level beyond what level_prefix 15 can code.
+	bad = slices.Clone(tr.Macroblocks)
+	found := false
+	for i := range bad {
+		if bad[i].Type == h264.TraceI4x4 && bad[i].CBP&1 != 0 {
+			bad[i].Luma[0][0], bad[i].TotalCoeff[0] = 30000, max(bad[i].TotalCoeff[0], 1)
+			found = true
+			break
+		}
+		if bad[i].Type == h264.TraceI16x16 {
+			bad[i].LumaDC[0] = 30000
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Fatal("no intra macroblock with luma levels in the picture")
+	}
+	if _, err := c.Run(bad, false, hdr, hb, nil); !errors.Is(err, h264.ErrBitValue) {
+		t.Errorf("level 30000: %v, want ErrBitValue", err)
+	}
+	if _, err := c.Run(tr.Macroblocks, false, hdr, hb, nil); err != nil {
+		t.Errorf("after a failed picture: %v", err)
+	}
+	c.Close()
+	if _, err := c.Run(tr.Macroblocks, false, hdr, hb, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
+// TestEmuCAVLCAllocs checks that coding a picture allocates nothing once
+// the output buffer is large enough.
+func TestEmuCAVLCAllocs(t *testing.T) {
+	cs := cavlcCases()[4]
+	cs.frames = 2
+	o := cs.options()
+	c := newEmuCoder(t, o)
+	enc, err := h264.NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tex, rng := newTexture(3, cs.w, cs.h), rand.New(rand.NewPCG(3, 4))
+	if _, _, err := enc.EncodeTrace(cs.frame(tex, rng, 0)); err != nil {
+		t.Fatal(err)
+	}
+	_, tr, err := enc.EncodeTrace(cs.frame(tex, rng, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, hb := h264.SliceHeaderBits(false, 1, 0, tr.QP)
+	buf, err := c.Run(tr.Macroblocks, true, hdr, hb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(5, func() {
+		if _, err := c.Run(tr.Macroblocks, true, hdr, hb, buf); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("Run allocates %v times per picture", a)
+	}
+}
+
+func newGPUCoder(tb testing.TB, ctx *cuda.Context, o h264.Options) *EntropyCoder {
+	tb.Helper()
+	c, err := NewEntropyCoder(ctx, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return c
+}
+
+// TestGPUCAVLCMatchesEncodeTrace is TestEmuCAVLCMatchesEncodeTrace on the
+// GPU, 720p and 1080p included, with the constants and tables read back
+// from the device.
+func TestGPUCAVLCMatchesEncodeTrace(t *testing.T) {
+	ctx := gpuContext(t)
+	t.Run("consts", func(t *testing.T) { checkCAVLCConsts(t, newGPUCoder(t, ctx, h264.Options{Width: 16, Height: 16})) })
+	for _, cs := range cavlcCases() {
+		t.Run(cs.name, func(t *testing.T) {
+			compareCAVLC(t, &cs, newGPUCoder(t, ctx, cs.options()))
+		})
+	}
+}
+
+// BenchmarkGPUCAVLC1080p times the entropy coding of a 1080p I picture and
+// of the P picture after it (medium preset, crf 23, moving texture with a
+// noisy third) on the GPU, and logs the median GPU time of each stage
+// from CUDA events (upload of the records, macroblock kernel, scan, pack,
+// download).
+func BenchmarkGPUCAVLC1080p(b *testing.B) {
+	ctx := gpuContext(b)
+	cs := cavlcCase{w: 1920, h: 1080, preset: "medium", qp: -1, aq: 1, content: "mixed", seed: 21}
+	o := cs.options()
+	o.Threads = 0
+	enc, err := h264.NewEncoder(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tex, rng := newTexture(cs.seed, cs.w, cs.h), rand.New(rand.NewPCG(cs.seed, 1))
+	var trs []*h264.PictureTrace
+	for k := 0; k < 2; k++ {
+		_, tr, err := enc.EncodeTrace(cs.frame(tex, rng, k))
+		if err != nil {
+			b.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	c := newGPUCoder(b, ctx, o)
+	gb := c.be.(*gpuBackend)
+	for k, tr := range trs {
+		name := "I"
+		if !tr.IDR {
+			name = "P"
+		}
+		b.Run(name, func(b *testing.B) {
+			hdr, hb := h264.SliceHeaderBits(tr.IDR, k, 0, tr.QP)
+			buf, err := c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < 3; i++ { // warm-up
+				if buf, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			stages := map[string][]float64{}
+			var order []string
+			gb.timing = true
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if buf, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, buf); err != nil {
+					b.Fatal(err)
+				}
+				st, err := gb.stageTimes()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, x := range st {
+					if _, ok := stages[x.Stage]; !ok {
+						order = append(order, x.Stage)
+					}
+					stages[x.Stage] = append(stages[x.Stage], x.Seconds)
+				}
+			}
+			b.StopTimer()
+			gb.timing = false
+			var sb strings.Builder
+			var total float64
+			for _, s := range order {
+				v := stages[s]
+				slices.Sort(v)
+				med := v[len(v)/2]
+				total += med
+				b.ReportMetric(med*1e3, s+"-ms")
+				fmt.Fprintf(&sb, " %s %.3f ms;", s, med*1e3)
+			}
+			b.ReportMetric(total*1e3, "gpu-ms")
+			b.Logf("1080p %s picture (%d bytes), GPU stage medians over %d runs:%s total %.3f ms (the sync between scan and pack not included)",
+				name, len(buf), b.N, sb.String(), total*1e3)
+		})
+	}
+}
