@@ -75,31 +75,49 @@ func sad4x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 
 // satd4x4Raw returns Σ|H·D·Hᵀ| (not halved) for the 4×4 difference block
 // D = A − B, H being the 4×4 Hadamard matrix.
+//
+// The last butterfly of the vertical transform is not computed: its two
+// outputs a+b and a−b contribute |a+b| + |a−b| = 2·max(|a|, |b|), an
+// identity of integers, so the sum is exact with half the absolute values.
 func satd4x4Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	var t [16]int
 	// Horizontal transform of each row of differences.
 	for r := 0; r < 4; r++ {
-		ra := a[ai+r*as : ai+r*as+4]
-		rb := b[bi+r*bs : bi+r*bs+4]
+		ra := (*[4]uint8)(a[ai+r*as : ai+r*as+4])
+		rb := (*[4]uint8)(b[bi+r*bs : bi+r*bs+4])
 		d0 := int(ra[0]) - int(rb[0])
 		d1 := int(ra[1]) - int(rb[1])
 		d2 := int(ra[2]) - int(rb[2])
 		d3 := int(ra[3]) - int(rb[3])
-		s01, m01 := d0+d1, d0-d1
-		s23, m23 := d2+d3, d2-d3
-		t[r*4+0] = s01 + s23
-		t[r*4+1] = s01 - s23
-		t[r*4+2] = m01 - m23
-		t[r*4+3] = m01 + m23
+		hadamardRow4(&t, r, d0, d1, d2, d3)
 	}
-	// Vertical transform of each column, summing absolute values.
+	return satdColumns4(&t)
+}
+
+// hadamardRow4 stores the 4-point Hadamard transform of d0..d3 (first
+// butterflies s01, m01, s23, m23, then their sums and differences) in row r
+// of t.
+func hadamardRow4(t *[16]int, r, d0, d1, d2, d3 int) {
+	s01, m01 := d0+d1, d0-d1
+	s23, m23 := d2+d3, d2-d3
+	row := (*[4]int)(t[4*(r&3):])
+	row[0] = s01 + s23
+	row[1] = s01 - s23
+	row[2] = m01 - m23
+	row[3] = m01 + m23
+}
+
+// satdColumns4 transforms the columns of the row-transformed block t and
+// returns the raw sum of absolute coefficients, the last butterfly folded
+// into 2·max(|a|, |b|).
+func satdColumns4(t *[16]int) int {
 	sum := 0
 	for c := 0; c < 4; c++ {
 		s01, m01 := t[c]+t[4+c], t[c]-t[4+c]
 		s23, m23 := t[8+c]+t[12+c], t[8+c]-t[12+c]
-		sum += costAbs(s01+s23) + costAbs(s01-s23) + costAbs(m01-m23) + costAbs(m01+m23)
+		sum += max(costAbs(s01), costAbs(s23)) + max(costAbs(m01), costAbs(m23))
 	}
-	return sum
+	return sum << 1
 }
 
 // satd4x4RawAvg is satd4x4Raw of A against the prediction
@@ -115,18 +133,51 @@ func satd4x4RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps i
 		d1 := int(ra[1]) - (int(rp[1])+int(rq[1])+1)>>1
 		d2 := int(ra[2]) - (int(rp[2])+int(rq[2])+1)>>1
 		d3 := int(ra[3]) - (int(rp[3])+int(rq[3])+1)>>1
-		s01, m01 := d0+d1, d0-d1
-		s23, m23 := d2+d3, d2-d3
-		t[r*4+0] = s01 + s23
-		t[r*4+1] = s01 - s23
-		t[r*4+2] = m01 - m23
-		t[r*4+3] = m01 + m23
+		hadamardRow4(&t, r, d0, d1, d2, d3)
 	}
+	return satdColumns4(&t)
+}
+
+// satd8x8Raw is satdBlockRaw for an 8×8 block: the raw sums of its four
+// 4×4 blocks, each pair side by side transformed from one 8-sample row.
+func satd8x8Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	sum := 0
-	for c := 0; c < 4; c++ {
-		s01, m01 := t[c]+t[4+c], t[c]-t[4+c]
-		s23, m23 := t[8+c]+t[12+c], t[8+c]-t[12+c]
-		sum += costAbs(s01+s23) + costAbs(s01-s23) + costAbs(m01-m23) + costAbs(m01+m23)
+	for half := 0; half < 2; half++ {
+		var l, r [16]int
+		for y := 0; y < 4; y++ {
+			ra := (*[8]uint8)(a[ai : ai+8])
+			rb := (*[8]uint8)(b[bi : bi+8])
+			ai += as
+			bi += bs
+			hadamardRow4(&l, y, int(ra[0])-int(rb[0]), int(ra[1])-int(rb[1]), int(ra[2])-int(rb[2]), int(ra[3])-int(rb[3]))
+			hadamardRow4(&r, y, int(ra[4])-int(rb[4]), int(ra[5])-int(rb[5]), int(ra[6])-int(rb[6]), int(ra[7])-int(rb[7]))
+		}
+		sum += satdColumns4(&l) + satdColumns4(&r)
+	}
+	return sum
+}
+
+// satd8x8RawAvg is satd8x8Raw of A against B = (P + Q + 1) >> 1, as
+// satd4x4RawAvg.
+func satd8x8RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps int) int {
+	sum := 0
+	for half := 0; half < 2; half++ {
+		var l, r [16]int
+		for y := 0; y < 4; y++ {
+			ra := (*[8]uint8)(a[ai : ai+8])
+			rp := (*[8]uint8)(p[pi : pi+8])
+			rq := (*[8]uint8)(q[qi : qi+8])
+			ai += as
+			pi += ps
+			qi += ps
+			var d [8]int
+			for i := range d {
+				d[i] = int(ra[i]) - (int(rp[i])+int(rq[i])+1)>>1
+			}
+			hadamardRow4(&l, y, d[0], d[1], d[2], d[3])
+			hadamardRow4(&r, y, d[4], d[5], d[6], d[7])
+		}
+		sum += satdColumns4(&l) + satdColumns4(&r)
 	}
 	return sum
 }
@@ -152,6 +203,14 @@ func satdBlock(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
 // (satdBlock before halving); raw sums of disjoint blocks add up.
 func satdBlockRaw(a []uint8, ai, as int, b []uint8, bi, bs int, w, h int) int {
 	sum := 0
+	if w&7 == 0 && h&7 == 0 {
+		for r := 0; r < h; r += 8 {
+			for c := 0; c < w; c += 8 {
+				sum += satd8x8Raw(a, ai+r*as+c, as, b, bi+r*bs+c, bs)
+			}
+		}
+		return sum
+	}
 	for r := 0; r < h; r += 4 {
 		for c := 0; c < w; c += 4 {
 			sum += satd4x4Raw(a, ai+r*as+c, as, b, bi+r*bs+c, bs)

@@ -94,6 +94,12 @@ func TestSADAndSATDMatchReference(t *testing.T) {
 			}
 		}
 		if w == 8 && h == 8 {
+			// Hadamard coefficients of one block share their parity, so
+			// raw sums are even and exactly twice the SATD.
+			if got := satd8x8Raw(a, 0, 40, b, 0, 37); got != 2*want || got != satd4x4Raw(a, 0, 40, b, 0, 37)+satd4x4Raw(a, 4, 40, b, 4, 37)+
+				satd4x4Raw(a, 160, 40, b, 148, 37)+satd4x4Raw(a, 164, 40, b, 152, 37) {
+				t.Fatalf("satd8x8Raw = %d, not the sum of its 4x4 blocks", got)
+			}
 			if got := sad8x8(a, 0, 40, b, 0, 37); got != sad {
 				t.Fatalf("sad8x8 = %d, want %d", got, sad)
 			}
@@ -113,6 +119,9 @@ func TestSADAndSATDMatchReference(t *testing.T) {
 		// satd4x4Raw is checked against slowSATD above.
 		if got, want := satd4x4RawAvg(a, 3, 40, b, 5, q, 5, 37), satd4x4Raw(a, 3, 40, avg, 5, 37); got != want {
 			t.Fatalf("satd4x4RawAvg = %d, want %d", got, want)
+		}
+		if got, want := satd8x8RawAvg(a, 3, 40, b, 5, q, 5, 37), 2*slowSATD(a[3:], 40, avg[5:], 37, 8, 8); got != want {
+			t.Fatalf("satd8x8RawAvg = %d, want %d", got, want)
 		}
 	}
 	// A flat residual d: SATD is half the SAD.

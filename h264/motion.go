@@ -788,17 +788,12 @@ func (s *motionSearch) quadRaw(wk *motionWorker, mbx, mby, q int, v MV) int {
 	pa, oa, pb, ob, single, ok := s.fast.terms(x, y, int(v.X), int(v.Y), 8, 8)
 	switch {
 	case ok && single:
-		raw = satdBlockRaw(src.pix, si, src.stride, pa, oa, s.fast.stride, 8, 8)
+		raw = satd8x8Raw(src.pix, si, src.stride, pa, oa, s.fast.stride)
 	case ok: // average the two terms inside the transform
-		st := s.fast.stride
-		for r := 0; r < 8; r += 4 {
-			for c := 0; c < 8; c += 4 {
-				raw += satd4x4RawAvg(src.pix, si+r*src.stride+c, src.stride, pa, oa+r*st+c, pb, ob+r*st+c, st)
-			}
-		}
+		raw = satd8x8RawAvg(src.pix, si, src.stride, pa, oa, pb, ob, s.fast.stride)
 	default:
 		pix, off, stride := s.fast.view(wk.buf[:], 16, x, y, int(v.X), int(v.Y), 8, 8)
-		raw = satdBlockRaw(src.pix, si, src.stride, pix, off, stride, 8, 8)
+		raw = satd8x8Raw(src.pix, si, src.stride, pix, off, stride)
 	}
 	if e != nil && wk.quads.count[q] < motionQuadSlots*3/4 {
 		*e = motionQuadEntry{gen: wk.quads.gen, mv: v, raw: int32(raw)}
