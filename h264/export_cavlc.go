@@ -97,3 +97,63 @@ func AppendSliceNAL(dst []byte, idr bool, rbsp []byte) []byte {
 	}
 	return appendAnnexB(dst, 2, nalSliceNonIDR, rbsp)
 }
+
+// SliceDataReference codes a picture of mbW×mbH macroblocks with the
+// given final macroblocks (raster order, as PictureTrace.Macroblocks
+// reports them; Type, I16Mode, ChromaMode, I4Modes, PartMV, MV, CBP,
+// QPDelta, TotalCoeff, ChromaTC and the levels are read) exactly as the
+// encoder's stage 4 and concatenation do: it returns each macroblock's
+// macroblock_layer() bits (MSB first, zero-padded; empty for P_Skip) and
+// length, and the slice RBSP made of the header's first headerBits bits,
+// slice_data() and rbsp_slice_trailing_bits. Errors match ErrBitValue
+// for syntax elements out of range.
+func SliceDataReference(mbW, mbH int, mbs []MacroblockTrace, pSlice bool, header []byte, headerBits int) (rbsp []byte, mbBits [][]byte, mbLens []int, err error) {
+	if mbW <= 0 || mbH <= 0 || len(mbs) != mbW*mbH || headerBits < 0 || len(header)*8 < headerBits {
+		return nil, nil, nil, ErrBitValue
+	}
+	e := &Encoder{mbW: mbW, mbH: mbH, mbs: make([]macroblock, len(mbs))}
+	for i := range mbs {
+		m := &mbs[i]
+		e.mbs[i] = macroblock{
+			typ: uint8(m.Type), i16Mode: uint8(m.I16Mode), chromaMode: uint8(m.ChromaMode), cbp: uint8(m.CBP),
+			qp: uint8(m.QP), qpDelta: int8(m.QPDelta), i4Mode: m.I4Modes, partMV: m.PartMV, mv: m.MV,
+			nz: m.TotalCoeff, nzC: m.ChromaTC, lumaDC: m.LumaDC, luma: m.Luma, chromaDC: m.ChromaDC, chromaAC: m.ChromaAC,
+		}
+	}
+	var w bitWriter
+	for k := 0; k < headerBits; k++ {
+		w.u(1, uint32(header[k/8]>>(7-k%8)&1))
+	}
+	mbBits, mbLens = make([][]byte, len(mbs)), make([]int, len(mbs))
+	run := 0
+	var mw bitWriter
+	for i := range e.mbs {
+		mw.reset()
+		if e.mbs[i].typ == mbPSkip {
+			run++
+		} else {
+			if pSlice {
+				w.ue(uint32(run))
+				run = 0
+			}
+			e.writeMB(&mw, &e.mbs[i], i%mbW, i/mbW, pSlice)
+		}
+		mbLens[i] = mw.bitLen()
+		mw.flushBytes()
+		b := append([]byte(nil), mw.buf...)
+		if mw.n > 0 {
+			b = append(b, byte(mw.acc<<(8-mw.n)))
+		}
+		mbBits[i] = b
+		w.appendBits(&mw)
+	}
+	if run > 0 {
+		w.ue(uint32(run))
+	}
+	w.trailingBits()
+	rbsp, err = w.bytes()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rbsp, mbBits, mbLens, nil
+}

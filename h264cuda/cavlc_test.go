@@ -41,6 +41,7 @@ func cavlcCases() []cavlcCase {
 		{name: "96x64-static-qp40", w: 96, h: 64, preset: "medium", qp: 40, content: "static", frames: 4, seed: 8},
 		{name: "64x48-mixed-qp0", w: 64, h: 48, preset: "fast", qp: 0, content: "mixed", frames: 3, seed: 9},
 		{name: "80x48-crf-gop2", w: 80, h: 48, preset: "medium", qp: -1, aq: 1, content: "mixed", frames: 5, gop: 2, seed: 10},
+		{name: "352x288-crf-aq", w: 352, h: 288, preset: "medium", qp: -1, aq: 1, content: "texture", frames: 3, seed: 14},
 		{name: "48x32-noise-qp6", w: 48, h: 32, preset: "ultrafast", qp: 6, content: "noise", frames: 3, seed: 11},
 		{name: "1280x720-medium", w: 1280, h: 720, preset: "medium", qp: 27, aq: 1, content: "texture", frames: 3, seed: 12, gpuOnly: true},
 		{name: "1920x1080-veryfast-qp20", w: 1920, h: 1080, preset: "veryfast", qp: 20, content: "mixed", frames: 2, seed: 13, gpuOnly: true},
@@ -161,8 +162,9 @@ func slotBits(slots []byte, s, from, to int) []byte {
 // traced macroblocks with c: every macroblock's bit string must equal the
 // trace's, the slice RBSP the encoder's slice NAL unit without emulation
 // prevention, and the NAL unit made from it the encoder's own.
-func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) {
+func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) cavlcCoverage {
 	t.Helper()
+	var cov cavlcCoverage
 	enc, err := h264.NewEncoder(cs.options())
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +196,7 @@ func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) {
 			t.Fatal(err)
 		}
 		run, bad := 0, 0
+		cov.add(tr, lens)
 		for i := range tr.Macroblocks {
 			kinds[tr.Macroblocks[i].Type]++
 			if tr.Macroblocks[i].Type == h264.TracePSkip {
@@ -239,7 +242,69 @@ func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) {
 			t.Fatalf("picture %d: NAL unit differs from the encoder's", k)
 		}
 	}
-	t.Logf("%d pictures, macroblock types %v", cs.frames, kinds)
+	t.Logf("%d pictures, macroblock types %v, largest |level| %d, longest macroblock %d bits", cs.frames, kinds, cov.maxLevel, cov.maxBits)
+	return cov
+}
+
+// cavlcCoverage records what the compared pictures exercised.
+type cavlcCoverage struct {
+	types    [7]int
+	maxLevel int
+	maxBits  int
+	skipTail int // P pictures ending with skipped macroblocks
+}
+
+func (c *cavlcCoverage) add(tr *h264.PictureTrace, lens []int32) {
+	for i := range tr.Macroblocks {
+		m := &tr.Macroblocks[i]
+		c.types[m.Type]++
+		c.maxBits = max(c.maxBits, int(lens[1+i]))
+		for k := 0; k < 16; k++ {
+			c.maxLevel = max(c.maxLevel, abs(int(m.LumaDC[k])))
+			for j := 0; j < 16; j++ {
+				c.maxLevel = max(c.maxLevel, abs(int(m.Luma[k][j])))
+			}
+		}
+	}
+	if !tr.IDR && tr.Macroblocks[len(tr.Macroblocks)-1].Type == h264.TracePSkip {
+		c.skipTail++
+	}
+}
+
+func (c *cavlcCoverage) merge(o cavlcCoverage) {
+	for i := range c.types {
+		c.types[i] += o.types[i]
+	}
+	c.maxLevel = max(c.maxLevel, o.maxLevel)
+	c.maxBits = max(c.maxBits, o.maxBits)
+	c.skipTail += o.skipTail
+}
+
+// check fails the test unless every macroblock type, levels that need
+// the level_prefix 15 escape at every suffixLength (|level| > 15·2^5) and
+// a slice ending in skipped macroblocks were seen.
+func (c *cavlcCoverage) check(t *testing.T) {
+	t.Helper()
+	for typ, n := range c.types {
+		if n == 0 {
+			t.Errorf("no macroblock of type %d in the cases", typ)
+		}
+	}
+	if c.maxLevel <= 15<<5 {
+		t.Errorf("largest |level| %d: the level_prefix 15 escape at suffixLength 6 is not exercised", c.maxLevel)
+	}
+	if c.skipTail == 0 {
+		t.Error("no P slice ends with skipped macroblocks")
+	}
+	t.Logf("coverage: types %v, largest |level| %d, longest macroblock %d bits (segment %d), %d slices ending in skips",
+		c.types, c.maxLevel, c.maxBits, 32*slotWords, c.skipTail)
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func bitLen(v int) int {
@@ -265,14 +330,16 @@ func newEmuCoder(t *testing.T, o h264.Options) *EntropyCoder {
 // QP 0 to 51, skip-only, noise and moving content) and compares every
 // macroblock's bits and every slice with the encoder's output.
 func TestEmuCAVLCMatchesEncodeTrace(t *testing.T) {
+	var cov cavlcCoverage
 	for _, cs := range cavlcCases() {
 		if cs.gpuOnly {
 			continue
 		}
 		t.Run(cs.name, func(t *testing.T) {
-			compareCAVLC(t, &cs, newEmuCoder(t, cs.options()))
+			cov.merge(compareCAVLC(t, &cs, newEmuCoder(t, cs.options())))
 		})
 	}
+	cov.check(t)
 }
 
 // TestEmuCAVLCConsts reads the layout constants and the code tables back
@@ -466,11 +533,13 @@ func newGPUCoder(tb testing.TB, ctx *cuda.Context, o h264.Options) *EntropyCoder
 func TestGPUCAVLCMatchesEncodeTrace(t *testing.T) {
 	ctx := gpuContext(t)
 	t.Run("consts", func(t *testing.T) { checkCAVLCConsts(t, newGPUCoder(t, ctx, h264.Options{Width: 16, Height: 16})) })
+	var cov cavlcCoverage
 	for _, cs := range cavlcCases() {
 		t.Run(cs.name, func(t *testing.T) {
-			compareCAVLC(t, &cs, newGPUCoder(t, ctx, cs.options()))
+			cov.merge(compareCAVLC(t, &cs, newGPUCoder(t, ctx, cs.options())))
 		})
 	}
+	cov.check(t)
 }
 
 // BenchmarkGPUCAVLC1080p times the entropy coding of a 1080p I picture and
@@ -549,5 +618,168 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 			b.Logf("1080p %s picture (%d bytes), GPU stage medians over %d runs:%s total %.3f ms (the sync between scan and pack not included)",
 				name, len(buf), b.N, sb.String(), total*1e3)
 		})
+	}
+}
+
+// randomRecords makes n macroblocks of random types, modes, vectors
+// (small and extreme), cbp, mb_qp_delta and levels (sparse and dense,
+// ±1 runs and magnitudes up to the encoder's clamp of 2063), each
+// TotalCoeff matching its levels.
+func randomRecords(rng *rand.Rand, n int, pSlice bool) []h264.MacroblockTrace {
+	mbs := make([]h264.MacroblockTrace, n)
+	level := func(dense bool) int16 {
+		p := 0.15
+		if dense {
+			p = 0.8
+		}
+		if rng.Float64() > p {
+			return 0
+		}
+		var v int
+		switch r := rng.IntN(10); {
+		case r < 5:
+			v = 1
+		case r < 8:
+			v = 1 + rng.IntN(20)
+		case r < 9:
+			v = 1 + rng.IntN(600)
+		default:
+			v = 2063 - rng.IntN(4)
+		}
+		if rng.IntN(2) == 0 {
+			v = -v
+		}
+		return int16(v)
+	}
+	fill := func(b *[16]int16, from int, dense bool) uint8 {
+		nz := uint8(0)
+		for k := from; k < 16; k++ {
+			b[k] = level(dense)
+			if b[k] != 0 {
+				nz++
+			}
+		}
+		return nz
+	}
+	for i := range mbs {
+		m := &mbs[i]
+		if pSlice {
+			m.Type = []int{h264.TraceI4x4, h264.TraceI16x16, h264.TraceP16x16, h264.TraceP16x8, h264.TraceP8x16,
+				h264.TraceP8x8, h264.TracePSkip, h264.TracePSkip, h264.TracePSkip}[rng.IntN(9)]
+			if rng.IntN(8) == 0 && i > 0 { // runs of skips
+				m.Type = h264.TracePSkip
+			}
+		} else {
+			m.Type = rng.IntN(2)
+		}
+		m.I16Mode, m.ChromaMode = rng.IntN(4), rng.IntN(4)
+		for k := range m.I4Modes {
+			m.I4Modes[k] = uint8(rng.IntN(9))
+		}
+		if m.Type >= h264.TraceP16x16 {
+			for p := range m.PartMV {
+				r := 64
+				if rng.IntN(10) == 0 {
+					r = 8000
+				}
+				m.PartMV[p] = h264.MV{X: int16(rng.IntN(2*r+1) - r), Y: int16(rng.IntN(2*r+1) - r)}
+			}
+			for r := 0; r < 16; r++ {
+				bx, by := r&3, r>>2
+				p := 0
+				switch m.Type {
+				case h264.TraceP16x8:
+					p = by >> 1
+				case h264.TraceP8x16:
+					p = bx >> 1
+				case h264.TraceP8x8:
+					p = (by>>1)*2 + bx>>1
+				}
+				m.MV[r] = m.PartMV[p]
+			}
+		}
+		if m.Type == h264.TracePSkip {
+			continue
+		}
+		dense := rng.IntN(3) == 0
+		m.QPDelta = rng.IntN(52) - 26
+		cbpL := rng.IntN(16)
+		if m.Type == h264.TraceI16x16 {
+			cbpL = 15 * rng.IntN(2)
+			fill(&m.LumaDC, 0, dense)
+		}
+		cbpC := rng.IntN(3)
+		m.CBP = cbpL | cbpC<<4
+		for r := 0; r < 16; r++ {
+			if cbpL&(1<<((r>>3)<<1|(r&3)>>1)) == 0 {
+				continue
+			}
+			if m.Type == h264.TraceI16x16 {
+				m.TotalCoeff[r] = fill(&m.Luma[r], 1, dense)
+			} else {
+				m.TotalCoeff[r] = fill(&m.Luma[r], 0, dense)
+			}
+		}
+		if cbpC > 0 {
+			for c := 0; c < 2; c++ {
+				for k := 0; k < 4; k++ {
+					m.ChromaDC[c][k] = level(dense)
+				}
+			}
+		}
+		if cbpC == 2 {
+			for c := 0; c < 2; c++ {
+				for k := 0; k < 4; k++ {
+					m.ChromaTC[c][k] = fill(&m.ChromaAC[c][k], 1, dense)
+				}
+			}
+		}
+	}
+	return mbs
+}
+
+// TestEmuCAVLCRandomRecords codes random macroblocks (every type, extreme
+// levels and vectors, arbitrary headers of 1 to 300 bits) and compares
+// with h264.SliceDataReference, the encoder's own stage 4 and
+// concatenation run on the same records.
+func TestEmuCAVLCRandomRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sz := range [][2]int{{1, 1}, {2, 1}, {1, 3}, {5, 4}, {11, 7}, {40, 2}} {
+		o := h264.Options{Width: 16 * sz[0], Height: 16 * sz[1]}
+		c := newEmuCoder(t, o)
+		for pic := 0; pic < 12; pic++ {
+			pSlice := pic%3 != 0
+			mbs := randomRecords(rng, sz[0]*sz[1], pSlice)
+			hb := 1 + rng.IntN(300)
+			hdr := make([]byte, (hb+7)/8)
+			for k := range hdr {
+				hdr[k] = byte(rng.Uint32())
+			}
+			want, wantBits, wantLens, err := h264.SliceDataReference(sz[0], sz[1], mbs, pSlice, hdr, hb)
+			if err != nil {
+				t.Fatalf("%dx%d picture %d: reference: %v", sz[0], sz[1], pic, err)
+			}
+			got, err := c.Run(mbs, pSlice, hdr, hb, nil)
+			if err != nil {
+				t.Fatalf("%dx%d picture %d: %v", sz[0], sz[1], pic, err)
+			}
+			lens, runs, slots, err := c.segments()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range mbs {
+				if mbs[i].Type == h264.TracePSkip {
+					continue
+				}
+				b := slotBits(slots, 1+i, int(runs[i]), int(lens[1+i]))
+				if int(lens[1+i]-runs[i]) != wantLens[i] || !bytes.Equal(b, wantBits[i]) {
+					t.Fatalf("%dx%d picture %d MB %d (%+v):\n got  %x (%d bits)\n want %x (%d bits)", sz[0], sz[1], pic, i,
+						mbs[i], b, lens[1+i]-runs[i], wantBits[i], wantLens[i])
+				}
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%dx%d picture %d: slice of %d bytes differs from the reference's %d", sz[0], sz[1], pic, len(got), len(want))
+			}
+		}
 	}
 }
