@@ -8,6 +8,7 @@
 #include "cemu.h"
 #include "motion.cu"
 #include "analyse.cu"
+#include "deblock.cu.wip"
 #include "inter.cu"
 #include "cavlc.cu.wip"
 
@@ -32,6 +33,8 @@ static const struct {
 	{"motion_parts", motion_parts},
 	{"motion_parts16", motion_parts16},
 	{"analyse_mb", analyse_mb},
+	{"deblock_v", deblock_v},
+	{"deblock_h", deblock_h},
 	{"inter_recon", inter_recon},
 	{"cavlc_mb", cavlc_mb},
 	{"cavlc_chunk_sum", cavlc_chunk_sum},
