@@ -139,20 +139,27 @@ func satd4x4RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps i
 }
 
 // satd8x8Raw is satdBlockRaw for an 8×8 block: the raw sums of its four
-// 4×4 blocks, each pair side by side transformed from one 8-sample row.
+// 4×4 blocks, each pair side by side transformed from 8-sample rows (the row transform is
+// hadamardRow4's, written out for both halves).
 func satd8x8Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	sum := 0
 	for half := 0; half < 2; half++ {
-		var l, r [16]int
+		var t [32]int // 4 rows of two row-transformed 4×4 blocks
 		for y := 0; y < 4; y++ {
 			ra := (*[8]uint8)(a[ai : ai+8])
 			rb := (*[8]uint8)(b[bi : bi+8])
 			ai += as
 			bi += bs
-			hadamardRow4(&l, y, int(ra[0])-int(rb[0]), int(ra[1])-int(rb[1]), int(ra[2])-int(rb[2]), int(ra[3])-int(rb[3]))
-			hadamardRow4(&r, y, int(ra[4])-int(rb[4]), int(ra[5])-int(rb[5]), int(ra[6])-int(rb[6]), int(ra[7])-int(rb[7]))
+			d0, d1, d2, d3 := int(ra[0])-int(rb[0]), int(ra[1])-int(rb[1]), int(ra[2])-int(rb[2]), int(ra[3])-int(rb[3])
+			d4, d5, d6, d7 := int(ra[4])-int(rb[4]), int(ra[5])-int(rb[5]), int(ra[6])-int(rb[6]), int(ra[7])-int(rb[7])
+			// hadamardRow4 of both halves, written out (too big to inline).
+			row := (*[8]int)(t[8*y:])
+			s01, m01, s23, m23 := d0+d1, d0-d1, d2+d3, d2-d3
+			s45, m45, s67, m67 := d4+d5, d4-d5, d6+d7, d6-d7
+			row[0], row[1], row[2], row[3] = s01+s23, s01-s23, m01-m23, m01+m23
+			row[4], row[5], row[6], row[7] = s45+s67, s45-s67, m45-m67, m45+m67
 		}
-		sum += satdColumns4(&l) + satdColumns4(&r)
+		sum += satdColumns8(&t)
 	}
 	return sum
 }
@@ -162,7 +169,7 @@ func satd8x8Raw(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 func satd8x8RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps int) int {
 	sum := 0
 	for half := 0; half < 2; half++ {
-		var l, r [16]int
+		var t [32]int
 		for y := 0; y < 4; y++ {
 			ra := (*[8]uint8)(a[ai : ai+8])
 			rp := (*[8]uint8)(p[pi : pi+8])
@@ -170,16 +177,35 @@ func satd8x8RawAvg(a []uint8, ai, as int, p []uint8, pi int, q []uint8, qi, ps i
 			ai += as
 			pi += ps
 			qi += ps
-			var d [8]int
-			for i := range d {
-				d[i] = int(ra[i]) - (int(rp[i])+int(rq[i])+1)>>1
-			}
-			hadamardRow4(&l, y, d[0], d[1], d[2], d[3])
-			hadamardRow4(&r, y, d[4], d[5], d[6], d[7])
+			d0 := int(ra[0]) - (int(rp[0])+int(rq[0])+1)>>1
+			d1 := int(ra[1]) - (int(rp[1])+int(rq[1])+1)>>1
+			d2 := int(ra[2]) - (int(rp[2])+int(rq[2])+1)>>1
+			d3 := int(ra[3]) - (int(rp[3])+int(rq[3])+1)>>1
+			d4 := int(ra[4]) - (int(rp[4])+int(rq[4])+1)>>1
+			d5 := int(ra[5]) - (int(rp[5])+int(rq[5])+1)>>1
+			d6 := int(ra[6]) - (int(rp[6])+int(rq[6])+1)>>1
+			d7 := int(ra[7]) - (int(rp[7])+int(rq[7])+1)>>1
+			row := (*[8]int)(t[8*y:])
+			s01, m01, s23, m23 := d0+d1, d0-d1, d2+d3, d2-d3
+			s45, m45, s67, m67 := d4+d5, d4-d5, d6+d7, d6-d7
+			row[0], row[1], row[2], row[3] = s01+s23, s01-s23, m01-m23, m01+m23
+			row[4], row[5], row[6], row[7] = s45+s67, s45-s67, m45-m67, m45+m67
 		}
-		sum += satdColumns4(&l) + satdColumns4(&r)
+		sum += satdColumns8(&t)
 	}
 	return sum
+}
+
+// satdColumns8 is satdColumns4 for the two row-transformed 4×4 blocks
+// side by side in t (4 rows of 8): the raw sum of both.
+func satdColumns8(t *[32]int) int {
+	sum := 0
+	for c := 0; c < 8; c++ {
+		s01, m01 := t[c]+t[8+c], t[c]-t[8+c]
+		s23, m23 := t[16+c]+t[24+c], t[16+c]-t[24+c]
+		sum += max(costAbs(s01), costAbs(s23)) + max(costAbs(m01), costAbs(m23))
+	}
+	return sum << 1
 }
 
 // costAbs is |v|, branch-free (residual signs are unpredictable).

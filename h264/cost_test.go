@@ -227,3 +227,19 @@ func BenchmarkSAD16x16(b *testing.B) {
 	}
 	_ = s
 }
+
+func BenchmarkSATD8x8Avg(b *testing.B) {
+	rng := rand.New(rand.NewSource(13))
+	x := make([]uint8, 64*64)
+	p := make([]uint8, 64*64)
+	q := make([]uint8, 64*64)
+	for i := range x {
+		x[i], p[i], q[i] = uint8(rng.Intn(256)), uint8(rng.Intn(256)), uint8(rng.Intn(256))
+	}
+	b.SetBytes(64)
+	s := 0
+	for i := 0; i < b.N; i++ {
+		s += satd8x8RawAvg(x, i&15, 64, p, 3, q, 5, 64)
+	}
+	_ = s
+}
