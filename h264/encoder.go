@@ -71,6 +71,8 @@ type Encoder struct {
 
 	// hooks lets tests force decisions; nil in normal use.
 	hooks *testHooks
+	// accel runs stages 1, 2 (and 3-inter) when set (NewEncoderWith, accel.go).
+	accel *accelState
 	// trace, when set (EncodeTrace), receives copies of each stage's output.
 	trace *PictureTrace
 }
@@ -250,7 +252,11 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	e.traceStage(0, idr, qp)
 	if pSlice {
 		// Stage 1: motion search (motion.go).
-		if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
+		if e.accel != nil {
+			if err := e.accelMotion(qp); err != nil {
+				return AccessUnit{}, err
+			}
+		} else if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
 			return AccessUnit{}, fmt.Errorf("h264: motion search: %w", err)
 		}
 		// Constant quality picks the final QP from the picture's motion
@@ -263,7 +269,11 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	// Stage 2: decisions, per macroblock, from the source (and for P
 	// pictures the motion field); rows in parallel.
-	if err := runRows(e.mbH, threads, func(w, y int) {
+	if e.accel != nil {
+		if err := e.accelDecide(qp, pSlice); err != nil {
+			return AccessUnit{}, err
+		}
+	} else if err := runRows(e.mbH, threads, func(w, y int) {
 		wk := &e.workers[w]
 		for x := 0; x < e.mbW; x++ {
 			e.analyse(wk, x, y, qp, pSlice)
@@ -288,6 +298,10 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	e.traceStage(2, idr, qp)
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
+	accInter, err := e.accelInter(pSlice)
+	if err != nil {
+		return AccessUnit{}, err
+	}
 	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
 		wk := &e.workers[w]
 		mb := &e.mbs[y*e.mbW+x]
@@ -301,7 +315,11 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 			e.intraChromaPred(wk, mb, x, y)
 			e.chroma(wk, mb, x, y, true)
 		default:
-			e.reconInter(wk, mb, x, y)
+			if accInter {
+				e.accelInterMB(mb, y*e.mbW+x)
+			} else {
+				e.reconInter(wk, mb, x, y)
+			}
 		}
 	}); err != nil {
 		return AccessUnit{}, err

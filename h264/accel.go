@@ -1,0 +1,164 @@
+// Stage hook: another implementation of stages 1, 2 and 3-inter (h264cuda,
+// on a GPU) plugged into the Go pipeline. The accelerator writes exported
+// records; the encoder copies them into its own per-macroblock state
+// exactly as its Go stages would have written it (DESIGN.md's contract),
+// so the stream and the reconstruction do not depend on who ran a stage.
+// Rate control, the scene-cut rule and every other stage stay in Go.
+
+package h264
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrAccelerator matches (errors.Is) every error an Encoder returns because
+// its Accelerator failed; the accelerator's own error is wrapped too.
+var ErrAccelerator = errors.New("h264: accelerator failed")
+
+// Decision is stage 2's output for one macroblock (analyse.go): what
+// PictureTrace.Decisions reports. Type is one of the Trace* constants.
+type Decision struct {
+	Type       int
+	I16Mode    int
+	ChromaMode int
+	QP         int // QP_Y chosen by the decision (adaptive quantisation included)
+	I4Modes    [16]uint8
+	PartMV     [4]MV  // per partition
+	MV         [16]MV // per 4x4 block, raster order
+}
+
+// InterResult is stage 3's output for one inter macroblock, besides its
+// reconstructed samples: levels in scan order (chroma AC from index 1),
+// TotalCoeff per block and the coded block pattern, as
+// PictureTrace.Macroblocks reports them.
+type InterResult struct {
+	CBP        int
+	TotalCoeff [16]uint8
+	ChromaTC   [2][4]uint8
+	Luma       [16][16]int16
+	ChromaDC   [2][4]int16
+	ChromaAC   [2][4][16]int16
+}
+
+// Accelerator runs stages 1 and 2 of DESIGN.md for an Encoder made with
+// NewEncoderWith. Every picture it sees is padded to whole macroblocks;
+// each output slice holds one entry per macroblock in raster order. Its
+// results must equal the Go stages' for the same inputs, byte for byte:
+//
+//   - Motion is h264's motion search for the Encoder's configuration
+//     (MotionConfigFor): cur against ref, with prev the previous picture's
+//     final 16x16 vectors (intra as zero) and λ from qp, exactly as
+//     MotionSearchReference computes it.
+//   - Decide is the mode decision of the Encoder's options at qp
+//     (DecisionReference): field is nil for I pictures. Like the Go
+//     decision it keeps each macroblock's record between calls (fields a
+//     decision does not set keep the previous call's values, starting
+//     from zero), and it is called for every picture, twice for a P
+//     picture re-coded as IDR after a scene cut.
+type Accelerator interface {
+	Motion(cur, ref *Picture, prev []MV, qp int, out []MotionMB) error
+	Decide(src *Picture, field []MotionMB, qp int, pSlice bool, out []Decision) error
+}
+
+// InterAccelerator is an Accelerator that also reconstructs the inter
+// macroblocks of P pictures (stage 3 for P_L0 types: prediction from ref,
+// transform, quantisation, decimation, reconstruction). ReconInter writes
+// the samples of every macroblock whose dec Type is inter into rec (other
+// samples of rec are left alone) and their levels into out; other entries
+// of out are not read.
+type InterAccelerator interface {
+	Accelerator
+	ReconInter(src, ref *Picture, dec []Decision, rec *Picture, out []InterResult) error
+}
+
+// accelState is an Encoder's accelerator and its records, sized once.
+type accelState struct {
+	acc   Accelerator
+	inter InterAccelerator // nil: stage 3 stays in Go
+	field []MotionMB
+	dec   []Decision
+	res   []InterResult
+}
+
+// NewEncoderWith is NewEncoder with stages 1 and 2 (and stage 3 for inter
+// macroblocks when acc is an InterAccelerator) run by acc. A nil acc gives
+// the plain Go encoder.
+func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
+	e, err := NewEncoder(o)
+	if err != nil || acc == nil {
+		return e, err
+	}
+	n := e.mbW * e.mbH
+	a := &accelState{acc: acc, field: make([]MotionMB, n), dec: make([]Decision, n)}
+	if ia, ok := acc.(InterAccelerator); ok {
+		a.inter = ia
+		a.res = make([]InterResult, n)
+	}
+	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
+	e.accel = a
+	return e, nil
+}
+
+// accelMotion is stage 1 by the accelerator, its result copied into the
+// encoder's field.
+func (e *Encoder) accelMotion(qp int) error {
+	a := e.accel
+	if err := a.acc.Motion(e.src, e.ref, e.prevField, qp, a.field); err != nil {
+		return fmt.Errorf("%w: motion search: %w", ErrAccelerator, err)
+	}
+	for i := range a.field {
+		e.field.MBs[i] = mbMotion(a.field[i])
+	}
+	return nil
+}
+
+// accelDecide is stage 2 by the accelerator, its decisions copied into the
+// macroblock records as analyse writes them.
+func (e *Encoder) accelDecide(qp int, pSlice bool) error {
+	a := e.accel
+	var field []MotionMB
+	if pSlice {
+		field = a.field
+	}
+	if err := a.acc.Decide(e.src, field, qp, pSlice, a.dec); err != nil {
+		return fmt.Errorf("%w: mode decision: %w", ErrAccelerator, err)
+	}
+	for i := range a.dec {
+		d, mb := &a.dec[i], &e.mbs[i]
+		if d.Type < mbI4x4 || d.Type > mbP8x8 || d.QP < 0 || d.QP > 51 || d.I16Mode < 0 || d.I16Mode > 3 ||
+			d.ChromaMode < 0 || d.ChromaMode > 3 || (!pSlice && d.Type > mbI16x16) {
+			return fmt.Errorf("%w: mode decision: macroblock %d: invalid decision %+v", ErrAccelerator, i, *d)
+		}
+		mb.typ, mb.i16Mode, mb.chromaMode, mb.qp, mb.cbp = uint8(d.Type), uint8(d.I16Mode), uint8(d.ChromaMode), uint8(d.QP), 0
+		mb.i4Mode, mb.partMV, mb.mv = d.I4Modes, d.PartMV, d.MV
+	}
+	return nil
+}
+
+// accelInter runs stage 3 of the inter macroblocks by the accelerator
+// (before the wavefront, which then copies their results with
+// accelInterMB). It reports whether the accelerator did it.
+func (e *Encoder) accelInter(pSlice bool) (bool, error) {
+	a := e.accel
+	if a == nil || a.inter == nil || !pSlice {
+		return false, nil
+	}
+	for i := range e.mbs {
+		mb, d := &e.mbs[i], &a.dec[i]
+		d.Type, d.QP, d.MV = int(mb.typ), int(mb.qp), mb.mv
+	}
+	if err := a.inter.ReconInter(e.src, e.ref, a.dec, e.rec, a.res); err != nil {
+		return false, fmt.Errorf("%w: inter reconstruction: %w", ErrAccelerator, err)
+	}
+	return true, nil
+}
+
+// accelInterMB copies the accelerator's levels of inter macroblock i into
+// its record, as reconInter writes them.
+func (e *Encoder) accelInterMB(mb *macroblock, i int) {
+	r := &e.accel.res[i]
+	mb.cbp = uint8(r.CBP)
+	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC
+	mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC
+}
