@@ -133,6 +133,48 @@ func (d *Decider) Close() error {
 // macroblock into out (MBWidth·MBHeight entries), as
 // h264.PictureTrace.Decisions reports them.
 func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.MacroblockTrace) error {
+	if err := d.run(src, field, qp, pSlice, len(out)); err != nil {
+		return err
+	}
+	for i := range out {
+		var dec h264.Decision
+		d.decode(i, &dec)
+		out[i] = h264.MacroblockTrace{Type: dec.Type, I16Mode: dec.I16Mode, ChromaMode: dec.ChromaMode, QP: dec.QP,
+			I4Modes: dec.I4Modes, PartMV: dec.PartMV, MV: dec.MV}
+	}
+	return nil
+}
+
+// Decide is Run writing h264.Decision records (the records of
+// h264.Accelerator); it allocates nothing.
+func (d *Decider) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+	if err := d.run(src, field, qp, pSlice, len(out)); err != nil {
+		return err
+	}
+	for i := range out {
+		d.decode(i, &out[i])
+	}
+	return nil
+}
+
+// decode converts the downloaded record of macroblock i.
+func (d *Decider) decode(i int, t *h264.Decision) {
+	rec := d.dec[4*decWords*i : 4*decWords*(i+1)]
+	w := func(k int) int { return int(int32(binary.LittleEndian.Uint32(rec[4*k:]))) }
+	mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
+	t.Type, t.I16Mode, t.ChromaMode, t.QP = w(decType), w(decI16), w(decChroma), w(decQP)
+	for k := 0; k < 16; k++ {
+		t.I4Modes[k] = uint8(w(decI4 + k))
+		t.MV[k] = mv(decMV + 2*k)
+	}
+	for k := 0; k < 4; k++ {
+		t.PartMV[k] = mv(decPartMV + 2*k)
+	}
+}
+
+// run validates, uploads, decides and downloads the records (nOut is the
+// caller's output length).
+func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, nOut int) error {
 	if d.closed {
 		return ErrClosed
 	}
@@ -142,7 +184,7 @@ func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 		!planeOK(&src.Y) || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
 		return fmt.Errorf("%w: source is not a %dx%d macroblock picture", ErrInput, d.mbW, d.mbH)
 	}
-	if (pSlice && len(field) != n) || len(out) != n {
+	if (pSlice && len(field) != n) || nOut != n {
 		return fmt.Errorf("%w: field or output does not hold %d macroblocks", ErrInput, n)
 	}
 	p := d.params
@@ -197,24 +239,7 @@ func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 	if err := be.download(d.dec, d.off[apDec]); err != nil {
 		return err
 	}
-	if err := be.sync(); err != nil {
-		return err
-	}
-	for i := range out {
-		rec := d.dec[4*decWords*i : 4*decWords*(i+1)]
-		w := func(k int) int { return int(int32(binary.LittleEndian.Uint32(rec[4*k:]))) }
-		mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
-		t := &out[i]
-		*t = h264.MacroblockTrace{Type: w(decType), I16Mode: w(decI16), ChromaMode: w(decChroma), QP: w(decQP)}
-		for k := 0; k < 16; k++ {
-			t.I4Modes[k] = uint8(w(decI4 + k))
-			t.MV[k] = mv(decMV + 2*k)
-		}
-		for k := 0; k < 4; k++ {
-			t.PartMV[k] = mv(decPartMV + 2*k)
-		}
-	}
-	return nil
+	return be.sync()
 }
 
 // encodeField writes a motion field in the kernels' record layout

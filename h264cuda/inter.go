@@ -104,6 +104,86 @@ func (r *interRecon) macroblockPicture(p *h264.Picture) bool {
 // from ref into rec (other macroblocks of rec are left as they are) and
 // writes their levels, TotalCoeff and CBP into out.
 func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec *h264.Picture, out []h264.MacroblockTrace) error {
+	if len(dec) != r.mbW*r.mbH {
+		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, r.mbW*r.mbH)
+	}
+	for i := range dec {
+		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
+	}
+	if err := r.exec(src, ref, rec, len(out)); err != nil {
+		return err
+	}
+	for i := range out {
+		if typ := dec[i].Type; typ < h264.TraceP16x16 || typ > h264.TraceP8x8 {
+			continue
+		}
+		var res h264.InterResult
+		r.decode(i, &res)
+		t := &out[i]
+		t.Luma, t.TotalCoeff, t.ChromaDC, t.ChromaTC, t.ChromaAC, t.CBP = res.Luma, res.TotalCoeff, res.ChromaDC, res.ChromaTC, res.ChromaAC, res.CBP
+	}
+	return nil
+}
+
+// reconInter is run with the records of h264.InterAccelerator; it
+// allocates nothing.
+func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
+	if len(dec) != r.mbW*r.mbH {
+		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, r.mbW*r.mbH)
+	}
+	for i := range dec {
+		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
+	}
+	if err := r.exec(src, ref, rec, len(out)); err != nil {
+		return err
+	}
+	for i := range out {
+		if typ := dec[i].Type; typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8 {
+			r.decode(i, &out[i])
+		}
+	}
+	return nil
+}
+
+// putDecision writes the fields inter_recon reads of macroblock i's
+// decision record.
+func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
+	w := r.dec[4*decWords*i : 4*decWords*(i+1)]
+	set := func(k, v int) { binary.LittleEndian.PutUint32(w[4*k:], uint32(int32(v))) }
+	set(decType, typ)
+	set(decQP, qp)
+	for k, mv := range mvs {
+		set(decMV+2*k, int(mv.X))
+		set(decMV+2*k+1, int(mv.Y))
+	}
+}
+
+// decode converts the downloaded level record of macroblock i.
+func (r *interRecon) decode(i int, t *h264.InterResult) {
+	rec := r.levels[4*lvWords*i : 4*lvWords*(i+1)]
+	w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
+	for b := 0; b < 16; b++ {
+		for k := 0; k < 16; k++ {
+			t.Luma[b][k] = int16(w(lvLuma + 16*b + k))
+		}
+		t.TotalCoeff[b] = uint8(w(lvNZ + b))
+	}
+	for c := 0; c < 2; c++ {
+		for b := 0; b < 4; b++ {
+			t.ChromaDC[c][b] = int16(w(lvCDC + 4*c + b))
+			t.ChromaTC[c][b] = uint8(w(lvNZC + 4*c + b))
+			for k := 0; k < 16; k++ {
+				t.ChromaAC[c][b][k] = int16(w(lvCAC + 64*c + 16*b + k))
+			}
+		}
+	}
+	t.CBP = int(w(lvCBP))
+}
+
+// exec uploads the pictures and the decision records put before, runs the
+// kernel and downloads rec and the levels (nOut is the caller's output
+// length).
+func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if r.closed {
 		return ErrClosed
 	}
@@ -111,8 +191,8 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || !r.macroblockPicture(rec) {
 		return fmt.Errorf("%w: pictures must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
 	}
-	if len(dec) != n || len(out) != n {
-		return fmt.Errorf("%w: decisions or output do not hold %d macroblocks", ErrInput, n)
+	if nOut != n {
+		return fmt.Errorf("%w: output does not hold %d macroblocks", ErrInput, n)
 	}
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(r.params[8*i:], uint64(v)) }
 	for i := ipSrcY; i <= ipLevels; i++ {
@@ -120,17 +200,10 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 	}
 	put(ipMBW, int64(r.mbW))
 	put(ipMBH, int64(r.mbH))
-	for i := range dec {
-		w := r.dec[4*decWords*i : 4*decWords*(i+1)]
-		set := func(k, v int) { binary.LittleEndian.PutUint32(w[4*k:], uint32(int32(v))) }
-		set(decType, dec[i].Type)
-		set(decQP, dec[i].QP)
-		for k, mv := range dec[i].MV {
-			set(decMV+2*k, int(mv.X))
-			set(decMV+2*k+1, int(mv.Y))
-		}
-	}
 	be := r.be
+	if err := be.mark("upload"); err != nil {
+		return err
+	}
 	if err := be.upload(0, r.params); err != nil {
 		return err
 	}
@@ -150,8 +223,14 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 			return err
 		}
 	}
+	if err := be.mark("inter"); err != nil {
+		return err
+	}
 	if err := be.launch("inter_recon", n, 0, 0); err != nil {
 		return fmt.Errorf("h264cuda: inter_recon: %w", err)
+	}
+	if err := be.mark("end"); err != nil {
+		return err
 	}
 	if err := be.download(r.levels, r.off[ipLevels]); err != nil {
 		return err
@@ -168,30 +247,6 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 		for y := 0; y < h; y++ {
 			copy(pl.p.Pix[y*pl.p.Stride:y*pl.p.Stride+w], buf[y*w:(y+1)*w])
 		}
-	}
-	for i := range out {
-		if typ := dec[i].Type; typ < h264.TraceP16x16 || typ > h264.TraceP8x8 {
-			continue
-		}
-		t := &out[i]
-		rec := r.levels[4*lvWords*i : 4*lvWords*(i+1)]
-		w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
-		for b := 0; b < 16; b++ {
-			for k := 0; k < 16; k++ {
-				t.Luma[b][k] = int16(w(lvLuma + 16*b + k))
-			}
-			t.TotalCoeff[b] = uint8(w(lvNZ + b))
-		}
-		for c := 0; c < 2; c++ {
-			for b := 0; b < 4; b++ {
-				t.ChromaDC[c][b] = int16(w(lvCDC + 4*c + b))
-				t.ChromaTC[c][b] = uint8(w(lvNZC + 4*c + b))
-				for k := 0; k < 16; k++ {
-					t.ChromaAC[c][b][k] = int16(w(lvCAC + 64*c + 16*b + k))
-				}
-			}
-		}
-		t.CBP = int(w(lvCBP))
 	}
 	return nil
 }

@@ -1,0 +1,290 @@
+// The h264_cuda encoder: h264's Encoder with stages 1 (motion search), 2
+// (mode decision) and 3 for inter macroblocks (inter reconstruction) run
+// by this package's kernels through h264.Accelerator (h264/accel.go). The
+// other stages, rate control and the scene-cut rule stay in h264's Go
+// code, so the stream and the reconstruction are h264_go's, byte for byte.
+
+package h264cuda
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// ErrUnavailable matches (errors.Is) the error of Available and NewEncoder
+// when no usable NVIDIA GPU is present; the driver's own error (matching
+// cuda.ErrNoDriver or cuda.ErrNoDevice) is wrapped too.
+var ErrUnavailable = errors.New("h264cuda: no usable NVIDIA GPU")
+
+// Available reports whether h264_cuda can run here: nil, or an error
+// matching ErrUnavailable that says what is missing (the NVIDIA driver,
+// a CUDA device) in words meant for the user.
+func Available() error {
+	if err := cuda.Load(); err != nil {
+		return fmt.Errorf("%w: h264_cuda needs an NVIDIA GPU (compute capability 8.0 or later) with its driver installed; use h264_go on this machine: %w", ErrUnavailable, err)
+	}
+	n, err := cuda.DeviceCount()
+	if err != nil {
+		return fmt.Errorf("%w: the NVIDIA driver loaded but cannot list devices (check nvidia-smi and CUDA_VISIBLE_DEVICES): %w", ErrUnavailable, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: the NVIDIA driver sees no GPU (check nvidia-smi and CUDA_VISIBLE_DEVICES): %w", ErrUnavailable, cuda.ErrNoDevice)
+	}
+	return nil
+}
+
+// makeBackend opens the backend of one stage: its kernels' module, a
+// stream and (through alloc) an arena.
+type makeBackend func(stage string, kernels []string) (backend, error)
+
+// stages is the h264.Accelerator of an Encoder.
+type stages struct {
+	ms    *MotionSearch
+	dec   *Decider
+	inter *interRecon // nil when the inter stage has no PTX
+}
+
+// Motion implements h264.Accelerator with MotionSearch.
+func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
+	return s.ms.Run(cur, ref, prev, qp, out)
+}
+
+// Decide implements h264.Accelerator with Decider.
+func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+	return s.dec.Decide(src, field, qp, pSlice, out)
+}
+
+// stagesInter is stages with the inter reconstruction
+// (h264.InterAccelerator).
+type stagesInter struct{ *stages }
+
+// ReconInter implements h264.InterAccelerator with inter.cu.
+func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
+	return s.inter.reconInter(src, ref, dec, rec, out)
+}
+
+func (s *stages) close() error {
+	var first error
+	for _, c := range []func() error{s.ms.Close, s.dec.Close} {
+		if err := c(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if s.inter != nil {
+		if err := s.inter.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Encoder is h264_cuda: it produces exactly the stream and reconstruction
+// of an h264.Encoder made with the same options (h264_go), running the
+// motion search, the mode decision and the inter reconstruction on a GPU
+// and the other stages in Go. It is not safe for concurrent use.
+type Encoder struct {
+	enc    *h264.Encoder
+	st     *stages
+	ctx    *cuda.Context // nil for the emulation
+	host   *h264.Picture // EncodeDevice's staging picture
+	closed bool
+}
+
+// NewEncoder opens GPU gpu (a CUDA device ordinal) and prepares an encoder
+// for o (validated as h264.NewEncoder does). Without a usable GPU the
+// error matches ErrUnavailable. The caller closes the encoder.
+func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	ctx, err := cuda.OpenContext(gpu)
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening GPU %d: %w", ErrUnavailable, gpu, err)
+	}
+	_, interErr := loadPTX("inter")
+	e, err := newEncoder(o, func(stage string, k []string) (backend, error) {
+		return newGPUBackend(ctx, stage, k)
+	}, interErr == nil)
+	if err != nil {
+		ctx.Close()
+		return nil, err
+	}
+	e.ctx = ctx
+	return e, nil
+}
+
+// newEncoder builds an Encoder on the backends mk makes; inter selects the
+// inter reconstruction kernel (else stage 3 stays in Go).
+func newEncoder(o h264.Options, mk makeBackend, inter bool) (*Encoder, error) {
+	cfg, err := h264.MotionConfigFor(o)
+	if err != nil {
+		return nil, err
+	}
+	st := &stages{}
+	fail := func(err error) (*Encoder, error) {
+		if st.ms != nil {
+			st.ms.Close()
+		}
+		if st.dec != nil {
+			st.dec.Close()
+		}
+		if st.inter != nil {
+			st.inter.close()
+		}
+		return nil, err
+	}
+	be, err := mk("motion", motionKernels)
+	if err != nil {
+		return fail(err)
+	}
+	if st.ms, err = newMotionSearch(be, cfg); err != nil {
+		be.close()
+		return fail(err)
+	}
+	if be, err = mk("analyse", []string{"analyse_mb"}); err != nil {
+		return fail(err)
+	}
+	if st.dec, err = newDecider(be, o); err != nil {
+		be.close()
+		return fail(err)
+	}
+	var acc h264.Accelerator = st
+	if inter {
+		if be, err = mk("inter", []string{"inter_recon"}); err != nil {
+			return fail(err)
+		}
+		if st.inter, err = newInterRecon(be, st.ms.MBWidth(), st.ms.MBHeight()); err != nil {
+			be.close()
+			return fail(err)
+		}
+		acc = stagesInter{st}
+	}
+	enc, err := h264.NewEncoderWith(o, acc)
+	if err != nil {
+		return fail(err)
+	}
+	return &Encoder{enc: enc, st: st}, nil
+}
+
+// Encode codes one picture (Width×Height as configured) and returns its
+// access unit, exactly h264.Encoder.Encode's.
+func (e *Encoder) Encode(pic *h264.Picture) (h264.AccessUnit, error) {
+	if e.closed {
+		return h264.AccessUnit{}, ErrClosed
+	}
+	return e.enc.Encode(pic)
+}
+
+// EncodeDevice codes a picture held in CUDA device memory of the encoder's
+// GPU at ptr: yuv420p, the Y, Cb and Cr planes one after the other,
+// tightly packed (Width×Height, then two ((Width+1)/2)×((Height+1)/2)
+// planes). Today it copies the picture to the host first; the GPU stages
+// upload what they need.
+func (e *Encoder) EncodeDevice(ptr uintptr) (h264.AccessUnit, error) {
+	if e.closed {
+		return h264.AccessUnit{}, ErrClosed
+	}
+	if e.ctx == nil {
+		return h264.AccessUnit{}, fmt.Errorf("%w: EncodeDevice needs a GPU encoder", ErrInput)
+	}
+	o := e.enc.Options()
+	if e.host == nil {
+		e.host = h264.NewPicture(o.Width, o.Height)
+	}
+	p := e.host
+	ly, lc := o.Width*o.Height, p.Cb.Width*p.Cb.Height
+	buf, err := e.ctx.Wrap(ptr, ly+2*lc, 0)
+	if err != nil {
+		return h264.AccessUnit{}, fmt.Errorf("%w: device picture: %w", ErrInput, err)
+	}
+	defer buf.Free()
+	off := 0
+	for _, pl := range []*h264.Plane{&p.Y, &p.Cb, &p.Cr} {
+		n := pl.Width * pl.Height
+		if pl.Stride != pl.Width {
+			return h264.AccessUnit{}, fmt.Errorf("%w: staging plane not packed", ErrInput)
+		}
+		if err := cuda.CopyDtoH(pl.Pix[:n], buf, off, nil); err != nil {
+			return h264.AccessUnit{}, fmt.Errorf("h264cuda: copying the device picture: %w", err)
+		}
+		off += n
+	}
+	return e.enc.Encode(p)
+}
+
+// ForceKeyframe makes the next picture an IDR picture.
+func (e *Encoder) ForceKeyframe() { e.enc.ForceKeyframe() }
+
+// Headers returns the SPS and PPS NAL units (h264.Encoder.Headers).
+func (e *Encoder) Headers() (sps, pps []byte) { return e.enc.Headers() }
+
+// Options returns the options in effect, defaults filled in.
+func (e *Encoder) Options() h264.Options { return e.enc.Options() }
+
+// Reconstruction returns the decoded last picture
+// (h264.Encoder.Reconstruction).
+func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction() }
+
+// InterOnGPU reports whether stage 3 of inter macroblocks runs on the GPU
+// (its kernel's PTX is present); else it runs in Go.
+func (e *Encoder) InterOnGPU() bool { return e.st.inter != nil }
+
+// StageTimes returns the GPU time of each stage of the last picture,
+// measured with CUDA events, when timing was enabled with SetTiming (nil
+// otherwise). Names are prefixed with the kernel group ("motion/",
+// "analyse/", "inter/").
+func (e *Encoder) StageTimes() ([]StageTime, error) {
+	var out []StageTime
+	for _, g := range []struct {
+		name string
+		be   backend
+	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()}} {
+		gb, ok := g.be.(*gpuBackend)
+		if !ok || !gb.timing {
+			continue
+		}
+		ts, err := gb.stageTimes()
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out = append(out, StageTime{Stage: g.name + t.Stage, Seconds: t.Seconds})
+		}
+	}
+	return out, nil
+}
+
+func (e *Encoder) interBackend() backend {
+	if e.st.inter == nil {
+		return nil
+	}
+	return e.st.inter.be
+}
+
+// SetTiming turns per-stage CUDA event timing on or off (see StageTimes).
+func (e *Encoder) SetTiming(on bool) {
+	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend()} {
+		if gb, ok := be.(*gpuBackend); ok {
+			gb.timing = on
+			gb.nmarks = 0
+		}
+	}
+}
+
+// Close releases the GPU resources. Closing twice is harmless.
+func (e *Encoder) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	err := e.st.close()
+	if e.ctx != nil {
+		if cerr := e.ctx.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

@@ -1,0 +1,501 @@
+package h264cuda
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// encClip is a short sequence for the whole-encoder comparisons: a texture
+// moving by (dx, dy) per picture, replaced by another texture from picture
+// cut on (a scene cut) when cut > 0.
+type encClip struct {
+	name    string
+	w, h    int
+	frames  int
+	dx, dy  float64
+	cut     int
+	seed    uint64
+	o       h264.Options // Width and Height are set from w, h
+	gpuOnly bool         // too slow for the C emulation in CI
+}
+
+func (c *encClip) options() h264.Options {
+	o := c.o
+	o.Width, o.Height = c.w, c.h
+	return o
+}
+
+// pictures renders the encClip (chroma follows the luma, with its own
+// pattern, so chroma residuals are not trivially zero).
+func (c *encClip) pictures() []*h264.Picture {
+	texA, texB := newTexture(c.seed, c.w, c.h), newTexture(c.seed+1000, c.w, c.h)
+	out := make([]*h264.Picture, c.frames)
+	for k := range out {
+		tex := texA
+		if c.cut > 0 && k >= c.cut {
+			tex = texB
+		}
+		p := h264.NewPicture(c.w, c.h)
+		for y := 0; y < c.h; y++ {
+			for x := 0; x < c.w; x++ {
+				v := tex.at(float64(x)-c.dx*float64(k), float64(y)-c.dy*float64(k))
+				if tex == texB {
+					// Another scene: a smooth ramp, which intra prediction
+					// predicts far better than the old texture does.
+					v = 20 + float64(215*(2*x+y))/float64(2*c.w+c.h)
+				}
+				p.Y.Pix[y*p.Y.Stride+x] = uint8(min(max(math.Round(v), 0), 255))
+			}
+		}
+		for y := 0; y < p.Cb.Height; y++ {
+			for x := 0; x < p.Cb.Width; x++ {
+				l := int(p.Y.Pix[min(2*y, c.h-1)*p.Y.Stride+min(2*x, c.w-1)])
+				p.Cb.Pix[y*p.Cb.Stride+x] = uint8(96 + l/4 + (x+k)%7)
+				p.Cr.Pix[y*p.Cr.Stride+x] = uint8(200 - l/3 + (y*3)%11)
+			}
+		}
+		out[k] = p
+	}
+	return out
+}
+
+// encClips covers odd sizes, every preset, the three rate controls,
+// adaptive quantisation on and off, fast motion and a scene cut; the
+// gpuOnly ones add 720p and 1080p.
+func encClips() []encClip {
+	var cs []encClip
+	for i, p := range []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"} {
+		cs = append(cs, encClip{name: "80x48-" + p, w: 80, h: 48, frames: 4, dx: 1.25, dy: -0.5, seed: uint64(40 + i),
+			o: h264.Options{Preset: p, RateControl: h264.ConstantQP, QP: 20 + 3*i, AQStrength: float64(i%3) * 0.75}})
+	}
+	return append(cs,
+		encClip{name: "97x71-crf-aq", w: 97, h: 71, frames: 5, dx: 2.25, dy: 1.5, seed: 51,
+			o: h264.Options{Threads: 3}},
+		encClip{name: "33x17-qp-noaq", w: 33, h: 17, frames: 4, dx: -0.75, dy: 0.5, seed: 52,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 30, AQStrength: -1, Threads: 2}},
+		encClip{name: "80x64-abr-vbv", w: 80, h: 64, frames: 6, dx: 1.5, dy: 0.75, seed: 53,
+			o: h264.Options{RateControl: h264.AverageBitrate, Bitrate: 200_000, MaxRate: 300_000, BufSize: 300_000, Preset: "veryfast"}},
+		encClip{name: "112x80-fast-motion", w: 112, h: 80, frames: 4, dx: 9.75, dy: -6.25, seed: 54,
+			o: h264.Options{Preset: "slow", CRF: 26}},
+		encClip{name: "160x96-scene-cut", w: 160, h: 96, frames: 5, dx: 1, dy: 1, cut: 3, seed: 55,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 26}},
+		encClip{name: "64x48-gop2-qp4", w: 64, h: 48, frames: 5, dx: 0.5, dy: -1.25, seed: 56,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 4, GOP: 2, AQStrength: 1.5}},
+		encClip{name: "1280x720-medium-crf", w: 1280, h: 720, frames: 4, dx: 4.5, dy: -2.25, seed: 57, gpuOnly: true,
+			o: h264.Options{}},
+		encClip{name: "1920x1080-veryfast-abr", w: 1920, h: 1080, frames: 4, dx: -7.5, dy: 3.25, cut: 3, seed: 58, gpuOnly: true,
+			o: h264.Options{Preset: "veryfast", RateControl: h264.AverageBitrate, Bitrate: 8_000_000}},
+		encClip{name: "1919x1079-slow-qp-aq", w: 1919, h: 1079, frames: 3, dx: 12.25, dy: 5.5, seed: 59, gpuOnly: true,
+			o: h264.Options{Preset: "slow", RateControl: h264.ConstantQP, QP: 24, AQStrength: 1}},
+	)
+}
+
+// encoderUnderTest is what compareEncoders drives: Encoder or a plain
+// h264.Encoder with an accelerator.
+type encoderUnderTest interface {
+	Encode(*h264.Picture) (h264.AccessUnit, error)
+	Reconstruction() *h264.Picture
+	Headers() (sps, pps []byte)
+}
+
+func equalPictures(a, b *h264.Picture) bool {
+	for i, pa := range []*h264.Plane{&a.Y, &a.Cb, &a.Cr} {
+		pb := []*h264.Plane{&b.Y, &b.Cb, &b.Cr}[i]
+		if pa.Width != pb.Width || pa.Height != pb.Height {
+			return false
+		}
+		for y := 0; y < pa.Height; y++ {
+			if !bytes.Equal(pa.Pix[y*pa.Stride:y*pa.Stride+pa.Width], pb.Pix[y*pb.Stride:y*pb.Stride+pb.Width]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// compareEncoders encodes the encClip with h264's Go encoder and with got:
+// every access unit (bytes and fields) and every reconstruction must be
+// equal. It fails a encClip that exercises nothing (no P picture, no inter
+// macroblock, or for a scene-cut encClip no second IDR picture).
+func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
+	t.Helper()
+	want, err := h264.NewEncoder(c.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, wp := want.Headers()
+	gs, gp := got.Headers()
+	if !bytes.Equal(ws, gs) || !bytes.Equal(wp, gp) {
+		t.Fatal("SPS/PPS differ")
+	}
+	pframes, inter, idrs := 0, 0, 0
+	for k, pic := range c.pictures() {
+		wa, err := want.Encode(pic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ga, err := got.Encode(pic)
+		if err != nil {
+			t.Fatalf("picture %d: %v", k, err)
+		}
+		if !bytes.Equal(wa.Data, ga.Data) {
+			i := 0
+			for i < min(len(wa.Data), len(ga.Data)) && wa.Data[i] == ga.Data[i] {
+				i++
+			}
+			t.Fatalf("picture %d: access units differ from byte %d (lengths %d, %d; Go %+v)", k, i, len(wa.Data), len(ga.Data),
+				h264.AccessUnit{Keyframe: wa.Keyframe, QP: wa.QP, Intra: wa.Intra, Inter: wa.Inter, Skip: wa.Skip})
+		}
+		if wa.Keyframe != ga.Keyframe || wa.FrameNum != ga.FrameNum || wa.QP != ga.QP || wa.Intra != ga.Intra || wa.Inter != ga.Inter || wa.Skip != ga.Skip {
+			t.Fatalf("picture %d: access unit fields %+v, want %+v", k, ga, wa)
+		}
+		if !equalPictures(want.Reconstruction(), got.Reconstruction()) {
+			t.Fatalf("picture %d: reconstructions differ", k)
+		}
+		if wa.Keyframe {
+			idrs++
+		} else {
+			pframes++
+			inter += wa.Inter + wa.Skip
+		}
+	}
+	if pframes == 0 || inter == 0 {
+		t.Fatalf("the encClip exercises no inter coding (%d P pictures, %d inter macroblocks)", pframes, inter)
+	}
+	if c.cut > 0 && idrs < 2 {
+		t.Fatalf("the scene cut at picture %d was not coded as IDR", c.cut)
+	}
+	t.Logf("%d pictures identical (%d P, %d IDR, %d inter/skip macroblocks)", c.frames, pframes, idrs, inter)
+}
+
+func emuEncoder(t *testing.T, o h264.Options, inter bool) *Encoder {
+	t.Helper()
+	e, err := newEncoder(o, func(string, []string) (backend, error) { return &emuBackend{}, nil }, inter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+// TestEmuEncoderMatchesGo runs Encoder on the emulated kernels, with the
+// inter reconstruction on the kernels and in Go, against h264_go.
+func TestEmuEncoderMatchesGo(t *testing.T) {
+	for _, c := range encClips() {
+		if c.gpuOnly {
+			continue
+		}
+		for _, inter := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/inter=%v", c.name, inter), func(t *testing.T) {
+				compareEncoders(t, &c, emuEncoder(t, c.options(), inter))
+			})
+		}
+	}
+}
+
+// refAccel is an h264.Accelerator made of h264's exported stage
+// references (a new Go search and decision per call): it checks the hook
+// itself, independently of the kernels.
+type refAccel struct {
+	o     h264.Options
+	cfg   h264.MotionConfig
+	prior []h264.MacroblockTrace
+	calls int
+}
+
+func (a *refAccel) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
+	a.calls++
+	snap, err := h264.MotionSearchReference(a.cfg, cur, ref, prev, qp)
+	if err != nil {
+		return err
+	}
+	copy(out, snap.MBs)
+	return nil
+}
+
+func (a *refAccel) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+	a.calls++
+	dec, err := h264.DecisionReference(a.o, src, field, qp, pSlice, a.prior)
+	if err != nil {
+		return err
+	}
+	a.prior = dec
+	for i, d := range dec {
+		out[i] = h264.Decision{Type: d.Type, I16Mode: d.I16Mode, ChromaMode: d.ChromaMode, QP: d.QP, I4Modes: d.I4Modes, PartMV: d.PartMV, MV: d.MV}
+	}
+	return nil
+}
+
+// TestAcceleratorHookMatchesGo drives h264.NewEncoderWith with the Go
+// references as accelerator: the copies into the encoder's records must
+// reproduce h264_go exactly (scene cut and QP changes included).
+func TestAcceleratorHookMatchesGo(t *testing.T) {
+	for _, c := range encClips() {
+		if c.gpuOnly || (c.w == 80 && c.h == 48 && c.name != "80x48-medium") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := h264.MotionConfigFor(c.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &refAccel{o: c.options(), cfg: cfg}
+			enc, err := h264.NewEncoderWith(c.options(), a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareEncoders(t, &c, enc)
+			if a.calls < c.frames {
+				t.Fatalf("the accelerator was called %d times for %d pictures", a.calls, c.frames)
+			}
+		})
+	}
+}
+
+var errBroken = errors.New("broken stage")
+
+// brokenAccel returns impossible decisions.
+type brokenAccel struct{}
+
+func (brokenAccel) Motion(_, _ *h264.Picture, _ []h264.MV, _ int, _ []h264.MotionMB) error {
+	return nil
+}
+
+func (brokenAccel) Decide(_ *h264.Picture, _ []h264.MotionMB, _ int, _ bool, out []h264.Decision) error {
+	for i := range out {
+		out[i] = h264.Decision{Type: h264.TracePSkip, QP: 26}
+	}
+	return nil
+}
+
+// TestAcceleratorErrors checks that a failing or lying accelerator gives
+// an error matching h264.ErrAccelerator (and the stage's own error), not
+// a stream, and that the encoder stays unusable afterwards.
+func TestAcceleratorErrors(t *testing.T) {
+	c := encClips()[0]
+	pics := c.pictures()
+	enc, err := h264.NewEncoderWith(c.options(), brokenAccel{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.Encode(pics[0]); !errors.Is(err, h264.ErrAccelerator) {
+		t.Fatalf("I picture with an invalid decision (P_Skip): error %v, want ErrAccelerator", err)
+	}
+	enc, err = h264.NewEncoderWith(c.options(), &motionFails{refAccel{o: c.options(), cfg: mustMotionConfig(t, c.options())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.Encode(pics[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = enc.Encode(pics[1])
+	if !errors.Is(err, h264.ErrAccelerator) || !errors.Is(err, errBroken) {
+		t.Fatalf("P picture with a failing motion search: error %v, want ErrAccelerator wrapping the stage's", err)
+	}
+	if _, err := enc.Encode(pics[2]); !errors.Is(err, h264.ErrClosed) {
+		t.Fatalf("after a failure: %v, want ErrClosed", err)
+	}
+}
+
+// motionFails is refAccel whose motion search fails.
+type motionFails struct{ refAccel }
+
+func (*motionFails) Motion(_, _ *h264.Picture, _ []h264.MV, _ int, _ []h264.MotionMB) error {
+	return errBroken
+}
+
+func mustMotionConfig(t *testing.T, o h264.Options) h264.MotionConfig {
+	t.Helper()
+	cfg, err := h264.MotionConfigFor(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestEmuEncoderErrors: options are validated as h264's, and a closed
+// encoder refuses to encode.
+func TestEmuEncoderErrors(t *testing.T) {
+	_, err := newEncoder(h264.Options{Width: 0, Height: 16}, func(string, []string) (backend, error) { return &emuBackend{}, nil }, true)
+	var oe *h264.OptionError
+	if !errors.As(err, &oe) {
+		t.Fatalf("invalid options: %v, want an *h264.OptionError", err)
+	}
+	e := emuEncoder(t, h264.Options{Width: 32, Height: 32}, true)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Encode(h264.NewPicture(32, 32)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Encode after Close: %v, want ErrClosed", err)
+	}
+	if _, err := e.EncodeDevice(1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("EncodeDevice after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestAvailable: without a GPU, Available and NewEncoder say so with
+// ErrUnavailable; with one, an encoder opens.
+func TestAvailable(t *testing.T) {
+	err := Available()
+	if err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("Available: %v does not match ErrUnavailable", err)
+		}
+		if _, nerr := NewEncoder(0, h264.Options{Width: 16, Height: 16}); !errors.Is(nerr, ErrUnavailable) {
+			t.Fatalf("NewEncoder without a GPU: %v, want ErrUnavailable", nerr)
+		}
+		t.Logf("no GPU here: %v", err)
+		return
+	}
+	e, err := NewEncoder(0, h264.Options{Width: 16, Height: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gpuEncoder(t testing.TB, o h264.Options) *Encoder {
+	t.Helper()
+	gpuContext(t) // skips without a GPU
+	e, err := NewEncoder(0, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+// TestGPUEncoderMatchesGo is TestEmuEncoderMatchesGo on the GPU, 720p and
+// 1080p included; the inter reconstruction runs on the GPU when its PTX is
+// present (embedded or from H264CUDA_PTX_DIR).
+func TestGPUEncoderMatchesGo(t *testing.T) {
+	for _, c := range encClips() {
+		t.Run(c.name, func(t *testing.T) {
+			e := gpuEncoder(t, c.options())
+			t.Logf("inter reconstruction on the GPU: %v", e.InterOnGPU())
+			compareEncoders(t, &c, e)
+		})
+	}
+}
+
+// TestGPUEncodeDevice encodes pictures uploaded to device memory and
+// compares with Encode of the same pictures.
+func TestGPUEncodeDevice(t *testing.T) {
+	c := encClip{name: "97x71", w: 97, h: 71, frames: 3, dx: 1.5, dy: 0.5, seed: 60}
+	e := gpuEncoder(t, c.options())
+	ref := gpuEncoder(t, c.options())
+	ctx := e.ctx
+	cw, ch := (c.w+1)/2, (c.h+1)/2
+	buf, err := ctx.Alloc(c.w*c.h + 2*cw*ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Free()
+	for k, p := range c.pictures() {
+		packed := slices.Concat(p.Y.Pix[:c.w*c.h], p.Cb.Pix[:cw*ch], p.Cr.Pix[:cw*ch])
+		if err := cuda.CopyHtoD(buf, 0, packed, nil); err != nil {
+			t.Fatal(err)
+		}
+		ga, err := e.EncodeDevice(buf.Ptr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wa, err := ref.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(ga.Data, wa.Data) {
+			t.Fatalf("picture %d: EncodeDevice and Encode differ", k)
+		}
+	}
+}
+
+// benchClip renders n pictures of a w×h encClip in motion.
+func benchClip(w, h, n int) []*h264.Picture {
+	c := encClip{w: w, h: h, frames: n, dx: 3.25, dy: -1.5, seed: 70}
+	return c.pictures()
+}
+
+func benchEncode(b *testing.B, w, h int, gpu bool) {
+	pics := benchClip(w, h, 8)
+	o := h264.Options{Width: w, Height: h}
+	var enc encoderUnderTest
+	var ge *Encoder
+	if gpu {
+		ge = gpuEncoder(b, o)
+		ge.SetTiming(true)
+		enc = ge
+	} else {
+		e, err := h264.NewEncoder(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		enc = e
+	}
+	// The first pictures (IDR, JIT compile) outside the timing.
+	for _, p := range pics[:2] {
+		if _, err := enc.Encode(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if ge != nil {
+		if _, err := ge.StageTimes(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stage := map[string]float64{}
+	var order []string
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := enc.Encode(pics[2+i%6]); err != nil {
+			b.Fatal(err)
+		}
+		if ge != nil {
+			ts, err := ge.StageTimes()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, s := range ts {
+				if _, ok := stage[s.Stage]; !ok {
+					order = append(order, s.Stage)
+				}
+				stage[s.Stage] += s.Seconds
+			}
+		}
+	}
+	el := time.Since(start).Seconds()
+	b.ReportMetric(float64(b.N)/el, "fps")
+	for _, s := range order {
+		b.ReportMetric(stage[s]*1e3/float64(b.N), s+"-ms")
+	}
+	if ge != nil {
+		b.Logf("inter reconstruction on the GPU: %v", ge.InterOnGPU())
+	}
+}
+
+// BenchmarkGPUEncode720p and friends time Encoder against h264.Encoder
+// (default options: medium, crf 23, AQ 1, GOMAXPROCS threads) on P
+// pictures of a moving encClip; the GPU runs report each stage's event time.
+func BenchmarkGPUEncode720p(b *testing.B)  { benchEncode(b, 1280, 720, true) }
+func BenchmarkGPUEncode1080p(b *testing.B) { benchEncode(b, 1920, 1080, true) }
+func BenchmarkGoEncode720p(b *testing.B)   { benchEncode(b, 1280, 720, false) }
+func BenchmarkGoEncode1080p(b *testing.B)  { benchEncode(b, 1920, 1080, false) }
