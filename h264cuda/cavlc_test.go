@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
+	"github.com/gpuenc/gpuenc/h264cuda/kernels"
 )
 
 // cavlcCase is a short sequence encoded by h264's Encoder; the entropy
@@ -549,22 +550,7 @@ func TestGPUCAVLCMatchesEncodeTrace(t *testing.T) {
 // download).
 func BenchmarkGPUCAVLC1080p(b *testing.B) {
 	ctx := gpuContext(b)
-	cs := cavlcCase{w: 1920, h: 1080, preset: "medium", qp: -1, aq: 1, content: "mixed", seed: 21}
-	o := cs.options()
-	o.Threads = 0
-	enc, err := h264.NewEncoder(o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tex, rng := newTexture(cs.seed, cs.w, cs.h), rand.New(rand.NewPCG(cs.seed, 1))
-	var trs []*h264.PictureTrace
-	for k := 0; k < 2; k++ {
-		_, tr, err := enc.EncodeTrace(cs.frame(tex, rng, k))
-		if err != nil {
-			b.Fatal(err)
-		}
-		trs = append(trs, tr)
-	}
+	trs, o := cavlcBenchPictures(b)
 	c := newGPUCoder(b, ctx, o)
 	gb := c.be.(*gpuBackend)
 	for k, tr := range trs {
@@ -743,10 +729,19 @@ func randomRecords(rng *rand.Rand, n int, pSlice bool) []h264.MacroblockTrace {
 // with h264.SliceDataReference, the encoder's own stage 4 and
 // concatenation run on the same records.
 func TestEmuCAVLCRandomRecords(t *testing.T) {
+	compareRandomRecords(t, func(o h264.Options) *EntropyCoder { return newEmuCoder(t, o) })
+}
+
+// TestGPUCAVLCRandomRecords is TestEmuCAVLCRandomRecords on the GPU.
+func TestGPUCAVLCRandomRecords(t *testing.T) {
+	ctx := gpuContext(t)
+	compareRandomRecords(t, func(o h264.Options) *EntropyCoder { return newGPUCoder(t, ctx, o) })
+}
+
+func compareRandomRecords(t *testing.T, newCoder func(h264.Options) *EntropyCoder) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sz := range [][2]int{{1, 1}, {2, 1}, {1, 3}, {5, 4}, {11, 7}, {40, 2}} {
-		o := h264.Options{Width: 16 * sz[0], Height: 16 * sz[1]}
-		c := newEmuCoder(t, o)
+		c := newCoder(h264.Options{Width: 16 * sz[0], Height: 16 * sz[1]})
 		for pic := 0; pic < 12; pic++ {
 			pSlice := pic%3 != 0
 			mbs := randomRecords(rng, sz[0]*sz[1], pSlice)
@@ -782,4 +777,64 @@ func TestEmuCAVLCRandomRecords(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCAVLCPTXKernels checks that cavlc.ptx defines every kernel the
+// coder launches (skipped while the stage's source is cavlc.cu.wip and
+// has no PTX yet).
+func TestCAVLCPTXKernels(t *testing.T) {
+	ptx, err := kernels.PTX("cavlc")
+	if errors.Is(err, kernels.ErrNotFound) {
+		t.Skip("no cavlc.ptx yet: the kernels are kernels/cavlc.cu.wip until scripts/gen-ptx.sh cavlc runs")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range cavlcKernels {
+		if !strings.Contains(ptx, ".entry "+k+"(") {
+			t.Errorf("cavlc.ptx has no kernel %s", k)
+		}
+	}
+}
+
+// BenchmarkGoSliceDataReference1080p times h264's stage 4 and
+// concatenation on one goroutine (h264.SliceDataReference, which also
+// copies every macroblock's bits) on the pictures of
+// BenchmarkGPUCAVLC1080p, for comparison.
+func BenchmarkGoSliceDataReference1080p(b *testing.B) {
+	trs, _ := cavlcBenchPictures(b)
+	for k, tr := range trs {
+		b.Run([]string{"I", "P"}[k], func(b *testing.B) {
+			hdr, hb := h264.SliceHeaderBits(tr.IDR, k, 0, tr.QP)
+			for i := 0; i < b.N; i++ {
+				if _, _, _, err := h264.SliceDataReference(tr.MBWidth, tr.MBHeight, tr.Macroblocks, !tr.IDR, hdr, hb); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// cavlcBenchPictures encodes the two 1080p pictures of the CAVLC
+// benchmarks (an I picture and the P picture after it; medium preset,
+// crf 23 with adaptive quantisation, moving texture with a noisy third).
+func cavlcBenchPictures(b *testing.B) ([]*h264.PictureTrace, h264.Options) {
+	b.Helper()
+	cs := cavlcCase{w: 1920, h: 1080, preset: "medium", qp: -1, aq: 1, content: "mixed", seed: 21}
+	o := cs.options()
+	o.Threads = 0
+	enc, err := h264.NewEncoder(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tex, rng := newTexture(cs.seed, cs.w, cs.h), rand.New(rand.NewPCG(cs.seed, 1))
+	var trs []*h264.PictureTrace
+	for k := 0; k < 2; k++ {
+		_, tr, err := enc.EncodeTrace(cs.frame(tex, rng, k))
+		if err != nil {
+			b.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	return trs, o
 }
