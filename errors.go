@@ -39,6 +39,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error describes the format and why it cannot be used.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("gpuenc: pixel format %q: %s", e.Format, e.Reason)
 }
@@ -50,6 +51,7 @@ type ShapeError struct {
 	Reason string
 }
 
+// Error names the stream and what does not match.
 func (e *ShapeError) Error() string {
 	if e.Stream < 0 {
 		return "gpuenc: frames: " + e.Reason
@@ -67,6 +69,7 @@ type EncoderError struct {
 	Err     error         // the underlying error, if any
 }
 
+// Error names the encoder, the reason and the formats it takes.
 func (e *EncoderError) Error() string {
 	s := fmt.Sprintf("gpuenc: encoder %q: %s", e.Encoder, e.Reason)
 	if len(e.Accepts) > 0 {
@@ -78,6 +81,7 @@ func (e *EncoderError) Error() string {
 	return s
 }
 
+// Unwrap returns the underlying error.
 func (e *EncoderError) Unwrap() error { return e.Err }
 
 // ConfigError says a stream or writer setting is invalid.
@@ -86,6 +90,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error names the setting and what is wrong with it.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("gpuenc: %s: %s", e.Field, e.Reason)
 }

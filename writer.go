@@ -16,6 +16,7 @@ import (
 // Rational is a fraction, used for frame rates (30000/1001).
 type Rational struct{ Num, Den int }
 
+// String writes r as "num/den".
 func (r Rational) String() string { return fmt.Sprintf("%d/%d", r.Num, r.Den) }
 
 // Float returns r as a float64.

@@ -38,6 +38,7 @@ type Error struct {
 	Log  []string // the last lines FFmpeg logged (at any level up to the capture level), oldest first
 }
 
+// Error gives the call, FFmpeg's text for the code and its last log lines.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.Call, e.Text)

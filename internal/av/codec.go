@@ -46,6 +46,7 @@ type UnusedOptionsError struct {
 	Names     []string
 }
 
+// Error names the options and the component that did not use them.
 func (e *UnusedOptionsError) Error() string {
 	return fmt.Sprintf("%s: unknown option(s) %q (no such option, or not used by this %s)", e.Component, e.Names, e.Component)
 }
@@ -57,6 +58,7 @@ type UnknownCodecError struct {
 	Encoder bool
 }
 
+// Error names the missing encoder or decoder.
 func (e *UnknownCodecError) Error() string {
 	kind := "decoder"
 	if e.Encoder {
