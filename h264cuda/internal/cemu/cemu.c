@@ -8,7 +8,7 @@
 #include "cemu.h"
 #include "motion.cu"
 #include "analyse.cu"
-#include "deblock.cu.wip"
+#include "deblock.cu"
 #include "inter.cu"
 #include "cavlc.cu.wip"
 
