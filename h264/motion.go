@@ -815,6 +815,38 @@ func (s *motionSearch) partSATD(wk *motionWorker, mbx, mby int, quads uint8, v M
 	return raw >> 1
 }
 
+// partSATDWithin is partSATD for a candidate whose rate term is rate,
+// except that it stops (ok false) once SATD + rate is sure to exceed
+// limit: a raw sum only grows as quadrants are added, so a partial sum
+// already past limit can only give a cost above it, and such a candidate
+// cannot beat a best of cost limit under motionBetter. Quadrants already in
+// the cache are counted first. Stopping early only leaves quadrants out of
+// the cache, which holds exact values, so no decision changes.
+func (s *motionSearch) partSATDWithin(wk *motionWorker, mbx, mby int, quads uint8, v MV, rate, limit int) (satd int, ok bool) {
+	raw := 0
+	missing := uint8(0)
+	for q := 0; q < 4; q++ {
+		if quads&(1<<q) == 0 {
+			continue
+		}
+		if e, hit := wk.quads.lookup(q, v); hit {
+			raw += int(e.raw)
+		} else {
+			missing |= 1 << q
+		}
+	}
+	for q := 0; q < 4; q++ {
+		if missing&(1<<q) == 0 {
+			continue
+		}
+		if raw>>1+rate > limit {
+			return 0, false
+		}
+		raw += s.quadRaw(wk, mbx, mby, q, v)
+	}
+	return raw >> 1, true
+}
+
 // Quadrant sets of the partitions, indexed like the fields of mbMotion.
 var (
 	motionQuads16x16 = uint8(0xF)
@@ -839,8 +871,9 @@ func (s *motionSearch) refineQpel(wk *motionWorker, mbx, mby int, quads uint8, v
 				if (dx == 0 && dy == 0) || !b.contains(c) {
 					continue
 				}
-				sd := s.partSATD(wk, mbx, mby, quads, c)
-				if cost := sd + s.lambda*mvBits(c, pred); motionBetter(cost, c, bestCost, v) {
+				rate := s.lambda * mvBits(c, pred)
+				sd, ok := s.partSATDWithin(wk, mbx, mby, quads, c, rate, bestCost)
+				if cost := sd + rate; ok && motionBetter(cost, c, bestCost, v) {
 					v, bestCost, bestSATD = c, cost, sd
 				}
 			}
@@ -958,7 +991,9 @@ func (s *motionSearch) bestOf3(wk *motionWorker, mbx, mby int, quads uint8, v0, 
 		if v == best {
 			continue
 		}
-		if c := s.partSATD(wk, mbx, mby, quads, v) + s.lambda*mvBits(v, pred); motionBetter(c, v, bestCost, best) {
+		rate := s.lambda * mvBits(v, pred)
+		sd, ok := s.partSATDWithin(wk, mbx, mby, quads, v, rate, bestCost)
+		if c := sd + rate; ok && motionBetter(c, v, bestCost, best) {
 			best, bestCost = v, c
 		}
 	}
