@@ -10,7 +10,7 @@
 #include "analyse.cu"
 #include "deblock.cu"
 #include "inter.cu"
-#include "cavlc.cu.wip"
+#include "cavlc.cu"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
