@@ -25,6 +25,12 @@ var candidates = map[string][]string{
 	"av1":  {"av1_nvenc"},
 }
 
+// notAutomatic lists encoders that ChooseEncoder passes over even when
+// they are usable, and why.
+var notAutomatic = map[string]string{
+	"h264_cuda": "usable, but not chosen automatically yet: only some of its stages run on the GPU, and libx264 is faster today (ask for it by name)",
+}
+
 // usability says whether an encoder can run on this machine, and if not,
 // why. Packages for hardware encoders register their checks in
 // usabilityChecks.
@@ -72,6 +78,9 @@ func ChooseEncoder(codec string) (Choice, error) {
 			continue
 		}
 		ok, why := Usable(name)
+		if ok && notAutomatic[name] != "" {
+			ok, why = false, notAutomatic[name]
+		}
 		if ok {
 			c.Encoder = name
 			c.Reason = why

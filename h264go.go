@@ -16,12 +16,25 @@ func init() {
 	ownEncoders["h264_go"] = newH264GoEncoder
 }
 
-// h264GoEncoder runs gpuenc's pure-Go H.264 encoder (package h264) inside
-// a Writer. It takes yuv420p, nv12 and yuv444p directly (4:4:4 is averaged
-// down to 4:2:0 by the h264 package); other formats are converted to
-// yuv420p with swscale.
+// h264Core is what the Writer needs of gpuenc's own H.264 encoders:
+// h264.Encoder (h264_go) and h264cuda.Encoder (h264_cuda), which make the
+// same bytes.
+type h264Core interface {
+	Encode(pic *h264.Picture) (h264.AccessUnit, error)
+	Headers() (sps, pps []byte)
+	Reconstruction() *h264.Picture
+}
+
+// h264GoEncoder runs gpuenc's own H.264 encoders inside a Writer: the
+// pure-Go one (package h264) or its CUDA twin (package h264cuda). It takes
+// yuv420p, nv12 and yuv444p directly (4:4:4 is averaged down to 4:2:0 by
+// the h264 package); other formats are converted to yuv420p with swscale.
 type h264GoEncoder struct {
-	enc    *h264.Encoder
+	name   string
+	enc    h264Core
+	device func(ptr uintptr) (h264.AccessUnit, error) // h264_cuda: yuv420p already in CUDA memory
+	gpu    int
+	closer func() error
 	in     *av.Frame
 	conv   *av.Frame
 	scaler *av.Scaler
@@ -117,10 +130,7 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if cfg.HWAccel != "" {
 		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: "runs on the CPU and takes no HWAccel (h264_cuda is its GPU twin)"}
 	}
-	if cfg.EncoderFormat != "" && cfg.EncoderFormat != YUV420P {
-		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: fmt.Sprintf("does not take pixel format %s", cfg.EncoderFormat), Accepts: []PixelFormat{YUV420P}}
-	}
-	o, err := h264GoOptions(cfg, color)
+	o, err := h264OwnOptions("h264_go", cfg, color)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -128,7 +138,24 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if err != nil {
 		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: "invalid settings", Err: err}
 	}
-	e := &h264GoEncoder{enc: enc, tb: av.Rational{Num: cfg.FrameRate.Den, Den: cfg.FrameRate.Num}, recon: cfg.Reconstruction, width: cfg.Width, height: cfg.Height}
+	return newH264OwnStream(w, cfg, color, &h264GoEncoder{name: "h264_go", enc: enc, gpu: -1})
+}
+
+// h264OwnOptions checks the settings common to h264_go and h264_cuda and
+// maps the stream's options.
+func h264OwnOptions(name string, cfg StreamConfig, color av.Color) (h264.Options, error) {
+	if cfg.EncoderFormat != "" && cfg.EncoderFormat != YUV420P {
+		return h264.Options{}, &EncoderError{Encoder: name, Reason: fmt.Sprintf("does not take pixel format %s", cfg.EncoderFormat), Accepts: []PixelFormat{YUV420P}}
+	}
+	return h264GoOptions(cfg, color)
+}
+
+// newH264OwnStream finishes setting up e (its encoder already made) and adds
+// its stream to the muxer.
+func newH264OwnStream(w *Writer, cfg StreamConfig, color av.Color, e *h264GoEncoder) (videoEncoder, int, error) {
+	e.tb = av.Rational{Num: cfg.FrameRate.Den, Den: cfg.FrameRate.Num}
+	e.recon, e.width, e.height = cfg.Reconstruction, cfg.Width, cfg.Height
+	var err error
 	fail := func(err error) (videoEncoder, int, error) {
 		e.close()
 		return nil, 0, err
@@ -156,7 +183,7 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if e.pkt, err = av.NewPacket(); err != nil {
 		return fail(err)
 	}
-	sps, pps := enc.Headers()
+	sps, pps := e.enc.Headers()
 	extradata := append(append([]byte{0, 0, 0, 1}, sps...), append([]byte{0, 0, 0, 1}, pps...)...)
 	idx, err := w.out.AddStream(av.StreamParams{Codec: "h264", Width: cfg.Width, Height: cfg.Height, Extradata: extradata, Color: color,
 		FrameRate: av.Rational{Num: cfg.FrameRate.Num, Den: cfg.FrameRate.Den}})
@@ -168,6 +195,13 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 
 func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
 	if frames.OnDevice() {
+		if e.device != nil && frames.format == YUV420P && frames.dev.gpu == e.gpu {
+			au, err := e.device(frames.DevicePointer() + uintptr(i*frames.FrameSize()))
+			if err != nil {
+				return err
+			}
+			return e.emit(au, pts, emit)
+		}
 		host, err := stageOnHost(frames, i, &e.stage)
 		if err != nil {
 			return err
@@ -198,6 +232,11 @@ func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) 
 	if err != nil {
 		return err
 	}
+	return e.emit(au, pts, emit)
+}
+
+// emit hands an access unit to the muxer and writes the reconstruction.
+func (e *h264GoEncoder) emit(au h264.AccessUnit, pts int64, emit emitFunc) error {
 	if err := e.pkt.SetData(au.Data); err != nil {
 		return err
 	}
@@ -227,6 +266,9 @@ func writeReconstruction(w io.Writer, pic *h264.Picture) error {
 func (e *h264GoEncoder) flush(emitFunc) error { return nil } // no delay: every frame is out already
 
 func (e *h264GoEncoder) close() {
+	if e.closer != nil {
+		e.closer()
+	}
 	e.in.Free()
 	e.conv.Free()
 	e.scaler.Free()
