@@ -611,7 +611,7 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 				fmt.Fprintf(&sb, " %s %.3f ms;", s, med*1e3)
 			}
 			b.ReportMetric(total*1e3, "gpu-ms")
-			b.Logf("1080p %s picture (%d bytes), GPU stage medians over %d runs:%s total %.3f ms (the sync between scan and pack not included)",
+			b.Logf("1080p %s picture (%d bytes), GPU stage medians over %d runs:%s total %.3f ms (scan includes the 8-byte status read-back and the host relaunching pack)",
 				name, len(buf), b.N, sb.String(), total*1e3)
 		})
 	}
