@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
+	"github.com/gpuenc/gpuenc/h264cuda/kernels"
 )
 
 // encClip is a short sequence for the whole-encoder comparisons: a texture
@@ -499,3 +501,107 @@ func BenchmarkGPUEncode720p(b *testing.B)  { benchEncode(b, 1280, 720, true) }
 func BenchmarkGPUEncode1080p(b *testing.B) { benchEncode(b, 1920, 1080, true) }
 func BenchmarkGoEncode720p(b *testing.B)   { benchEncode(b, 1280, 720, false) }
 func BenchmarkGoEncode1080p(b *testing.B)  { benchEncode(b, 1920, 1080, false) }
+
+// TestGPUInterReconMatchesEncodeTrace is TestEmuInterReconMatchesEncodeTrace
+// on the GPU (720p included): the inter_recon kernel's samples, levels,
+// TotalCoeff and CBP of every inter macroblock of real encodes equal the
+// encoder's trace, and it leaves other macroblocks' samples alone.
+func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
+	ctx := gpuContext(t)
+	if _, err := loadPTX("inter"); err != nil {
+		t.Skipf("no inter PTX (kernels.Pending; set H264CUDA_PTX_DIR to PTX fresh from scripts/gen-ptx.sh): %v", err)
+	}
+	for _, c := range traceCases() {
+		t.Run(c.name, func(t *testing.T) {
+			enc, err := h264.NewEncoder(c.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			mbW, mbH := (c.w+15)/16, (c.h+15)/16
+			be, err := newGPUBackend(ctx, "inter", []string{"inter_recon"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ir, err := newInterRecon(be, mbW, mbH)
+			if err != nil {
+				be.close()
+				t.Fatal(err)
+			}
+			defer ir.close()
+			tex := newTexture(c.seed, c.w, c.h)
+			dec := make([]h264.Decision, mbW*mbH)
+			out := make([]h264.InterResult, mbW*mbH)
+			inter := 0
+			for k := 0; k < c.frames; k++ {
+				_, tr, err := enc.EncodeTrace(c.frame(tex, k))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tr.IDR {
+					continue
+				}
+				rec := h264.NewPicture(16*mbW, 16*mbH)
+				for _, pl := range []*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
+					for i := range pl.Pix {
+						pl.Pix[i] = 0x5a
+					}
+				}
+				want := h264.NewPicture(16*mbW, 16*mbH)
+				for i, d := range tr.Decisions {
+					dec[i] = h264.Decision{Type: d.Type, QP: d.QP, MV: d.MV}
+				}
+				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec, out); err != nil {
+					t.Fatal(err)
+				}
+				for i, d := range tr.Decisions {
+					x, y := i%mbW, i/mbW
+					isInter := d.Type >= h264.TraceP16x16 && d.Type <= h264.TraceP8x8
+					for p, pl := range []*h264.Plane{&want.Y, &want.Cb, &want.Cr} {
+						src := []*h264.Plane{&tr.Reconstructed.Y, &tr.Reconstructed.Cb, &tr.Reconstructed.Cr}[p]
+						n := 16
+						if p > 0 {
+							n = 8
+						}
+						for yy := 0; yy < n; yy++ {
+							for xx := 0; xx < n; xx++ {
+								v := uint8(0x5a)
+								if isInter {
+									v = src.Pix[(y*n+yy)*src.Stride+x*n+xx]
+								}
+								pl.Pix[(y*n+yy)*pl.Stride+x*n+xx] = v
+							}
+						}
+					}
+					if !isInter {
+						continue
+					}
+					inter++
+					g, w := &out[i], &tr.Macroblocks[i]
+					if g.Luma != w.Luma || g.TotalCoeff != w.TotalCoeff || g.ChromaDC != w.ChromaDC ||
+						g.ChromaAC != w.ChromaAC || g.ChromaTC != w.ChromaTC || g.CBP != w.CBP {
+						t.Fatalf("picture %d MB %d (type %d): levels differ (cbp %d, want %d)", k, i, d.Type, g.CBP, w.CBP)
+					}
+				}
+				if !equalPictures(rec, want) {
+					t.Fatalf("picture %d: reconstructed samples differ", k)
+				}
+			}
+			if inter == 0 {
+				t.Fatal("no inter macroblock in the case")
+			}
+			t.Logf("%d inter macroblocks identical", inter)
+		})
+	}
+}
+
+// TestInterPTXKernelPresent checks that inter.ptx defines the kernel the
+// host launches.
+func TestInterPTXKernelPresent(t *testing.T) {
+	ptx, err := kernels.PTX("inter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ptx, ".entry inter_recon(") {
+		t.Error("inter.ptx has no kernel inter_recon")
+	}
+}
