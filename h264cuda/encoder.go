@@ -9,6 +9,7 @@ package h264cuda
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -45,15 +46,29 @@ type stages struct {
 	ms    *MotionSearch
 	dec   *Decider
 	inter *interRecon // nil when the inter stage has no PTX
+
+	// With timing on, the host wall time of each stage's calls (uploads,
+	// kernels, downloads, decoding) since the last StageTimes.
+	timing bool
+	wall   [3]time.Duration
+}
+
+// since adds the time from t to stage k's wall time when timing.
+func (s *stages) since(k int, t time.Time) {
+	if s.timing {
+		s.wall[k] += time.Since(t)
+	}
 }
 
 // Motion implements h264.Accelerator with MotionSearch.
 func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
+	defer s.since(0, time.Now())
 	return s.ms.Run(cur, ref, prev, qp, out)
 }
 
 // Decide implements h264.Accelerator with Decider.
 func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+	defer s.since(1, time.Now())
 	return s.dec.Decide(src, field, qp, pSlice, out)
 }
 
@@ -63,6 +78,7 @@ type stagesInter struct{ *stages }
 
 // ReconInter implements h264.InterAccelerator with inter.cu.
 func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
+	defer s.since(2, time.Now())
 	return s.inter.reconInter(src, ref, dec, rec, out)
 }
 
@@ -232,12 +248,20 @@ func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction()
 // (its kernel's PTX is present); else it runs in Go.
 func (e *Encoder) InterOnGPU() bool { return e.st.inter != nil }
 
-// StageTimes returns the GPU time of each stage of the last picture,
-// measured with CUDA events, when timing was enabled with SetTiming (nil
-// otherwise). Names are prefixed with the kernel group ("motion/",
-// "analyse/", "inter/").
+// StageTimes returns, when timing was enabled with SetTiming (else nil),
+// the time of each stage since the last call: the GPU time of each kernel
+// stage measured with CUDA events, names prefixed with the kernel group
+// ("motion/", "analyse/", "inter/"), then the host wall time of each
+// group's calls, uploads, downloads and decoding included ("wall/motion",
+// "wall/analyse", "wall/inter").
 func (e *Encoder) StageTimes() ([]StageTime, error) {
 	var out []StageTime
+	if e.st.timing {
+		defer func() { e.st.wall = [3]time.Duration{} }()
+		for k, name := range []string{"wall/motion", "wall/analyse", "wall/inter"} {
+			out = append(out, StageTime{Stage: name, Seconds: e.st.wall[k].Seconds()})
+		}
+	}
 	for _, g := range []struct {
 		name string
 		be   backend
@@ -266,6 +290,7 @@ func (e *Encoder) interBackend() backend {
 
 // SetTiming turns per-stage CUDA event timing on or off (see StageTimes).
 func (e *Encoder) SetTiming(on bool) {
+	e.st.timing, e.st.wall = on, [3]time.Duration{}
 	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend()} {
 		if gb, ok := be.(*gpuBackend); ok {
 			gb.timing = on

@@ -35,7 +35,7 @@ func (c *encClip) options() h264.Options {
 	return o
 }
 
-// pictures renders the encClip (chroma follows the luma, with its own
+// pictures renders the clip (chroma follows the luma, with its own
 // pattern, so chroma residuals are not trivially zero).
 func (c *encClip) pictures() []*h264.Picture {
 	texA, texB := newTexture(c.seed, c.w, c.h), newTexture(c.seed+1000, c.w, c.h)
@@ -123,10 +123,10 @@ func equalPictures(a, b *h264.Picture) bool {
 	return true
 }
 
-// compareEncoders encodes the encClip with h264's Go encoder and with got:
+// compareEncoders encodes the clip with h264's Go encoder and with got:
 // every access unit (bytes and fields) and every reconstruction must be
-// equal. It fails a encClip that exercises nothing (no P picture, no inter
-// macroblock, or for a scene-cut encClip no second IDR picture).
+// equal. It fails a clip that exercises nothing (no P picture, no inter
+// macroblock, or for a scene-cut clip no second IDR picture).
 func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 	t.Helper()
 	want, err := h264.NewEncoder(c.options())
@@ -430,15 +430,15 @@ func TestGPUEncodeDevice(t *testing.T) {
 	}
 }
 
-// benchClip renders n pictures of a w×h encClip in motion.
+// benchClip renders n pictures of a w×h clip in motion.
 func benchClip(w, h, n int) []*h264.Picture {
 	c := encClip{w: w, h: h, frames: n, dx: 3.25, dy: -1.5, seed: 70}
 	return c.pictures()
 }
 
-func benchEncode(b *testing.B, w, h int, gpu bool) {
+func benchEncode(b *testing.B, w, h int, preset string, gpu bool) {
 	pics := benchClip(w, h, 8)
-	o := h264.Options{Width: w, Height: h}
+	o := h264.Options{Width: w, Height: h, Preset: preset}
 	var enc encoderUnderTest
 	var ge *Encoder
 	if gpu {
@@ -495,12 +495,16 @@ func benchEncode(b *testing.B, w, h int, gpu bool) {
 }
 
 // BenchmarkGPUEncode720p and friends time Encoder against h264.Encoder
-// (default options: medium, crf 23, AQ 1, GOMAXPROCS threads) on P
-// pictures of a moving encClip; the GPU runs report each stage's event time.
-func BenchmarkGPUEncode720p(b *testing.B)  { benchEncode(b, 1280, 720, true) }
-func BenchmarkGPUEncode1080p(b *testing.B) { benchEncode(b, 1920, 1080, true) }
-func BenchmarkGoEncode720p(b *testing.B)   { benchEncode(b, 1280, 720, false) }
-func BenchmarkGoEncode1080p(b *testing.B)  { benchEncode(b, 1920, 1080, false) }
+// (default options: medium unless named, crf 23, AQ 1, GOMAXPROCS
+// threads) on P pictures of a moving clip; the GPU runs report each
+// stage's event time and each stage group's host wall time, in ms per
+// picture.
+func BenchmarkGPUEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", true) }
+func BenchmarkGPUEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", true) }
+func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", true) }
+func BenchmarkGoEncode720p(b *testing.B)           { benchEncode(b, 1280, 720, "", false) }
+func BenchmarkGoEncode1080p(b *testing.B)          { benchEncode(b, 1920, 1080, "", false) }
+func BenchmarkGoEncode1080pVeryfast(b *testing.B)  { benchEncode(b, 1920, 1080, "veryfast", false) }
 
 // TestGPUInterReconMatchesEncodeTrace is TestEmuInterReconMatchesEncodeTrace
 // on the GPU (720p included): the inter_recon kernel's samples, levels,
