@@ -609,3 +609,35 @@ func TestInterPTXKernelPresent(t *testing.T) {
 		t.Error("inter.ptx has no kernel inter_recon")
 	}
 }
+
+// TestEmuEncodeAllocations: with the stages on the (emulated) GPU, a P
+// picture allocates no more than h264_go's own Encode does (the host
+// sides stage everything in buffers made once).
+func TestEmuEncodeAllocations(t *testing.T) {
+	c := encClip{w: 64, h: 48, frames: 4, dx: 1.5, dy: 0.5, seed: 61, o: h264.Options{Threads: 1}}
+	pics := c.pictures()
+	goEnc, err := h264.NewEncoder(c.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emuEncoder(t, c.options(), true)
+	measure := func(enc encoderUnderTest) float64 {
+		for _, p := range pics[:2] {
+			if _, err := enc.Encode(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k := 0
+		return testing.AllocsPerRun(10, func() {
+			if _, err := enc.Encode(pics[2+k%2]); err != nil {
+				t.Fatal(err)
+			}
+			k++
+		})
+	}
+	g, a := measure(goEnc), measure(emu)
+	t.Logf("allocations per P picture: h264_go %.0f, h264_cuda (emulated) %.0f", g, a)
+	if a > g {
+		t.Fatalf("h264_cuda allocates %.0f times per picture, h264_go %.0f", a, g)
+	}
+}
