@@ -47,6 +47,19 @@ func sad16x16(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	return sum
 }
 
+// sad16x8 is costSAD for a 16×8 block (half a macroblock).
+func sad16x8(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	sum := 0
+	for r := 0; r < 8; r++ {
+		ra := (*[16]uint8)(a[ai+r*as : ai+r*as+16])
+		rb := (*[16]uint8)(b[bi+r*bs : bi+r*bs+16])
+		for i := range ra {
+			sum += costAbs(int(ra[i]) - int(rb[i]))
+		}
+	}
+	return sum
+}
+
 // sad8x8 is costSAD for an 8×8 block.
 func sad8x8(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	sum := 0

@@ -85,6 +85,11 @@ func TestSADAndSATDMatchReference(t *testing.T) {
 				t.Fatalf("sad16x16 = %d, want %d", got, sad)
 			}
 		}
+		if w == 16 && h == 8 {
+			if got := sad16x8(a, 0, 40, b, 0, 37); got != sad {
+				t.Fatalf("sad16x8 = %d, want %d", got, sad)
+			}
+		}
 		if w == 4 && h == 4 {
 			if got := satd4x4(a, 0, 40, b, 0, 37); got != want {
 				t.Fatalf("satd4x4 = %d, want %d", got, want)

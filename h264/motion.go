@@ -617,6 +617,30 @@ func (s *motionSearch) levelCost(L, mbx, mby int, v, pred MV) int {
 	return sad<<(2*L) + s.lambda*mvBits(MV{v.X << sh, v.Y << sh}, pred)
 }
 
+// levelCostWithin is levelCost, except that at level 0 it gives up (ok
+// false) once the cost is sure to exceed limit: the SAD of the upper half
+// plus the rate already does. A candidate of cost above limit cannot beat
+// a best of cost limit under motionBetter, so no decision changes.
+func (s *motionSearch) levelCostWithin(L, mbx, mby int, v, pred MV, limit int) (cost int, ok bool) {
+	if L != 0 {
+		return s.levelCost(L, mbx, mby, v, pred), true
+	}
+	rate := s.lambda * mvBits(MV{v.X << 2, v.Y << 2}, pred)
+	if rate > limit {
+		return 0, false
+	}
+	src, f := &s.src[0], &s.fast
+	si := (mby*16)*src.stride + mbx*16
+	ri := f.origin + (mby*16+int(v.Y))*f.stride + mbx*16 + int(v.X)
+	full := f.planes[interpKindFull]
+	sad := sad16x8(src.pix, si, src.stride, full, ri, f.stride)
+	if sad+rate > limit {
+		return 0, false
+	}
+	sad += sad16x8(src.pix, si+8*src.stride, src.stride, full, ri+8*f.stride, f.stride)
+	return sad + rate, true
+}
+
 // coarseMB is stage 1: a full search at level 2 in [-R, R]² (R =
 // CoarseRange) intersected with the bounds, visited in raster order (y
 // outer, x inner, both increasing), cost levelCost against the zero vector.
@@ -648,12 +672,18 @@ func (s *motionSearch) coarseMB(mbx, mby int) {
 			bb := (*[4]uint8)(r1[k:])
 			c := (*[4]uint8)(r2[k:])
 			d := (*[4]uint8)(r3[k:])
-			sad := costAbs(sb[0]-int(a[0])) + costAbs(sb[1]-int(a[1])) + costAbs(sb[2]-int(a[2])) + costAbs(sb[3]-int(a[3])) +
-				costAbs(sb[4]-int(bb[0])) + costAbs(sb[5]-int(bb[1])) + costAbs(sb[6]-int(bb[2])) + costAbs(sb[7]-int(bb[3])) +
-				costAbs(sb[8]-int(c[0])) + costAbs(sb[9]-int(c[1])) + costAbs(sb[10]-int(c[2])) + costAbs(sb[11]-int(c[3])) +
-				costAbs(sb[12]-int(d[0])) + costAbs(sb[13]-int(d[1])) + costAbs(sb[14]-int(d[2])) + costAbs(sb[15]-int(d[3]))
 			// levelCost(2, …, v, 0), inlined: SAD·16 + λ·mvBits(v·16, 0).
-			cost := sad<<4 + s.lambda*(bitsSE(int32(x)<<4)+bitsY)
+			// A candidate whose upper half alone costs more than the best
+			// cannot win (motionBetter), so the lower half is skipped.
+			rate := s.lambda * (bitsSE(int32(x)<<4) + bitsY)
+			sad := costAbs(sb[0]-int(a[0])) + costAbs(sb[1]-int(a[1])) + costAbs(sb[2]-int(a[2])) + costAbs(sb[3]-int(a[3])) +
+				costAbs(sb[4]-int(bb[0])) + costAbs(sb[5]-int(bb[1])) + costAbs(sb[6]-int(bb[2])) + costAbs(sb[7]-int(bb[3]))
+			if sad<<4+rate > bestCost {
+				continue
+			}
+			sad += costAbs(sb[8]-int(c[0])) + costAbs(sb[9]-int(c[1])) + costAbs(sb[10]-int(c[2])) + costAbs(sb[11]-int(c[3])) +
+				costAbs(sb[12]-int(d[0])) + costAbs(sb[13]-int(d[1])) + costAbs(sb[14]-int(d[2])) + costAbs(sb[15]-int(d[3]))
+			cost := sad<<4 + rate
 			v := MV{int16(x), int16(y)}
 			if motionBetter(cost, v, bestCost, best) {
 				best, bestCost = v, cost
@@ -698,7 +728,7 @@ func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV
 		}
 		seen[nSeen] = v
 		nSeen++
-		if c := s.levelCost(L, mbx, mby, v, pred); motionBetter(c, v, bestCost, best) {
+		if c, ok := s.levelCostWithin(L, mbx, mby, v, pred, bestCost); ok && motionBetter(c, v, bestCost, best) {
 			best, bestCost = v, c
 		}
 	}
@@ -725,6 +755,9 @@ func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV
 			}
 		}
 	}
+	// The previous step's square was evaluated in full: its vectors can
+	// never win again (best only improves), so a step skips them.
+	var prev MV
 	for step := 0; step < s.cfg.RefineSteps; step++ {
 		center := best
 		for dy := -1; dy <= 1; dy++ {
@@ -733,7 +766,10 @@ func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV
 				if (dx == 0 && dy == 0) || !b.contains(v) {
 					continue
 				}
-				if c := s.levelCost(L, mbx, mby, v, pred); motionBetter(c, v, bestCost, best) {
+				if step > 0 && v.X >= prev.X-1 && v.X <= prev.X+1 && v.Y >= prev.Y-1 && v.Y <= prev.Y+1 {
+					continue
+				}
+				if c, ok := s.levelCostWithin(L, mbx, mby, v, pred, bestCost); ok && motionBetter(c, v, bestCost, best) {
 					best, bestCost = v, c
 				}
 			}
@@ -741,6 +777,7 @@ func (s *motionSearch) candidatesAndRefine(L, mbx, mby int, up []MV, pred MV) MV
 		if best == center {
 			break
 		}
+		prev = center
 	}
 	return best
 }
