@@ -64,6 +64,10 @@ type Decider struct {
 	dec      []byte
 	stage    []byte // packing of a strided plane
 	closed   bool
+	// devField, when not 0, is the device address of the motion field in
+	// the kernels' record layout (a MotionSearch's output, complete before
+	// Run is called): P pictures read it there instead of uploading field.
+	devField uint64
 }
 
 // NewDecider prepares the mode decision of an h264 Encoder made with o
@@ -192,6 +196,9 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 	for i := apSrcY; i <= apDec; i++ {
 		put(i, int64(d.base)+int64(d.off[i]))
 	}
+	if pSlice && d.devField != 0 {
+		put(apField, int64(d.devField))
+	}
 	b2i := func(b bool) int64 {
 		if b {
 			return 1
@@ -221,7 +228,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 			return err
 		}
 	}
-	if pSlice {
+	if pSlice && d.devField == 0 {
 		encodeField(d.field, field)
 		if err := be.upload(d.off[apField], d.field); err != nil {
 			return err

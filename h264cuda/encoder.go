@@ -47,6 +47,13 @@ type stages struct {
 	dec   *Decider
 	inter *interRecon // nil when the inter stage has no PTX
 
+	// fieldOnDevice: the last Motion call succeeded, so its field (and
+	// reference luma) are in the search's device memory.
+	fieldOnDevice bool
+	// shareInputs lets the inter stage read the source and reference
+	// luma already uploaded by the other stages.
+	shareInputs bool
+
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
 	timing bool
@@ -63,13 +70,26 @@ func (s *stages) since(k int, t time.Time) {
 // Motion implements h264.Accelerator with MotionSearch.
 func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
 	defer s.since(0, time.Now())
-	return s.ms.Run(cur, ref, prev, qp, out)
+	s.fieldOnDevice = false
+	if err := s.ms.Run(cur, ref, prev, qp, out); err != nil {
+		return err
+	}
+	s.fieldOnDevice = true
+	return nil
 }
 
-// Decide implements h264.Accelerator with Decider.
+// Decide implements h264.Accelerator with Decider. In a P picture the
+// field is the one Motion just wrote (h264.Encoder passes Motion's output
+// unchanged), so the decision reads it in the search's device memory.
 func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
 	defer s.since(1, time.Now())
-	return s.dec.Decide(src, field, qp, pSlice, out)
+	s.dec.devField = 0
+	if pSlice && s.fieldOnDevice {
+		s.dec.devField = s.ms.base + uint64(s.ms.off[mpOut])
+	}
+	err := s.dec.Decide(src, field, qp, pSlice, out)
+	s.dec.devField = 0
+	return err
 }
 
 // stagesInter is stages with the inter reconstruction
@@ -77,9 +97,21 @@ func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice
 type stagesInter struct{ *stages }
 
 // ReconInter implements h264.InterAccelerator with inter.cu.
+// The source planes are the ones Decide uploaded for this picture and the
+// reference luma the one Motion uploaded (h264.Encoder calls Motion and
+// Decide on the same pictures just before); they are read there.
 func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
 	defer s.since(2, time.Now())
-	return s.inter.reconInter(src, ref, dec, rec, out)
+	r := s.inter
+	r.dev = [ipRefCr + 1]uint64{}
+	if s.fieldOnDevice && s.shareInputs {
+		d, m := s.dec, s.ms
+		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
+		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
+	}
+	err := r.reconInter(src, ref, dec, rec, out)
+	r.dev = [ipRefCr + 1]uint64{}
+	return err
 }
 
 func (s *stages) close() error {
@@ -139,7 +171,7 @@ func newEncoder(o h264.Options, mk makeBackend, inter bool) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &stages{}
+	st := &stages{shareInputs: true}
 	fail := func(err error) (*Encoder, error) {
 		if st.ms != nil {
 			st.ms.Close()

@@ -3,7 +3,6 @@ package h264cuda
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -192,16 +191,23 @@ func emuEncoder(t *testing.T, o h264.Options, inter bool) *Encoder {
 	return e
 }
 
-// TestEmuEncoderMatchesGo runs Encoder on the emulated kernels, with the
-// inter reconstruction on the kernels and in Go, against h264_go.
+// TestEmuEncoderMatchesGo runs Encoder on the emulated kernels against
+// h264_go: with the inter reconstruction on the kernels (reading the
+// source and reference the other stages uploaded, or uploading its own)
+// and in Go.
 func TestEmuEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		if c.gpuOnly {
 			continue
 		}
-		for _, inter := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%s/inter=%v", c.name, inter), func(t *testing.T) {
-				compareEncoders(t, &c, emuEncoder(t, c.options(), inter))
+		for _, mode := range []struct {
+			name         string
+			inter, share bool
+		}{{"inter-shared", true, true}, {"inter-uploaded", true, false}, {"inter-in-go", false, false}} {
+			t.Run(c.name+"/"+mode.name, func(t *testing.T) {
+				e := emuEncoder(t, c.options(), mode.inter)
+				e.st.shareInputs = mode.share
+				compareEncoders(t, &c, e)
 			})
 		}
 	}

@@ -55,6 +55,11 @@ type interRecon struct {
 	levels   []byte
 	plane    []byte
 	closed   bool
+	// dev holds, per source or reference plane (ipSrcY..ipRefCr), the
+	// device address of a packed copy of that plane already there (the
+	// Decider's source, the MotionSearch's reference luma), or 0: upload.
+	// The copies must be complete before run is called.
+	dev [ipRefCr + 1]uint64
 }
 
 func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
@@ -198,6 +203,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	for i := ipSrcY; i <= ipLevels; i++ {
 		put(i, int64(r.base)+int64(r.off[i]))
 	}
+	for i, addr := range r.dev {
+		if addr != 0 {
+			put(i, int64(addr))
+		}
+	}
 	put(ipMBW, int64(r.mbW))
 	put(ipMBH, int64(r.mbH))
 	be := r.be
@@ -219,6 +229,9 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 		{ipRecY, &rec.Y}, {ipRecCb, &rec.Cb}, {ipRecCr, &rec.Cr},
 	}
 	for _, pl := range planes {
+		if pl.idx < len(r.dev) && r.dev[pl.idx] != 0 {
+			continue // already on the device
+		}
 		if err := be.upload(r.off[pl.idx], packPlane(r.plane, pl.p)); err != nil {
 			return err
 		}
