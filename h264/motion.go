@@ -225,6 +225,51 @@ func (c *motionQuadCache) lookup(q int, v MV) (*motionQuadEntry, bool) {
 	return nil, false
 }
 
+// motionKeptMax bounds the quadrant sums the sub-sample stage keeps per
+// macroblock for the partition stage (16x16 refinement evaluates at most
+// 17 vectors of 4 quadrants; beyond the bound, entries are dropped, which
+// only costs time).
+const motionKeptMax = 64
+
+// motionKept is one quadrant sum kept from the sub-sample stage: quadrant
+// q, vector mv, raw SATD sum raw, packed as q<<30 | raw (an 8x8 raw sum is
+// below 2^18).
+type motionKept struct {
+	mv   MV
+	qraw uint32
+}
+
+// keep copies the cache's entries of the current macroblock into dst (at
+// most len(dst)) and returns how many it copied.
+func (c *motionQuadCache) keep(dst []motionKept) int {
+	n := 0
+	for q := range c.slot {
+		for i := range c.slot[q] {
+			e := &c.slot[q][i]
+			if e.gen != c.gen {
+				continue
+			}
+			if n == len(dst) {
+				return n
+			}
+			dst[n] = motionKept{mv: e.mv, qraw: uint32(q)<<30 | uint32(e.raw)}
+			n++
+		}
+	}
+	return n
+}
+
+// restore puts kept entries back into the (freshly reset) cache.
+func (c *motionQuadCache) restore(src []motionKept) {
+	for _, k := range src {
+		q := int(k.qraw >> 30)
+		if e, hit := c.lookup(q, k.mv); !hit && e != nil && c.count[q] < motionQuadSlots*3/4 {
+			*e = motionQuadEntry{gen: c.gen, mv: k.mv, raw: int32(k.qraw & (1<<30 - 1))}
+			c.count[q]++
+		}
+	}
+}
+
 // motionPullEntry is one macroblock of a pull pass's field.
 type motionPullEntry struct {
 	mv   MV
@@ -247,6 +292,11 @@ type motionSearch struct {
 	lvl2, lvl1, lvl0 []MV // per-MB vectors of each level, in that level's samples
 	pred0            []MV // per-MB predictor (quarter samples) of level 0 and sub-pel
 	pull             [2][]motionPullEntry
+	// kept holds, per macroblock, the quadrant sums its sub-sample stage
+	// computed (keptN of them), which its partition stage starts its cache
+	// with: the same source, reference and vectors give the same sums.
+	kept  []motionKept
+	keptN []uint8
 
 	// Inputs of the run in progress.
 	cur, ref *Picture
@@ -295,6 +345,10 @@ func newMotionSearch(cfg motionSearchConfig) (*motionSearch, error) {
 	s.pred0 = make([]MV, n)
 	s.pull[0] = make([]motionPullEntry, n)
 	s.pull[1] = make([]motionPullEntry, n)
+	if cfg.Partitions && cfg.SubPel > 0 {
+		s.kept = make([]motionKept, n*motionKeptMax)
+		s.keptN = make([]uint8, n)
+	}
 	s.workers = make([]motionWorker, cfg.Workers)
 	return s, nil
 }
@@ -941,6 +995,9 @@ func (s *motionSearch) subPelMB(wk *motionWorker, mbx, mby int) {
 	wk.quads.reset()
 	mv, satd, cost := s.refineQpel(wk, mbx, mby, motionQuads16x16, v, s.pred0[i], &b, 0)
 	s.pull[0][i] = motionPullEntry{mv: mv, pred: s.pred0[i], satd: int32(satd), cost: int32(cost)}
+	if s.kept != nil {
+		s.keptN[i] = uint8(wk.quads.keep(s.kept[i*motionKeptMax : (i+1)*motionKeptMax]))
+	}
 }
 
 // pullMB is one predictor pull pass for one macroblock. Reads: pull[in]
@@ -1003,6 +1060,9 @@ func (s *motionSearch) partsMB(wk *motionWorker, mbx, mby int) {
 	}
 	b := s.qpelBounds(mbx, mby)
 	wk.quads.reset()
+	if s.kept != nil {
+		wk.quads.restore(s.kept[i*motionKeptMax : i*motionKeptMax+int(s.keptN[i])])
+	}
 	for k := 0; k < 4; k++ {
 		v, sd, c := s.refineQpel(wk, mbx, mby, 1<<k, e.mv, e.pred, &b, s.cfg.PartitionSteps)
 		m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = v, int32(sd), int32(c)
