@@ -184,3 +184,69 @@ func TestChromaQP(t *testing.T) {
 		t.Fatal("Table 8-15 values")
 	}
 }
+
+// TestQuant4x4MatchesFormula compares quant4x4 with the formula written
+// out plainly: level = sign(c)·min(maxLevel, (|c|·MF + f) >> qbits), f =
+// 2^qbits/3 (intra) or /6 (inter), the DC left 0 when start is 1.
+func TestQuant4x4MatchesFormula(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for trial := 0; trial < 3000; trial++ {
+		qp := r.Intn(52)
+		intra := trial%2 == 0
+		start := (trial / 2) % 2
+		var c, lv [16]int32
+		for i := range c {
+			switch r.Intn(3) {
+			case 0:
+				c[i] = r.Int31n(201) - 100
+			case 1:
+				c[i] = r.Int31n(2*65280+1) - 65280 // the transform's full range
+			}
+		}
+		nz := quant4x4(&c, &lv, qp, intra, start)
+		qbits := int64(15 + qp/6)
+		f := (int64(1) << qbits) / 6
+		if intra {
+			f = (int64(1) << qbits) / 3
+		}
+		wantNZ := 0
+		for i := range c {
+			var want int64
+			if i >= start {
+				a := int64(c[i])
+				if a < 0 {
+					a = -a
+				}
+				want = min((a*int64(quantCoef[qp%6][posClass[i]])+f)>>qbits, maxLevel)
+				if c[i] < 0 {
+					want = -want
+				}
+			}
+			if int64(lv[i]) != want {
+				t.Fatalf("qp %d intra %v: quant(%d) at %d = %d, want %d", qp, intra, c[i], i, lv[i], want)
+			}
+			if want != 0 {
+				wantNZ++
+			}
+		}
+		if nz != wantNZ {
+			t.Fatalf("qp %d: %d non-zero levels reported, want %d", qp, nz, wantNZ)
+		}
+	}
+}
+
+func BenchmarkQuant4x4(b *testing.B) {
+	r := rand.New(rand.NewSource(6))
+	var blocks [64][16]int32
+	for k := range blocks {
+		for i := range blocks[k] {
+			blocks[k][i] = r.Int31n(801) - 400
+		}
+	}
+	var lv [16]int32
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += quant4x4(&blocks[i&63], &lv, 26, i&1 == 0, 0)
+	}
+	_ = n
+}
