@@ -59,14 +59,29 @@ func (e *Encoder) analyse(wk *worker, x, y, qp int, pSlice bool) {
 		bestCost -= lambda * (bitsIntraInP + intraPenaltyP) // compare against intra costs below
 	}
 
-	// Intra 16x16 on source neighbours.
+	// Intra 16x16 on source neighbours. The source's 4x4 Hadamard
+	// transforms, computed once, serve the flat modes of Intra_16x16 and
+	// Intra_4x4 (satdFlatRaw).
+	for r := range wk.srcT {
+		wk.srcT[r].load(S.Pix, base+(r>>2)*4*S.Stride+(r&3)*4, S.Stride)
+	}
 	i16Cost, i16Mode := int(^uint(0)>>1), 0
 	for m := 0; m < 4; m++ {
 		if !i16ModeAvail(m, avail) {
 			continue
 		}
 		predBlock(wk.pred[:], 16, S.Pix, S.Stride, base, m, avail, false)
-		c := satdBlock(S.Pix, base, S.Stride, wk.pred[:], 0, 16, 16, 16) + lambda*(bitsI16Type+ueBits(uint32(m)))
+		var satd int
+		if m == i16Plane {
+			satd = satdBlock(S.Pix, base, S.Stride, wk.pred[:], 0, 16, 16, 16)
+		} else {
+			raw := 0
+			for r := range wk.srcT {
+				raw += wk.srcT[r].flatRaw(m, wk.pred[(r>>2)*64+(r&3)*4:], 16)
+			}
+			satd = raw >> 1
+		}
+		c := satd + lambda*(bitsI16Type+ueBits(uint32(m)))
 		if c < i16Cost {
 			i16Cost, i16Mode = c, m
 		}
@@ -113,12 +128,16 @@ func (e *Encoder) analyseI4(wk *worker, mb *macroblock, x, y, lambda int) int {
 			if !i4ModeAvail(m, a) {
 				continue
 			}
+			var c int
 			if m <= i4DC {
+				// Vertical, Horizontal and DC (the Intra_16x16 numbers
+				// of the same shapes).
 				edge.pred(&wk.p4, m, a)
+				c = wk.srcT[by*4+bx].flatRaw(m, wk.p4[:], 4) >> 1
 			} else {
 				taps.pred(&wk.p4, m)
+				c = satd4x4Pred(S.Pix, off, S.Stride, &wk.p4)
 			}
-			c := satd4x4Pred(S.Pix, off, S.Stride, &wk.p4)
 			if m == pm {
 				c += lambda * bitsI4ModeHit
 			} else {
@@ -180,4 +199,68 @@ func satd4x4Pred(src []uint8, so, ss int, p *[16]uint8) int {
 		sum += abs32(s01+s23) + abs32(s01-s23) + abs32(m01-m23) + abs32(m01+m23)
 	}
 	return int(sum >> 1)
+}
+
+// satdSource is the Hadamard transform T = H·S·Hᵀ of a 4x4 source block
+// (t[4i+j]: vertical frequency i, horizontal j, H as in satd4x4Raw) with
+// the sums of |T| over all coefficients, over row 0 and over column 0.
+// The transform is linear, so the SATD of S against a prediction P is
+// Σ|T − H·P·Hᵀ|, and for the flat predictions that is cheap: a prediction
+// constant down each column (Vertical) has H·P·Hᵀ zero outside row 0,
+// where it is 4·H·p (p the top row); constant along rows (Horizontal),
+// zero outside column 0, where it is 4·H·p (p the left column); constant
+// (DC), zero but for 16·dc at (0,0). Every term is an exact integer, so the
+// sum equals satd4x4Raw's.
+type satdSource struct {
+	t               [16]int32
+	all, row0, col0 int32
+}
+
+// load transforms the 4x4 block of pix at off (stride ss).
+func (b *satdSource) load(pix []uint8, off, ss int) {
+	var u [16]int32
+	for r := 0; r < 4; r++ {
+		row := (*[4]uint8)(pix[off+r*ss : off+r*ss+4])
+		d0, d1, d2, d3 := int32(row[0]), int32(row[1]), int32(row[2]), int32(row[3])
+		s01, m01, s23, m23 := d0+d1, d0-d1, d2+d3, d2-d3
+		u[4*r], u[4*r+1], u[4*r+2], u[4*r+3] = s01+s23, s01-s23, m01-m23, m01+m23
+	}
+	var all, row0, col0 int32
+	for j := 0; j < 4; j++ {
+		s01, m01 := u[j]+u[4+j], u[j]-u[4+j]
+		s23, m23 := u[8+j]+u[12+j], u[8+j]-u[12+j]
+		t0, t1, t2, t3 := s01+s23, s01-s23, m01-m23, m01+m23
+		b.t[j], b.t[4+j], b.t[8+j], b.t[12+j] = t0, t1, t2, t3
+		all += abs32(t0) + abs32(t1) + abs32(t2) + abs32(t3)
+		row0 += abs32(t0)
+	}
+	col0 = abs32(b.t[0]) + abs32(b.t[4]) + abs32(b.t[8]) + abs32(b.t[12])
+	b.all, b.row0, b.col0 = all, row0, col0
+}
+
+// flatRaw is the raw SATD sum (satd4x4Raw) of the block against a
+// prediction of Intra_16x16 mode m (i16Vertical, i16Horizontal or i16DC;
+// Intra_4x4's modes 0..2 have the same numbers and shapes) whose 4x4
+// samples are p[0], p[1], … at stride ps. Only the top row (Vertical), the
+// left column (Horizontal) or the first sample (DC) of p is read.
+func (b *satdSource) flatRaw(m int, p []uint8, ps int) int {
+	switch m {
+	case i16Vertical:
+		q := (*[4]uint8)(p[:4])
+		h := hadamard4Vec(int32(q[0]), int32(q[1]), int32(q[2]), int32(q[3]))
+		return int(b.all - b.row0 + abs32(b.t[0]-4*h[0]) + abs32(b.t[1]-4*h[1]) + abs32(b.t[2]-4*h[2]) + abs32(b.t[3]-4*h[3]))
+	case i16Horizontal:
+		_ = p[3*ps]
+		h := hadamard4Vec(int32(p[0]), int32(p[ps]), int32(p[2*ps]), int32(p[3*ps]))
+		return int(b.all - b.col0 + abs32(b.t[0]-4*h[0]) + abs32(b.t[4]-4*h[1]) + abs32(b.t[8]-4*h[2]) + abs32(b.t[12]-4*h[3]))
+	default: // i16DC
+		return int(b.all - abs32(b.t[0]) + abs32(b.t[0]-16*int32(p[0])))
+	}
+}
+
+// hadamard4Vec is H·v for the 4-point Hadamard matrix of satd4x4Raw (rows
+// ++++, ++−−, +−−+, +−+−).
+func hadamard4Vec(v0, v1, v2, v3 int32) [4]int32 {
+	s01, m01, s23, m23 := v0+v1, v0-v1, v2+v3, v2-v3
+	return [4]int32{s01 + s23, s01 - s23, m01 - m23, m01 + m23}
 }

@@ -65,6 +65,7 @@ type worker struct {
 	p4    [16]uint8
 	cdc   [2][4]int32
 	cdclv [2][4]int32
+	srcT  [16]satdSource // the source macroblock's 4x4 transforms (analyse)
 }
 
 // mbAvail returns the availability bits of macroblock (x, y) (6.4.4: one
