@@ -65,11 +65,14 @@ type Accelerator interface {
 // macroblocks of P pictures (stage 3 for P_L0 types: prediction from ref,
 // transform, quantisation, decimation, reconstruction). ReconInter writes
 // the samples of every macroblock whose dec Type is inter into rec (other
-// samples of rec are left alone) and their levels into out; other entries
-// of out are not read.
+// samples of rec are left alone). InterLevels then gives inter macroblock
+// i's levels: the encoder calls it from its stage-3 goroutines, for
+// distinct i at once, after ReconInter returned and before the next
+// ReconInter, so that decoding the levels runs in parallel.
 type InterAccelerator interface {
 	Accelerator
-	ReconInter(src, ref *Picture, dec []Decision, rec *Picture, out []InterResult) error
+	ReconInter(src, ref *Picture, dec []Decision, rec *Picture) error
+	InterLevels(i int, out *InterResult)
 }
 
 // accelState is an Encoder's accelerator and its records, sized once.
@@ -148,16 +151,18 @@ func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 		mb, d := &e.mbs[i], &a.dec[i]
 		d.Type, d.QP, d.MV = int(mb.typ), int(mb.qp), mb.mv
 	}
-	if err := a.inter.ReconInter(e.src, e.ref, a.dec, e.rec, a.res); err != nil {
+	if err := a.inter.ReconInter(e.src, e.ref, a.dec, e.rec); err != nil {
 		return false, fmt.Errorf("%w: inter reconstruction: %w", ErrAccelerator, err)
 	}
 	return true, nil
 }
 
 // accelInterMB copies the accelerator's levels of inter macroblock i into
-// its record, as reconInter writes them.
+// its record, as reconInter writes them (called from the wavefront's
+// goroutines).
 func (e *Encoder) accelInterMB(mb *macroblock, i int) {
 	r := &e.accel.res[i]
+	e.accel.inter.InterLevels(i, r)
 	mb.cbp = uint8(r.CBP)
 	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC
 	mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC

@@ -100,7 +100,7 @@ type stagesInter struct{ *stages }
 // The source planes are the ones Decide uploaded for this picture and the
 // reference luma the one Motion uploaded (h264.Encoder calls Motion and
 // Decide on the same pictures just before); they are read there.
-func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
+func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
 	defer s.since(2, time.Now())
 	r := s.inter
 	r.dev = [ipRefCr + 1]uint64{}
@@ -109,10 +109,14 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
 		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
 	}
-	err := r.reconInter(src, ref, dec, rec, out)
+	err := r.reconInter(src, ref, dec, rec)
 	r.dev = [ipRefCr + 1]uint64{}
 	return err
 }
+
+// InterLevels implements h264.InterAccelerator: it decodes macroblock i's
+// downloaded level record (safe for concurrent use with distinct i).
+func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
 
 func (s *stages) close() error {
 	var first error

@@ -560,8 +560,11 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 				for i, d := range tr.Decisions {
 					dec[i] = h264.Decision{Type: d.Type, QP: d.QP, MV: d.MV}
 				}
-				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec, out); err != nil {
+				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec); err != nil {
 					t.Fatal(err)
+				}
+				for i := range out {
+					ir.decode(i, &out[i])
 				}
 				for i, d := range tr.Decisions {
 					x, y := i%mbW, i/mbW
@@ -601,6 +604,19 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 			}
 			t.Logf("%d inter macroblocks identical", inter)
 		})
+	}
+}
+
+// BenchmarkInterDecode1080p times the host's decoding of one 1080p
+// picture's level records (8160 macroblocks), which Encoder spreads over
+// its stage-3 goroutines.
+func BenchmarkInterDecode1080p(b *testing.B) {
+	r := &interRecon{mbW: 120, mbH: 68, levels: make([]byte, 4*lvWords*120*68)}
+	var out h264.InterResult
+	for i := 0; i < b.N; i++ {
+		for k := 0; k < r.mbW*r.mbH; k++ {
+			r.decode(k, &out)
+		}
 	}
 }
 

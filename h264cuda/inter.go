@@ -130,59 +130,63 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 	return nil
 }
 
-// reconInter is run with the records of h264.InterAccelerator; it
-// allocates nothing.
-func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, out []h264.InterResult) error {
-	if len(dec) != r.mbW*r.mbH {
-		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, r.mbW*r.mbH)
+// reconInter is run with the records of h264.InterAccelerator: it
+// reconstructs into rec and keeps the levels for decode; it allocates
+// nothing.
+func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+	n := r.mbW * r.mbH
+	if len(dec) != n {
+		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, n)
 	}
 	for i := range dec {
 		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
 	}
-	if err := r.exec(src, ref, rec, len(out)); err != nil {
-		return err
-	}
-	for i := range out {
-		if typ := dec[i].Type; typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8 {
-			r.decode(i, &out[i])
-		}
-	}
-	return nil
+	return r.exec(src, ref, rec, n)
 }
 
 // putDecision writes the fields inter_recon reads of macroblock i's
 // decision record.
 func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
 	w := r.dec[4*decWords*i : 4*decWords*(i+1)]
-	set := func(k, v int) { binary.LittleEndian.PutUint32(w[4*k:], uint32(int32(v))) }
-	set(decType, typ)
-	set(decQP, qp)
-	for k, mv := range mvs {
-		set(decMV+2*k, int(mv.X))
-		set(decMV+2*k+1, int(mv.Y))
+	le := binary.LittleEndian
+	le.PutUint32(w[4*decType:], uint32(int32(typ)))
+	le.PutUint32(w[4*decQP:], uint32(int32(qp)))
+	mw := w[4*decMV : 4*(decMV+32)]
+	for k := range mvs {
+		le.PutUint32(mw[8*k:], uint32(int32(mvs[k].X)))
+		le.PutUint32(mw[8*k+4:], uint32(int32(mvs[k].Y)))
 	}
 }
 
-// decode converts the downloaded level record of macroblock i.
+// decode converts the downloaded level record of macroblock i (read
+// only: safe for concurrent use).
 func (r *interRecon) decode(i int, t *h264.InterResult) {
 	rec := r.levels[4*lvWords*i : 4*lvWords*(i+1)]
-	w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
-	for b := 0; b < 16; b++ {
-		for k := 0; k < 16; k++ {
-			t.Luma[b][k] = int16(w(lvLuma + 16*b + k))
+	le := binary.LittleEndian
+	luma := rec[4*lvLuma : 4*(lvLuma+256)]
+	for b := range t.Luma {
+		lb := luma[64*b : 64*b+64]
+		for k := range t.Luma[b] {
+			t.Luma[b][k] = int16(int32(le.Uint32(lb[4*k:])))
 		}
-		t.TotalCoeff[b] = uint8(w(lvNZ + b))
 	}
+	nz := rec[4*lvNZ : 4*(lvNZ+16)]
+	for b := range t.TotalCoeff {
+		t.TotalCoeff[b] = uint8(le.Uint32(nz[4*b:]))
+	}
+	cdc, nzc := rec[4*lvCDC:4*(lvCDC+8)], rec[4*lvNZC:4*(lvNZC+8)]
+	cac := rec[4*lvCAC : 4*(lvCAC+128)]
 	for c := 0; c < 2; c++ {
 		for b := 0; b < 4; b++ {
-			t.ChromaDC[c][b] = int16(w(lvCDC + 4*c + b))
-			t.ChromaTC[c][b] = uint8(w(lvNZC + 4*c + b))
-			for k := 0; k < 16; k++ {
-				t.ChromaAC[c][b][k] = int16(w(lvCAC + 64*c + 16*b + k))
+			t.ChromaDC[c][b] = int16(int32(le.Uint32(cdc[4*(4*c+b):])))
+			t.ChromaTC[c][b] = uint8(le.Uint32(nzc[4*(4*c+b):]))
+			ab := cac[4*(64*c+16*b) : 4*(64*c+16*b+16)]
+			for k := range t.ChromaAC[c][b] {
+				t.ChromaAC[c][b][k] = int16(int32(le.Uint32(ab[4*k:])))
 			}
 		}
 	}
-	t.CBP = int(w(lvCBP))
+	t.CBP = int(int32(le.Uint32(rec[4*lvCBP:])))
 }
 
 // exec uploads the pictures and the decision records put before, runs the
