@@ -2,9 +2,9 @@
 // h264/DESIGN.md for P macroblocks: prediction, transform, quantisation,
 // decimation, reconstruction), mirroring h264/macroblock.go's reconInter.
 //
-// The kernel is tested through the C emulation against real encodes; its
-// PTX waits for a device session (kernels.Pending), so this host side is
-// unexported and has no GPU constructor yet.
+// The kernel is tested through the C emulation and on the GPU against real
+// encodes; Encoder uses it through h264.InterAccelerator (encoder.go), so
+// this host side stays unexported.
 
 package h264cuda
 
