@@ -47,10 +47,10 @@ func sad16x16(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	return sum
 }
 
-// sad16x8 is costSAD for a 16×8 block (half a macroblock).
-func sad16x8(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+// sad16x4 is costSAD for a 16×4 block (a quarter of a macroblock).
+func sad16x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 	sum := 0
-	for r := 0; r < 8; r++ {
+	for r := 0; r < 4; r++ {
 		ra := (*[16]uint8)(a[ai+r*as : ai+r*as+16])
 		rb := (*[16]uint8)(b[bi+r*bs : bi+r*bs+16])
 		for i := range ra {

@@ -672,8 +672,8 @@ func (s *motionSearch) levelCost(L, mbx, mby int, v, pred MV) int {
 }
 
 // levelCostWithin is levelCost, except that at level 0 it gives up (ok
-// false) once the cost is sure to exceed limit: the SAD of the upper half
-// plus the rate already does. A candidate of cost above limit cannot beat
+// false) once the cost is sure to exceed limit: the SAD of the rows so far
+// (checked every four) plus the rate already does. A candidate of cost above limit cannot beat
 // a best of cost limit under motionBetter, so no decision changes.
 func (s *motionSearch) levelCostWithin(L, mbx, mby int, v, pred MV, limit int) (cost int, ok bool) {
 	if L != 0 {
@@ -687,11 +687,13 @@ func (s *motionSearch) levelCostWithin(L, mbx, mby int, v, pred MV, limit int) (
 	si := (mby*16)*src.stride + mbx*16
 	ri := f.origin + (mby*16+int(v.Y))*f.stride + mbx*16 + int(v.X)
 	full := f.planes[interpKindFull]
-	sad := sad16x8(src.pix, si, src.stride, full, ri, f.stride)
-	if sad+rate > limit {
-		return 0, false
+	sad := 0
+	for r := 0; r < 16; r += 4 {
+		sad += sad16x4(src.pix, si+r*src.stride, src.stride, full, ri+r*f.stride, f.stride)
+		if sad+rate > limit {
+			return 0, false
+		}
 	}
-	sad += sad16x8(src.pix, si+8*src.stride, src.stride, full, ri+8*f.stride, f.stride)
 	return sad + rate, true
 }
 
