@@ -227,9 +227,21 @@ func (e *Encoder) lumaResidual(wk *worker, mb *macroblock, sbase int, intra, i16
 	if i16 {
 		start = 1
 	}
+	// Inter blocks whose residual is too small to leave a non-zero level
+	// skip the transform and the quantiser (the same zero levels).
+	zeroSAD := -1
+	if !intra {
+		zeroSAD = quantZeroSAD(qp, false)
+	}
 	for r := 0; r < 16; r++ {
 		bx, by := r&3, r>>2
-		residual4x4(&wk.c[r], S.Pix, sbase+by*4*S.Stride+bx*4, S.Stride, wk.pred[:], by*64+bx*4, 16)
+		so, po := sbase+by*4*S.Stride+bx*4, by*64+bx*4
+		if zeroSAD >= 0 && sad4x4(S.Pix, so, S.Stride, wk.pred[:], po, 16) <= zeroSAD {
+			mb.luma[r] = [16]int16{}
+			mb.nz[r] = 0
+			continue
+		}
+		residual4x4(&wk.c[r], S.Pix, so, S.Stride, wk.pred[:], po, 16)
 		fdct4x4(&wk.c[r])
 		wk.dc[r] = wk.c[r][0]
 		quant4x4(&wk.c[r], &wk.lv, qp, intra, start)

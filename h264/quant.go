@@ -54,6 +54,23 @@ func clampLevel(v int32) int32 {
 	return v
 }
 
+// quantZeroSAD returns the largest SAD of a 4x4 residual block for which
+// fdct4x4 then quant4x4 at qp (intra selecting the rounding offset) are
+// sure to give only zero levels, or -1 if even a zero residual is not. A
+// coefficient of the forward transform weighs each residual sample by at
+// most 1·1 at positions of class 0, 2·2 at class 1 and 1·2 at class 2, so
+// |c| ≤ weight·SAD, and its level is zero when |c|·MF + f < 2^qbits.
+func quantZeroSAD(qp int, intra bool) int {
+	m, qbits := qp%6, uint(15+qp/6)
+	f := int64(1) << qbits / 6
+	if intra {
+		f = int64(1) << qbits / 3
+	}
+	mf := &quantCoef[m]
+	k := max(int64(mf[0]), 4*int64(mf[1]), 2*int64(mf[2]))
+	return int((int64(1)<<qbits - f - 1) / k) // ≥ 0: f < 2^qbits
+}
+
 // quant4x4 quantises transform coefficients c (raster order) into levels
 // (raster order) and returns the number of non-zero levels. start is 1 for
 // blocks whose DC is coded separately (its level is left 0). intra selects

@@ -250,3 +250,59 @@ func BenchmarkQuant4x4(b *testing.B) {
 	}
 	_ = n
 }
+
+// TestQuantZeroSAD: blocks within the bound quantise to zero levels (the
+// worst cases: all of the SAD on one sample, spread over a whole
+// class-1 basis pattern, or random), and the bound is not trivially small.
+func TestQuantZeroSAD(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for qp := 0; qp < 52; qp++ {
+		for _, intra := range []bool{false, true} {
+			z := quantZeroSAD(qp, intra)
+			if qp >= 30 && z < 16 {
+				t.Errorf("qp %d: bound %d is useless", qp, z)
+			}
+			for trial := 0; trial < 300; trial++ {
+				var res [16]int32
+				left := z
+				switch trial % 3 {
+				case 0: // the whole SAD on one sample
+					res[r.Intn(16)] = int32(z) * (1 - 2*int32(r.Intn(2)))
+				case 1: // the sign pattern of the (1,1) coefficient
+					for i := range res {
+						if left == 0 {
+							break
+						}
+						v := min(left, 1+r.Intn(3))
+						left -= v
+						row, col := i/4, i%4
+						sg := int32(1)
+						if (row == 1 || row == 2) != (col == 1 || col == 2) {
+							sg = -1
+						}
+						res[i] = sg * int32(v)
+					}
+				default:
+					for left > 0 {
+						v := min(left, 1+r.Intn(4))
+						left -= v
+						res[r.Intn(16)] += int32(v) * (1 - 2*int32(r.Intn(2)))
+					}
+				}
+				sad := 0
+				for _, v := range res {
+					sad += int(abs32(v))
+				}
+				if sad > z {
+					t.Fatalf("test built SAD %d over the bound %d", sad, z)
+				}
+				c := res
+				fdct4x4(&c)
+				var lv [16]int32
+				if n := quant4x4(&c, &lv, qp, intra, 0); n != 0 {
+					t.Fatalf("qp %d intra %v: residual %v (SAD %d ≤ %d) gave %d non-zero levels", qp, intra, res, sad, z, n)
+				}
+			}
+		}
+	}
+}
