@@ -1,5 +1,6 @@
-// Stage hook: another implementation of stages 1, 2 and 3-inter (h264cuda,
-// on a GPU) plugged into the Go pipeline. The accelerator writes exported
+// Stage hook: another implementation of stages 1, 2 and 3-inter, and
+// optionally 4 (entropy coding) and 5 (deblocking), (h264cuda, on a GPU)
+// plugged into the Go pipeline. The accelerator writes exported
 // records; the encoder copies them into its own per-macroblock state
 // exactly as its Go stages would have written it (DESIGN.md's contract),
 // so the stream and the reconstruction do not depend on who ran a stage.
@@ -75,18 +76,46 @@ type InterAccelerator interface {
 	InterLevels(i int, out *InterResult)
 }
 
+// DeblockAccelerator is an Accelerator that also runs stage 5, the
+// deblocking filter (ITU-T H.264 clause 8.7), exactly as
+// DeblockReference does: Deblock filters rec, the picture's
+// reconstruction padded to whole macroblocks, in place, reading of each
+// record in mbs (raster order, the final macroblocks as
+// PictureTrace.Macroblocks reports them) Type, QP, TotalCoeff and MV.
+type DeblockAccelerator interface {
+	Accelerator
+	Deblock(rec *Picture, mbs []MacroblockTrace) error
+}
+
+// EntropyAccelerator is an Accelerator that also runs stage 4 and the
+// concatenation (clauses 7.3.4, 7.3.5 and 9.2), exactly as
+// SliceDataReference does: SliceData codes the final macroblocks mbs
+// (raster order) after the slice header held in the first headerBits bits
+// of header (MSB first) and appends the slice's RBSP (header, slice_data(),
+// rbsp_slice_trailing_bits) to dst[:0], which it returns.
+type EntropyAccelerator interface {
+	Accelerator
+	SliceData(mbs []MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
+}
+
 // accelState is an Encoder's accelerator and its records, sized once.
 type accelState struct {
-	acc   Accelerator
-	inter InterAccelerator // nil: stage 3 stays in Go
-	field []MotionMB
-	dec   []Decision
-	res   []InterResult
+	acc     Accelerator
+	inter   InterAccelerator   // nil: stage 3 stays in Go
+	deblock DeblockAccelerator // nil: stage 5 stays in Go
+	entropy EntropyAccelerator // nil: stage 4 stays in Go
+	field   []MotionMB
+	dec     []Decision
+	res     []InterResult
+	mbs     []MacroblockTrace // the final macroblocks, for stages 4 and 5
+	hdr     []byte            // the slice header's bits
+	rbsp    []byte            // SliceData's output
 }
 
 // NewEncoderWith is NewEncoder with stages 1 and 2 (and stage 3 for inter
-// macroblocks when acc is an InterAccelerator) run by acc. A nil acc gives
-// the plain Go encoder.
+// macroblocks when acc is an InterAccelerator, stage 4 when it is an
+// EntropyAccelerator, stage 5 when it is a DeblockAccelerator) run by acc.
+// A nil acc gives the plain Go encoder.
 func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	e, err := NewEncoder(o)
 	if err != nil || acc == nil {
@@ -97,6 +126,11 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	if ia, ok := acc.(InterAccelerator); ok {
 		a.inter = ia
 		a.res = make([]InterResult, n)
+	}
+	a.deblock, _ = acc.(DeblockAccelerator)
+	a.entropy, _ = acc.(EntropyAccelerator)
+	if a.deblock != nil || a.entropy != nil {
+		a.mbs = make([]MacroblockTrace, n)
 	}
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	e.accel = a
@@ -166,4 +200,63 @@ func (e *Encoder) accelInterMB(mb *macroblock, i int) {
 	mb.cbp = uint8(r.CBP)
 	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC
 	mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC
+}
+
+// accelRecords copies the final macroblocks (after stage 3b) into the
+// records stages 4 and 5 of the accelerator read; rows in parallel. It
+// does nothing when neither stage is accelerated.
+func (e *Encoder) accelRecords() error {
+	a := e.accel
+	if a == nil || a.mbs == nil {
+		return nil
+	}
+	return runRows(e.mbH, e.o.Threads, func(_, y int) {
+		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
+			a.mbs[i] = e.mbs[i].trace()
+		}
+	})
+}
+
+// accelDeblock runs stage 5 by the accelerator on e.rec. It reports
+// whether the accelerator did it.
+func (e *Encoder) accelDeblock() (bool, error) {
+	a := e.accel
+	if a == nil || a.deblock == nil {
+		return false, nil
+	}
+	if err := a.deblock.Deblock(e.rec, a.mbs); err != nil {
+		return false, fmt.Errorf("%w: deblocking: %w", ErrAccelerator, err)
+	}
+	return true, nil
+}
+
+// accelSlice runs stage 4 and the concatenation by the accelerator after
+// slice header h, returning the slice's RBSP (nil, nil when stage 4 stays
+// in Go). The result is valid until the next picture.
+func (e *Encoder) accelSlice(h *sliceHeader, pSlice bool) ([]byte, error) {
+	a := e.accel
+	if a == nil || a.entropy == nil {
+		return nil, nil
+	}
+	w := &e.out
+	w.reset()
+	h.write(w)
+	n := w.bitLen()
+	w.flushBytes()
+	a.hdr = append(a.hdr[:0], w.buf...)
+	if w.n > 0 {
+		a.hdr = append(a.hdr, byte(w.acc<<(8-w.n)))
+	}
+	if w.err != nil {
+		return nil, fmt.Errorf("h264: slice header: %w", w.err)
+	}
+	rbsp, err := a.entropy.SliceData(a.mbs, pSlice, a.hdr, n, a.rbsp)
+	if err != nil {
+		return nil, fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
+	}
+	if len(rbsp) == 0 {
+		return nil, fmt.Errorf("%w: entropy coding: empty slice", ErrAccelerator)
+	}
+	a.rbsp = rbsp
+	return rbsp, nil
 }

@@ -330,31 +330,42 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		return AccessUnit{}, err
 	}
 	intra, inter, skip := e.countTypes()
-	// Stage 4: entropy coding, per macroblock into its own bit string.
-	var fe firstError
-	if err := runRows(e.mbH, threads, func(w, y int) {
-		for x := 0; x < e.mbW; x++ {
-			i := y*e.mbW + x
-			bw := &e.mbBits[i]
-			bw.reset()
-			if e.mbs[i].typ != mbPSkip {
-				e.writeMB(bw, &e.mbs[i], x, y, pSlice)
-			}
-			if bw.err != nil {
-				fe.set(bw.err)
-			}
-		}
-	}); err != nil {
+	if err := e.accelRecords(); err != nil {
 		return AccessUnit{}, err
 	}
-	if err := fe.get(); err != nil {
-		return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", err)
+	// Stage 4: entropy coding, per macroblock into its own bit string
+	// (by the accelerator at the concatenation instead, when it does it;
+	// a trace still gets the Go bit strings).
+	if e.accel == nil || e.accel.entropy == nil || e.trace != nil {
+		var fe firstError
+		if err := runRows(e.mbH, threads, func(w, y int) {
+			for x := 0; x < e.mbW; x++ {
+				i := y*e.mbW + x
+				bw := &e.mbBits[i]
+				bw.reset()
+				if e.mbs[i].typ != mbPSkip {
+					e.writeMB(bw, &e.mbs[i], x, y, pSlice)
+				}
+				if bw.err != nil {
+					fe.set(bw.err)
+				}
+			}
+		}); err != nil {
+			return AccessUnit{}, err
+		}
+		if err := fe.get(); err != nil {
+			return AccessUnit{}, fmt.Errorf("h264: macroblock syntax: %w", err)
+		}
 	}
 	e.traceStage(4, idr, qp)
 	// Stage 5: deblocking, a wavefront (each macroblock's edges read
 	// samples its left and upper neighbours' filtering wrote).
-	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
+	if accDeblock, err := e.accelDeblock(); err != nil {
 		return AccessUnit{}, err
+	} else if !accDeblock {
+		if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
+			return AccessUnit{}, err
+		}
 	}
 
 	e.traceStage(5, idr, qp)
@@ -368,28 +379,33 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	} else {
 		h.sliceTyp = sliceP
 	}
-	w := &e.out
-	w.reset()
-	h.write(w)
-	run := 0
-	for i := range e.mbs {
-		if e.mbs[i].typ == mbPSkip {
-			run++
-			continue
-		}
-		if pSlice {
-			w.ue(uint32(run))
-			run = 0
-		}
-		w.appendBits(&e.mbBits[i])
-	}
-	if run > 0 {
-		w.ue(uint32(run))
-	}
-	w.trailingBits()
-	rbsp, err := w.bytes()
+	rbsp, err := e.accelSlice(&h, pSlice)
 	if err != nil {
-		return AccessUnit{}, fmt.Errorf("h264: slice: %w", err)
+		return AccessUnit{}, err
+	}
+	if rbsp == nil {
+		w := &e.out
+		w.reset()
+		h.write(w)
+		run := 0
+		for i := range e.mbs {
+			if e.mbs[i].typ == mbPSkip {
+				run++
+				continue
+			}
+			if pSlice {
+				w.ue(uint32(run))
+				run = 0
+			}
+			w.appendBits(&e.mbBits[i])
+		}
+		if run > 0 {
+			w.ue(uint32(run))
+		}
+		w.trailingBits()
+		if rbsp, err = w.bytes(); err != nil {
+			return AccessUnit{}, fmt.Errorf("h264: slice: %w", err)
+		}
 	}
 	var au AccessUnit
 	au.Keyframe = idr

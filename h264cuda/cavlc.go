@@ -13,6 +13,8 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -80,6 +82,9 @@ type EntropyCoder struct {
 	hdr      []byte // slot 0: the slice header as big-endian words
 	status   []byte
 	out      []byte
+	packErr  []error // per packRecords goroutine
+	packAt   []int
+	packWG   sync.WaitGroup
 	closed   bool
 }
 
@@ -161,10 +166,8 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 	if headerBits <= 0 || headerBits > 32*slotWords || len(header) < (headerBits+7)/8 {
 		return nil, fmt.Errorf("%w: slice header of %d bits in %d bytes", ErrInput, headerBits, len(header))
 	}
-	for i := range mbs {
-		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &mbs[i], pSlice); err != nil {
-			return nil, fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
-		}
+	if err := c.packRecords(mbs, pSlice); err != nil {
+		return nil, err
 	}
 	// Slot 0: the header's bits, zero after its end.
 	clear(c.hdr)
@@ -244,6 +247,56 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 	return append(dst[:0], c.out[:total/8]...), nil
 }
 
+// packMin is the number of macroblocks below which packRecords stays on
+// one goroutine.
+const packMin = 512
+
+// packRecords packs every record of mbs into c.rec, in parallel over
+// GOMAXPROCS goroutines for large pictures; the error names the first
+// macroblock (in raster order) that cannot be coded.
+func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) error {
+	n := len(mbs)
+	workers := min(runtime.GOMAXPROCS(0), n/packMin)
+	if workers <= 1 {
+		if i, err := c.packRange(mbs, pSlice, 0, n); err != nil {
+			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
+		}
+		return nil
+	}
+	if len(c.packErr) < workers {
+		c.packErr, c.packAt = make([]error, workers), make([]int, workers)
+	}
+	c.packWG.Add(workers)
+	for w := 0; w < workers; w++ {
+		go c.packPart(mbs, pSlice, w, workers)
+	}
+	c.packWG.Wait()
+	for w := 0; w < workers; w++ {
+		if c.packErr[w] != nil {
+			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, c.packAt[w], c.packErr[w])
+		}
+	}
+	return nil
+}
+
+// packPart is packRecords' goroutine w of workers.
+func (c *EntropyCoder) packPart(mbs []h264.MacroblockTrace, pSlice bool, w, workers int) {
+	defer c.packWG.Done()
+	n := len(mbs)
+	c.packAt[w], c.packErr[w] = c.packRange(mbs, pSlice, w*n/workers, (w+1)*n/workers)
+}
+
+// packRange packs the records lo..hi-1, returning the index and error of
+// the first it cannot pack.
+func (c *EntropyCoder) packRange(mbs []h264.MacroblockTrace, pSlice bool, lo, hi int) (int, error) {
+	for i := lo; i < hi; i++ {
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &mbs[i], pSlice); err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
 // writeParams fills the parameter block (cavlc.h CP_*).
 func (c *EntropyCoder) writeParams(pSlice bool) {
 	p := c.params
@@ -267,7 +320,7 @@ func (e errRecord) Error() string { return string(e) }
 
 // packRecord writes macroblock m in the kernels' record layout (cavlc.h
 // CR_*), int16 little-endian words, after checking the ranges the syntax
-// needs.
+// needs. dst is one record (2·crWords bytes).
 func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
 	switch {
 	case m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip:
@@ -281,42 +334,51 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
 	case m.QPDelta < -26 || m.QPDelta > 25:
 		return errRecord("mb_qp_delta out of range")
 	}
-	clear(dst)
-	w := func(k, v int) { binary.LittleEndian.PutUint16(dst[2*k:], uint16(int16(v))) }
-	w(crType, m.Type)
-	w(crI16, m.I16Mode)
-	w(crChroma, m.ChromaMode)
-	w(crCBP, m.CBP)
-	w(crQPD, m.QPDelta)
+	dst = dst[:2*crWords]
+	le := binary.LittleEndian
+	clear(dst[2*(crQPD+1) : 2*crI4]) // the words between the header fields and I4
+	le.PutUint16(dst[2*crType:], uint16(m.Type))
+	le.PutUint16(dst[2*crI16:], uint16(m.I16Mode))
+	le.PutUint16(dst[2*crChroma:], uint16(m.ChromaMode))
+	le.PutUint16(dst[2*crCBP:], uint16(m.CBP))
+	le.PutUint16(dst[2*crQPD:], uint16(int16(m.QPDelta)))
+	i4, mv, nz, ldc := dst[2*crI4:2*crI4+32], dst[2*crMV:2*crMV+64], dst[2*crNZ:2*crNZ+32], dst[2*crLumaDC:2*crLumaDC+32]
 	for k := 0; k < 16; k++ {
 		if m.I4Modes[k] > 8 {
 			return errRecord("Intra_4x4 mode out of range")
 		}
-		w(crI4+k, int(m.I4Modes[k]))
-		w(crMV+2*k, int(m.MV[k].X))
-		w(crMV+2*k+1, int(m.MV[k].Y))
 		if m.TotalCoeff[k] > 16 {
 			return errRecord("TotalCoeff out of range")
 		}
-		w(crNZ+k, int(m.TotalCoeff[k]))
-		w(crLumaDC+k, int(m.LumaDC[k]))
-		for j := 0; j < 16; j++ {
-			w(crLuma+16*k+j, int(m.Luma[k][j]))
+		le.PutUint16(i4[2*k:], uint16(m.I4Modes[k]))
+		le.PutUint16(mv[4*k:], uint16(m.MV[k].X))
+		le.PutUint16(mv[4*k+2:], uint16(m.MV[k].Y))
+		le.PutUint16(nz[2*k:], uint16(m.TotalCoeff[k]))
+		le.PutUint16(ldc[2*k:], uint16(m.LumaDC[k]))
+	}
+	luma := dst[2*crLuma : 2*crLuma+512]
+	for k := range m.Luma {
+		b := luma[32*k : 32*k+32]
+		for j, v := range &m.Luma[k] {
+			le.PutUint16(b[2*j:], uint16(v))
 		}
 	}
+	pmv := dst[2*crPartMV : 2*crPartMV+16]
 	for k := 0; k < 4; k++ {
-		w(crPartMV+2*k, int(m.PartMV[k].X))
-		w(crPartMV+2*k+1, int(m.PartMV[k].Y))
+		le.PutUint16(pmv[4*k:], uint16(m.PartMV[k].X))
+		le.PutUint16(pmv[4*k+2:], uint16(m.PartMV[k].Y))
 	}
+	nzc, cdc, cac := dst[2*crNZC:2*crNZC+16], dst[2*crCDC:2*crCDC+16], dst[2*crCAC:2*crCAC+256]
 	for p := 0; p < 2; p++ {
 		for k := 0; k < 4; k++ {
 			if m.ChromaTC[p][k] > 15 {
 				return errRecord("chroma TotalCoeff out of range")
 			}
-			w(crNZC+4*p+k, int(m.ChromaTC[p][k]))
-			w(crCDC+4*p+k, int(m.ChromaDC[p][k]))
-			for j := 0; j < 16; j++ {
-				w(crCAC+64*p+16*k+j, int(m.ChromaAC[p][k][j]))
+			le.PutUint16(nzc[8*p+2*k:], uint16(m.ChromaTC[p][k]))
+			le.PutUint16(cdc[8*p+2*k:], uint16(m.ChromaDC[p][k]))
+			b := cac[128*p+32*k : 128*p+32*k+32]
+			for j, v := range &m.ChromaAC[p][k] {
+				le.PutUint16(b[2*j:], uint16(v))
 			}
 		}
 	}

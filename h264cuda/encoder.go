@@ -1,8 +1,10 @@
 // The h264_cuda encoder: h264's Encoder with stages 1 (motion search), 2
-// (mode decision) and 3 for inter macroblocks (inter reconstruction) run
-// by this package's kernels through h264.Accelerator (h264/accel.go). The
-// other stages, rate control and the scene-cut rule stay in h264's Go
-// code, so the stream and the reconstruction are h264_go's, byte for byte.
+// (mode decision), 3 for inter macroblocks (inter reconstruction), 4
+// (CAVLC entropy coding and bit packing) and 5 (deblocking) run by this
+// package's kernels through h264.Accelerator and its optional extensions
+// (h264/accel.go). Intra reconstruction (a wavefront), P_Skip, rate
+// control, the scene-cut rule and the NAL framing stay in h264's Go code,
+// so the stream and the reconstruction are h264_go's, byte for byte.
 
 package h264cuda
 
@@ -45,7 +47,9 @@ type makeBackend func(stage string, kernels []string) (backend, error)
 type stages struct {
 	ms    *MotionSearch
 	dec   *Decider
-	inter *interRecon // nil when the inter stage has no PTX
+	inter *interRecon   // nil when the inter stage has no PTX
+	db    *Deblocker    // nil: stage 5 in Go
+	ec    *EntropyCoder // nil: stage 4 in Go
 
 	// fieldOnDevice: the last Motion call succeeded, so its field (and
 	// reference luma) are in the search's device memory.
@@ -57,8 +61,13 @@ type stages struct {
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
 	timing bool
-	wall   [3]time.Duration
+	wall   [wallStages]time.Duration
 }
+
+// wallNames names the stage groups of stages.wall (StageTimes).
+var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock"}
+
+const wallStages = len(wallNames)
 
 // since adds the time from t to stage k's wall time when timing.
 func (s *stages) since(k int, t time.Time) {
@@ -118,25 +127,63 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 // downloaded level record (safe for concurrent use with distinct i).
 func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
 
+// stagesPost is stages with the entropy coding and the deblocking
+// (h264.EntropyAccelerator, h264.DeblockAccelerator).
+type stagesPost struct{ *stages }
+
+// SliceData implements h264.EntropyAccelerator with EntropyCoder (the
+// records are packed on the host).
+func (s stagesPost) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	defer s.since(3, time.Now())
+	return s.ec.Run(mbs, pSlice, header, headerBits, dst)
+}
+
+// Deblock implements h264.DeblockAccelerator with Deblocker, in place.
+func (s stagesPost) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
+	defer s.since(4, time.Now())
+	return s.db.Run(rec, mbs, rec)
+}
+
+// stagesAll is stagesPost with the inter reconstruction too.
+type stagesAll struct{ stagesPost }
+
+// ReconInter implements h264.InterAccelerator (stagesInter.ReconInter).
+func (s stagesAll) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+	return stagesInter{s.stages}.ReconInter(src, ref, dec, rec)
+}
+
+// InterLevels implements h264.InterAccelerator (stagesInter.InterLevels).
+func (s stagesAll) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
+
 func (s *stages) close() error {
 	var first error
-	for _, c := range []func() error{s.ms.Close, s.dec.Close} {
-		if err := c(); err != nil && first == nil {
+	keep := func(err error) {
+		if err != nil && first == nil {
 			first = err
 		}
 	}
+	if s.ms != nil {
+		keep(s.ms.Close())
+	}
+	if s.dec != nil {
+		keep(s.dec.Close())
+	}
 	if s.inter != nil {
-		if err := s.inter.close(); err != nil && first == nil {
-			first = err
-		}
+		keep(s.inter.close())
+	}
+	if s.ec != nil {
+		keep(s.ec.Close())
+	}
+	if s.db != nil {
+		keep(s.db.Close())
 	}
 	return first
 }
 
 // Encoder is h264_cuda: it produces exactly the stream and reconstruction
 // of an h264.Encoder made with the same options (h264_go), running the
-// motion search, the mode decision and the inter reconstruction on a GPU
-// and the other stages in Go. It is not safe for concurrent use.
+// motion search, the mode decision, the inter reconstruction, the entropy
+// coding and the deblocking on a GPU and the other stages in Go. It is not safe for concurrent use.
 type Encoder struct {
 	enc    *h264.Encoder
 	st     *stages
@@ -149,6 +196,12 @@ type Encoder struct {
 // for o (validated as h264.NewEncoder does). Without a usable GPU the
 // error matches ErrUnavailable. The caller closes the encoder.
 func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
+	return openEncoder(gpu, o, true)
+}
+
+// openEncoder is NewEncoder; post false keeps stages 4 and 5 in Go (for
+// benchmarks against the earlier split).
+func openEncoder(gpu int, o h264.Options, post bool) (*Encoder, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -156,10 +209,10 @@ func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening GPU %d: %w", ErrUnavailable, gpu, err)
 	}
-	_, interErr := loadPTX("inter")
+	on := func(stage string) bool { _, err := loadPTX(stage); return err == nil }
 	e, err := newEncoder(o, func(stage string, k []string) (backend, error) {
 		return newGPUBackend(ctx, stage, k)
-	}, interErr == nil)
+	}, gpuStages{inter: on("inter"), post: post && on("cavlc") && on("deblock")})
 	if err != nil {
 		ctx.Close()
 		return nil, err
@@ -168,24 +221,21 @@ func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
 	return e, nil
 }
 
-// newEncoder builds an Encoder on the backends mk makes; inter selects the
-// inter reconstruction kernel (else stage 3 stays in Go).
-func newEncoder(o h264.Options, mk makeBackend, inter bool) (*Encoder, error) {
+// gpuStages selects the optional kernel stages of an Encoder: inter, the
+// inter reconstruction (else stage 3 stays in Go); post, the entropy
+// coding and the deblocking (else stages 4 and 5 stay in Go).
+type gpuStages struct{ inter, post bool }
+
+// newEncoder builds an Encoder on the backends mk makes, with the
+// optional stages of g on the kernels.
+func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 	cfg, err := h264.MotionConfigFor(o)
 	if err != nil {
 		return nil, err
 	}
 	st := &stages{shareInputs: true}
 	fail := func(err error) (*Encoder, error) {
-		if st.ms != nil {
-			st.ms.Close()
-		}
-		if st.dec != nil {
-			st.dec.Close()
-		}
-		if st.inter != nil {
-			st.inter.close()
-		}
+		st.close()
 		return nil, err
 	}
 	be, err := mk("motion", motionKernels)
@@ -204,7 +254,7 @@ func newEncoder(o h264.Options, mk makeBackend, inter bool) (*Encoder, error) {
 		return fail(err)
 	}
 	var acc h264.Accelerator = st
-	if inter {
+	if g.inter {
 		if be, err = mk("inter", []string{"inter_recon"}); err != nil {
 			return fail(err)
 		}
@@ -213,6 +263,26 @@ func newEncoder(o h264.Options, mk makeBackend, inter bool) (*Encoder, error) {
 			return fail(err)
 		}
 		acc = stagesInter{st}
+	}
+	if g.post {
+		if be, err = mk("cavlc", cavlcKernels); err != nil {
+			return fail(err)
+		}
+		if st.ec, err = newEntropyCoder(be, o); err != nil {
+			be.close()
+			return fail(err)
+		}
+		if be, err = mk("deblock", deblockKernels); err != nil {
+			return fail(err)
+		}
+		if st.db, err = newDeblocker(be, cfg.Width, cfg.Height); err != nil {
+			be.close()
+			return fail(err)
+		}
+		acc = stagesPost{st}
+		if g.inter {
+			acc = stagesAll{stagesPost{st}}
+		}
 	}
 	enc, err := h264.NewEncoderWith(o, acc)
 	if err != nil {
@@ -284,24 +354,30 @@ func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction()
 // (its kernel's PTX is present); else it runs in Go.
 func (e *Encoder) InterOnGPU() bool { return e.st.inter != nil }
 
+// PostOnGPU reports whether stages 4 (entropy coding) and 5 (deblocking)
+// run on the GPU (their kernels' PTX is present); else they run in Go.
+func (e *Encoder) PostOnGPU() bool { return e.st.ec != nil && e.st.db != nil }
+
 // StageTimes returns, when timing was enabled with SetTiming (else nil),
 // the time of each stage since the last call: the GPU time of each kernel
 // stage measured with CUDA events, names prefixed with the kernel group
-// ("motion/", "analyse/", "inter/"), then the host wall time of each
-// group's calls, uploads, downloads and decoding included ("wall/motion",
-// "wall/analyse", "wall/inter").
+// ("motion/", "analyse/", "inter/", "cavlc/", "deblock/"), then the host
+// wall time of each group's calls, uploads, downloads and decoding
+// included ("wall/motion", "wall/analyse", "wall/inter", "wall/cavlc",
+// "wall/deblock").
 func (e *Encoder) StageTimes() ([]StageTime, error) {
 	var out []StageTime
 	if e.st.timing {
-		defer func() { e.st.wall = [3]time.Duration{} }()
-		for k, name := range []string{"wall/motion", "wall/analyse", "wall/inter"} {
+		defer func() { e.st.wall = [wallStages]time.Duration{} }()
+		for k, name := range wallNames {
 			out = append(out, StageTime{Stage: name, Seconds: e.st.wall[k].Seconds()})
 		}
 	}
 	for _, g := range []struct {
 		name string
 		be   backend
-	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()}} {
+	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()},
+		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}} {
 		gb, ok := g.be.(*gpuBackend)
 		if !ok || !gb.timing {
 			continue
@@ -324,10 +400,21 @@ func (e *Encoder) interBackend() backend {
 	return e.st.inter.be
 }
 
+// postBackend is the entropy coder's backend, or the deblocker's.
+func (e *Encoder) postBackend(deblock bool) backend {
+	switch {
+	case deblock && e.st.db != nil:
+		return e.st.db.be
+	case !deblock && e.st.ec != nil:
+		return e.st.ec.be
+	}
+	return nil
+}
+
 // SetTiming turns per-stage CUDA event timing on or off (see StageTimes).
 func (e *Encoder) SetTiming(on bool) {
-	e.st.timing, e.st.wall = on, [3]time.Duration{}
-	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend()} {
+	e.st.timing, e.st.wall = on, [wallStages]time.Duration{}
+	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true)} {
 		if gb, ok := be.(*gpuBackend); ok {
 			gb.timing = on
 			gb.nmarks = 0

@@ -177,9 +177,12 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 	t.Logf("%d pictures identical (%d P, %d IDR, %d inter/skip macroblocks)", c.frames, pframes, idrs, inter)
 }
 
-func emuEncoder(t *testing.T, o h264.Options, inter bool) *Encoder {
+// allStages puts every kernel stage of an Encoder on the (emulated) GPU.
+var allStages = gpuStages{inter: true, post: true}
+
+func emuEncoder(t *testing.T, o h264.Options, g gpuStages) *Encoder {
 	t.Helper()
-	e, err := newEncoder(o, func(string, []string) (backend, error) { return &emuBackend{}, nil }, inter)
+	e, err := newEncoder(o, func(string, []string) (backend, error) { return &emuBackend{}, nil }, g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,21 +195,28 @@ func emuEncoder(t *testing.T, o h264.Options, inter bool) *Encoder {
 }
 
 // TestEmuEncoderMatchesGo runs Encoder on the emulated kernels against
-// h264_go: with the inter reconstruction on the kernels (reading the
-// source and reference the other stages uploaded, or uploading its own)
-// and in Go.
+// h264_go: every stage on the kernels (the inter reconstruction reading
+// the source and reference the other stages uploaded), the inter
+// reconstruction uploading its own inputs with stages 4 and 5 in Go,
+// stages 4 and 5 on the kernels with the inter reconstruction in Go, and
+// only stages 1 and 2 on the kernels.
 func TestEmuEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		if c.gpuOnly {
 			continue
 		}
 		for _, mode := range []struct {
-			name         string
-			inter, share bool
-		}{{"inter-shared", true, true}, {"inter-uploaded", true, false}, {"inter-in-go", false, false}} {
+			name  string
+			g     gpuStages
+			share bool
+		}{{"all-shared", allStages, true}, {"inter-uploaded", gpuStages{inter: true}, false},
+			{"post-inter-in-go", gpuStages{post: true}, false}, {"stages-1-2", gpuStages{}, false}} {
 			t.Run(c.name+"/"+mode.name, func(t *testing.T) {
-				e := emuEncoder(t, c.options(), mode.inter)
+				e := emuEncoder(t, c.options(), mode.g)
 				e.st.shareInputs = mode.share
+				if e.InterOnGPU() != mode.g.inter || e.PostOnGPU() != mode.g.post {
+					t.Fatalf("stages on the kernels: inter %v, post %v; want %+v", e.InterOnGPU(), e.PostOnGPU(), mode.g)
+				}
 				compareEncoders(t, &c, e)
 			})
 		}
@@ -272,6 +282,74 @@ func TestAcceleratorHookMatchesGo(t *testing.T) {
 	}
 }
 
+// refPostAccel is refAccel with stages 4 and 5 from h264's exported
+// references (SliceDataReference, DeblockReference): it checks the
+// DeblockAccelerator and EntropyAccelerator hooks independently of the
+// kernels. fail makes the named stage fail.
+type refPostAccel struct {
+	refAccel
+	mbW, mbH         int
+	slices, deblocks int
+	fail             string
+}
+
+func (a *refPostAccel) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	a.slices++
+	if a.fail == "slice" {
+		return nil, errBroken
+	}
+	rbsp, _, _, err := h264.SliceDataReference(a.mbW, a.mbH, mbs, pSlice, header, headerBits)
+	return append(dst[:0], rbsp...), err
+}
+
+func (a *refPostAccel) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
+	a.deblocks++
+	if a.fail == "deblock" {
+		return errBroken
+	}
+	out, err := h264.DeblockReference(rec, a.mbW, a.mbH, mbs)
+	if err != nil {
+		return err
+	}
+	for i, pl := range []*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
+		src := []*h264.Plane{&out.Y, &out.Cb, &out.Cr}[i]
+		for y := 0; y < pl.Height; y++ {
+			copy(pl.Pix[y*pl.Stride:y*pl.Stride+pl.Width], src.Pix[y*src.Stride:])
+		}
+	}
+	return nil
+}
+
+func newRefPostAccel(t *testing.T, o h264.Options) *refPostAccel {
+	cfg := mustMotionConfig(t, o)
+	return &refPostAccel{refAccel: refAccel{o: o, cfg: cfg}, mbW: cfg.Width / 16, mbH: cfg.Height / 16}
+}
+
+// TestPostAcceleratorHookMatchesGo drives h264.NewEncoderWith with an
+// accelerator that also implements DeblockAccelerator and
+// EntropyAccelerator (h264's references): the encoder must hand them the
+// final macroblocks, the reconstruction and the slice header so that the
+// stream and the reconstruction stay h264_go's, and call them for every
+// picture.
+func TestPostAcceleratorHookMatchesGo(t *testing.T) {
+	for _, c := range encClips() {
+		if c.gpuOnly || (c.w == 80 && c.h == 48 && c.name != "80x48-veryslow") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			a := newRefPostAccel(t, c.options())
+			enc, err := h264.NewEncoderWith(c.options(), a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareEncoders(t, &c, enc)
+			if a.slices != c.frames || a.deblocks != c.frames {
+				t.Fatalf("SliceData called %d times, Deblock %d times, for %d pictures", a.slices, a.deblocks, c.frames)
+			}
+		})
+	}
+}
+
 var errBroken = errors.New("broken stage")
 
 // brokenAccel returns impossible decisions.
@@ -315,6 +393,17 @@ func TestAcceleratorErrors(t *testing.T) {
 	if _, err := enc.Encode(pics[2]); !errors.Is(err, h264.ErrClosed) {
 		t.Fatalf("after a failure: %v, want ErrClosed", err)
 	}
+	for _, stage := range []string{"slice", "deblock"} {
+		a := newRefPostAccel(t, c.options())
+		a.fail = stage
+		enc, err := h264.NewEncoderWith(c.options(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := enc.Encode(pics[0]); !errors.Is(err, h264.ErrAccelerator) || !errors.Is(err, errBroken) {
+			t.Fatalf("failing %s stage: error %v, want ErrAccelerator wrapping the stage's", stage, err)
+		}
+	}
 }
 
 // motionFails is refAccel whose motion search fails.
@@ -336,12 +425,12 @@ func mustMotionConfig(t *testing.T, o h264.Options) h264.MotionConfig {
 // TestEmuEncoderErrors: options are validated as h264's, and a closed
 // encoder refuses to encode.
 func TestEmuEncoderErrors(t *testing.T) {
-	_, err := newEncoder(h264.Options{Width: 0, Height: 16}, func(string, []string) (backend, error) { return &emuBackend{}, nil }, true)
+	_, err := newEncoder(h264.Options{Width: 0, Height: 16}, func(string, []string) (backend, error) { return &emuBackend{}, nil }, allStages)
 	var oe *h264.OptionError
 	if !errors.As(err, &oe) {
 		t.Fatalf("invalid options: %v, want an *h264.OptionError", err)
 	}
-	e := emuEncoder(t, h264.Options{Width: 32, Height: 32}, true)
+	e := emuEncoder(t, h264.Options{Width: 32, Height: 32}, allStages)
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +487,7 @@ func TestGPUEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		t.Run(c.name, func(t *testing.T) {
 			e := gpuEncoder(t, c.options())
-			t.Logf("inter reconstruction on the GPU: %v", e.InterOnGPU())
+			t.Logf("inter reconstruction on the GPU: %v; entropy coding and deblocking: %v", e.InterOnGPU(), e.PostOnGPU())
 			compareEncoders(t, &c, e)
 		})
 	}
@@ -442,13 +531,29 @@ func benchClip(w, h, n int) []*h264.Picture {
 	return c.pictures()
 }
 
-func benchEncode(b *testing.B, w, h int, preset string, gpu bool) {
+// Encoders benchEncode times.
+const (
+	benchGo     = iota // h264.Encoder
+	benchGPU           // Encoder, every kernel stage
+	benchGPUPre        // Encoder with stages 4 and 5 in Go (before they were wired)
+)
+
+func benchEncode(b *testing.B, w, h int, preset string, mode int) {
 	pics := benchClip(w, h, 8)
 	o := h264.Options{Width: w, Height: h, Preset: preset}
 	var enc encoderUnderTest
 	var ge *Encoder
-	if gpu {
-		ge = gpuEncoder(b, o)
+	if mode != benchGo {
+		gpuContext(b) // skips without a GPU
+		var err error
+		if ge, err = openEncoder(0, o, mode == benchGPU); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			if err := ge.Close(); err != nil {
+				b.Error(err)
+			}
+		})
 		ge.SetTiming(true)
 		enc = ge
 	} else {
@@ -496,21 +601,27 @@ func benchEncode(b *testing.B, w, h int, preset string, gpu bool) {
 		b.ReportMetric(stage[s]*1e3/float64(b.N), s+"-ms")
 	}
 	if ge != nil {
-		b.Logf("inter reconstruction on the GPU: %v", ge.InterOnGPU())
+		b.Logf("inter reconstruction on the GPU: %v; entropy coding and deblocking: %v", ge.InterOnGPU(), ge.PostOnGPU())
 	}
 }
 
 // BenchmarkGPUEncode720p and friends time Encoder against h264.Encoder
 // (default options: medium unless named, crf 23, AQ 1, GOMAXPROCS
-// threads) on P pictures of a moving clip; the GPU runs report each
+// threads) on P pictures of a moving clip; the GPUPre ones keep stages 4
+// and 5 in Go, as before they were wired. The GPU runs report each
 // stage's event time and each stage group's host wall time, in ms per
 // picture.
-func BenchmarkGPUEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", true) }
-func BenchmarkGPUEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", true) }
-func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", true) }
-func BenchmarkGoEncode720p(b *testing.B)           { benchEncode(b, 1280, 720, "", false) }
-func BenchmarkGoEncode1080p(b *testing.B)          { benchEncode(b, 1920, 1080, "", false) }
-func BenchmarkGoEncode1080pVeryfast(b *testing.B)  { benchEncode(b, 1920, 1080, "veryfast", false) }
+func BenchmarkGPUEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGPU) }
+func BenchmarkGPUEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGPU) }
+func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGPU) }
+func BenchmarkGPUPreEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUPre) }
+func BenchmarkGPUPreEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUPre) }
+func BenchmarkGPUPreEncode1080pVeryfast(b *testing.B) {
+	benchEncode(b, 1920, 1080, "veryfast", benchGPUPre)
+}
+func BenchmarkGoEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGo) }
+func BenchmarkGoEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGo) }
+func BenchmarkGoEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGo) }
 
 // TestGPUInterReconMatchesEncodeTrace is TestEmuInterReconMatchesEncodeTrace
 // on the GPU (720p included): the inter_recon kernel's samples, levels,
@@ -642,7 +753,7 @@ func TestEmuEncodeAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu := emuEncoder(t, c.options(), true)
+	emu := emuEncoder(t, c.options(), allStages)
 	measure := func(enc encoderUnderTest) float64 {
 		for _, p := range pics[:2] {
 			if _, err := enc.Encode(p); err != nil {
