@@ -92,7 +92,9 @@ type DeblockAccelerator interface {
 // SliceDataReference does: SliceData codes the final macroblocks mbs
 // (raster order) after the slice header held in the first headerBits bits
 // of header (MSB first) and appends the slice's RBSP (header, slice_data(),
-// rbsp_slice_trailing_bits) to dst[:0], which it returns.
+// rbsp_slice_trailing_bits) to dst[:0], which it returns. SliceData runs
+// in its own goroutine while stage 5 (Deblock, or the Go filter) runs on
+// the same picture; it must not modify mbs.
 type EntropyAccelerator interface {
 	Accelerator
 	SliceData(mbs []MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
@@ -110,6 +112,12 @@ type accelState struct {
 	mbs     []MacroblockTrace // the final macroblocks, for stages 4 and 5
 	hdr     []byte            // the slice header's bits
 	rbsp    []byte            // SliceData's output
+
+	// SliceData runs in its own goroutine during stage 5 (accelSliceStart).
+	hdrBits      int
+	pSlice       bool
+	slicePending bool
+	sliceDone    chan error
 }
 
 // NewEncoderWith is NewEncoder with stages 1 and 2 (and stage 3 for inter
@@ -129,6 +137,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	}
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)
+	a.sliceDone = make(chan error, 1)
 	if a.deblock != nil || a.entropy != nil {
 		a.mbs = make([]MacroblockTrace, n)
 	}
@@ -230,33 +239,57 @@ func (e *Encoder) accelDeblock() (bool, error) {
 	return true, nil
 }
 
-// accelSlice runs stage 4 and the concatenation by the accelerator after
-// slice header h, returning the slice's RBSP (nil, nil when stage 4 stays
-// in Go). The result is valid until the next picture.
-func (e *Encoder) accelSlice(h *sliceHeader, pSlice bool) ([]byte, error) {
+// accelSliceStart starts stage 4 and the concatenation by the accelerator
+// after slice header h, in another goroutine, so that it runs while stage
+// 5 does (they read the same final macroblocks and write different
+// things); accelSliceWait returns its result. It does nothing when stage 4
+// stays in Go.
+func (e *Encoder) accelSliceStart(h *sliceHeader, pSlice bool) {
 	a := e.accel
 	if a == nil || a.entropy == nil {
-		return nil, nil
+		return
 	}
 	w := &e.out
 	w.reset()
 	h.write(w)
-	n := w.bitLen()
+	a.hdrBits = w.bitLen()
 	w.flushBytes()
 	a.hdr = append(a.hdr[:0], w.buf...)
 	if w.n > 0 {
 		a.hdr = append(a.hdr, byte(w.acc<<(8-w.n)))
 	}
+	a.pSlice, a.slicePending = pSlice, true
 	if w.err != nil {
-		return nil, fmt.Errorf("h264: slice header: %w", w.err)
+		a.sliceDone <- fmt.Errorf("h264: slice header: %w", w.err)
+		return
 	}
-	rbsp, err := a.entropy.SliceData(a.mbs, pSlice, a.hdr, n, a.rbsp)
+	go e.accelSliceRun()
+}
+
+// accelSliceRun is accelSliceStart's goroutine.
+func (e *Encoder) accelSliceRun() {
+	a := e.accel
+	rbsp, err := a.entropy.SliceData(a.mbs, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
 	if err != nil {
-		return nil, fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
-	}
-	if len(rbsp) == 0 {
-		return nil, fmt.Errorf("%w: entropy coding: empty slice", ErrAccelerator)
+		err = fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
+	} else if len(rbsp) == 0 {
+		err = fmt.Errorf("%w: entropy coding: empty slice", ErrAccelerator)
 	}
 	a.rbsp = rbsp
-	return rbsp, nil
+	a.sliceDone <- err
+}
+
+// accelSliceWait waits for the stage 4 accelSliceStart started and returns
+// the slice's RBSP (valid until the next picture), or nil, nil when stage
+// 4 stays in Go.
+func (e *Encoder) accelSliceWait() ([]byte, error) {
+	a := e.accel
+	if a == nil || !a.slicePending {
+		return nil, nil
+	}
+	a.slicePending = false
+	if err := <-a.sliceDone; err != nil {
+		return nil, err
+	}
+	return a.rbsp, nil
 }

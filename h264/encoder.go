@@ -358,19 +358,6 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 	}
 	e.traceStage(4, idr, qp)
-	// Stage 5: deblocking, a wavefront (each macroblock's edges read
-	// samples its left and upper neighbours' filtering wrote).
-	if accDeblock, err := e.accelDeblock(); err != nil {
-		return AccessUnit{}, err
-	} else if !accDeblock {
-		if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
-			return AccessUnit{}, err
-		}
-	}
-
-	e.traceStage(5, idr, qp)
-	// Concatenation: the slice header, then the macroblocks' bit strings with
-	// mb_skip_run in between.
 	h := sliceHeader{idr: idr, qp: qp, frameNum: e.sinceIDR % maxFrameNum, idrPicID: e.idrCount % 65536}
 	if idr {
 		h.sliceTyp = sliceI
@@ -379,7 +366,24 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	} else {
 		h.sliceTyp = sliceP
 	}
-	rbsp, err := e.accelSlice(&h, pSlice)
+	// Stage 4 by the accelerator runs during stage 5 (accel.go).
+	e.accelSliceStart(&h, pSlice)
+	// Stage 5: deblocking, a wavefront (each macroblock's edges read
+	// samples its left and upper neighbours' filtering wrote).
+	if accDeblock, err := e.accelDeblock(); err != nil {
+		e.accelSliceWait()
+		return AccessUnit{}, err
+	} else if !accDeblock {
+		if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) { e.deblockMB(x, y) }); err != nil {
+			e.accelSliceWait()
+			return AccessUnit{}, err
+		}
+	}
+
+	e.traceStage(5, idr, qp)
+	// Concatenation: the slice header, then the macroblocks' bit strings with
+	// mb_skip_run in between.
+	rbsp, err := e.accelSliceWait()
 	if err != nil {
 		return AccessUnit{}, err
 	}

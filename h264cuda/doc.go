@@ -4,10 +4,14 @@
 // kernel mirrors one Go stage (kernels/NAME.cu mirrors h264/NAME.go) and its
 // tests compare the two.
 //
-// So far the motion search (MotionSearch, kernels/motion.cu) is ported. The
-// kernels are loaded as PTX embedded in the binary (package kernels), which
-// the driver compiles for the GPU at hand; see DESIGN.md for the layout and
-// NOTES.md for the measured figures.
+// Encoder runs h264's pipeline with stages 1 (motion search, MotionSearch),
+// 2 (mode decision, Decider), 3 for inter macroblocks (inter
+// reconstruction), 4 (CAVLC and bit packing, EntropyCoder) and 5
+// (deblocking, Deblocker) on the GPU; intra reconstruction, P_Skip, rate
+// control and NAL framing stay in Go. The kernels are loaded as PTX
+// embedded in the binary (package kernels), which the driver compiles for
+// the GPU at hand; see DESIGN.md for the layout and NOTES.md for the
+// measured figures.
 //
 // Tests run the same kernel sources compiled as C on the CPU
 // (internal/cemu) against h264's exported references, so CI checks the

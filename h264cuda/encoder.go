@@ -127,33 +127,88 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 // downloaded level record (safe for concurrent use with distinct i).
 func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
 
-// stagesPost is stages with the entropy coding and the deblocking
-// (h264.EntropyAccelerator, h264.DeblockAccelerator).
-type stagesPost struct{ *stages }
+// The optional stages as parts of an accelerator: each adds the methods
+// of one optional h264 interface, so that the accelerator types below
+// (one per combination) implement exactly the stages that run on the GPU.
+type (
+	interPart   struct{ s *stages } // h264.InterAccelerator
+	entropyPart struct{ s *stages } // h264.EntropyAccelerator
+	deblockPart struct{ s *stages } // h264.DeblockAccelerator
 
-// SliceData implements h264.EntropyAccelerator with EntropyCoder (the
-// records are packed on the host).
-func (s stagesPost) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
-	defer s.since(3, time.Now())
-	return s.ec.Run(mbs, pSlice, header, headerBits, dst)
-}
-
-// Deblock implements h264.DeblockAccelerator with Deblocker, in place.
-func (s stagesPost) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
-	defer s.since(4, time.Now())
-	return s.db.Run(rec, mbs, rec)
-}
-
-// stagesAll is stagesPost with the inter reconstruction too.
-type stagesAll struct{ stagesPost }
+	accE struct {
+		*stages
+		entropyPart
+	}
+	accD struct {
+		*stages
+		deblockPart
+	}
+	accED struct {
+		*stages
+		entropyPart
+		deblockPart
+	}
+	accIE struct {
+		*stages
+		interPart
+		entropyPart
+	}
+	accID struct {
+		*stages
+		interPart
+		deblockPart
+	}
+	accIED struct {
+		*stages
+		interPart
+		entropyPart
+		deblockPart
+	}
+)
 
 // ReconInter implements h264.InterAccelerator (stagesInter.ReconInter).
-func (s stagesAll) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
-	return stagesInter{s.stages}.ReconInter(src, ref, dec, rec)
+func (p interPart) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+	return stagesInter{p.s}.ReconInter(src, ref, dec, rec)
 }
 
 // InterLevels implements h264.InterAccelerator (stagesInter.InterLevels).
-func (s stagesAll) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
+func (p interPart) InterLevels(i int, out *h264.InterResult) { p.s.inter.decode(i, out) }
+
+// SliceData implements h264.EntropyAccelerator with EntropyCoder (the
+// records are packed on the host).
+func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	defer p.s.since(3, time.Now())
+	return p.s.ec.Run(mbs, pSlice, header, headerBits, dst)
+}
+
+// Deblock implements h264.DeblockAccelerator with Deblocker, in place.
+func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
+	defer p.s.since(4, time.Now())
+	return p.s.db.Run(rec, mbs, rec)
+}
+
+// accelerator returns the h264.Accelerator of st that implements exactly
+// the optional stages st has kernels for.
+func (st *stages) accelerator() h264.Accelerator {
+	i, e, d := interPart{st}, entropyPart{st}, deblockPart{st}
+	switch {
+	case st.inter != nil && st.ec != nil && st.db != nil:
+		return accIED{st, i, e, d}
+	case st.inter != nil && st.ec != nil:
+		return accIE{st, i, e}
+	case st.inter != nil && st.db != nil:
+		return accID{st, i, d}
+	case st.inter != nil:
+		return stagesInter{st}
+	case st.ec != nil && st.db != nil:
+		return accED{st, e, d}
+	case st.ec != nil:
+		return accE{st, e}
+	case st.db != nil:
+		return accD{st, d}
+	}
+	return st
+}
 
 func (s *stages) close() error {
 	var first error
@@ -196,12 +251,16 @@ type Encoder struct {
 // for o (validated as h264.NewEncoder does). Without a usable GPU the
 // error matches ErrUnavailable. The caller closes the encoder.
 func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
-	return openEncoder(gpu, o, true)
+	return openEncoder(gpu, o, defaultStages)
 }
 
-// openEncoder is NewEncoder; post false keeps stages 4 and 5 in Go (for
-// benchmarks against the earlier split).
-func openEncoder(gpu int, o h264.Options, post bool) (*Encoder, error) {
+// defaultStages are the optional stages NewEncoder runs on the GPU (where
+// their PTX is present).
+var defaultStages = gpuStages{inter: true, cavlc: true, deblock: true}
+
+// openEncoder is NewEncoder with the optional stages of want (those with
+// PTX) on the GPU, the others in Go.
+func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -212,7 +271,7 @@ func openEncoder(gpu int, o h264.Options, post bool) (*Encoder, error) {
 	on := func(stage string) bool { _, err := loadPTX(stage); return err == nil }
 	e, err := newEncoder(o, func(stage string, k []string) (backend, error) {
 		return newGPUBackend(ctx, stage, k)
-	}, gpuStages{inter: on("inter"), post: post && on("cavlc") && on("deblock")})
+	}, gpuStages{inter: want.inter && on("inter"), cavlc: want.cavlc && on("cavlc"), deblock: want.deblock && on("deblock")})
 	if err != nil {
 		ctx.Close()
 		return nil, err
@@ -222,9 +281,10 @@ func openEncoder(gpu int, o h264.Options, post bool) (*Encoder, error) {
 }
 
 // gpuStages selects the optional kernel stages of an Encoder: inter, the
-// inter reconstruction (else stage 3 stays in Go); post, the entropy
-// coding and the deblocking (else stages 4 and 5 stay in Go).
-type gpuStages struct{ inter, post bool }
+// inter reconstruction (else stage 3 stays in Go); cavlc, the entropy
+// coding (stage 4); deblock, the deblocking (stage 5). Each one not
+// selected stays in Go.
+type gpuStages struct{ inter, cavlc, deblock bool }
 
 // newEncoder builds an Encoder on the backends mk makes, with the
 // optional stages of g on the kernels.
@@ -253,7 +313,6 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 		be.close()
 		return fail(err)
 	}
-	var acc h264.Accelerator = st
 	if g.inter {
 		if be, err = mk("inter", []string{"inter_recon"}); err != nil {
 			return fail(err)
@@ -262,9 +321,8 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			be.close()
 			return fail(err)
 		}
-		acc = stagesInter{st}
 	}
-	if g.post {
+	if g.cavlc {
 		if be, err = mk("cavlc", cavlcKernels); err != nil {
 			return fail(err)
 		}
@@ -272,6 +330,8 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			be.close()
 			return fail(err)
 		}
+	}
+	if g.deblock {
 		if be, err = mk("deblock", deblockKernels); err != nil {
 			return fail(err)
 		}
@@ -279,12 +339,8 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			be.close()
 			return fail(err)
 		}
-		acc = stagesPost{st}
-		if g.inter {
-			acc = stagesAll{stagesPost{st}}
-		}
 	}
-	enc, err := h264.NewEncoderWith(o, acc)
+	enc, err := h264.NewEncoderWith(o, st.accelerator())
 	if err != nil {
 		return fail(err)
 	}
@@ -354,9 +410,13 @@ func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction()
 // (its kernel's PTX is present); else it runs in Go.
 func (e *Encoder) InterOnGPU() bool { return e.st.inter != nil }
 
-// PostOnGPU reports whether stages 4 (entropy coding) and 5 (deblocking)
-// run on the GPU (their kernels' PTX is present); else they run in Go.
-func (e *Encoder) PostOnGPU() bool { return e.st.ec != nil && e.st.db != nil }
+// EntropyOnGPU reports whether stage 4 (CAVLC and bit packing) runs on
+// the GPU; else it runs in Go.
+func (e *Encoder) EntropyOnGPU() bool { return e.st.ec != nil }
+
+// DeblockOnGPU reports whether stage 5 (deblocking) runs on the GPU; else
+// it runs in Go.
+func (e *Encoder) DeblockOnGPU() bool { return e.st.db != nil }
 
 // StageTimes returns, when timing was enabled with SetTiming (else nil),
 // the time of each stage since the last call: the GPU time of each kernel

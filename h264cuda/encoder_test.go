@@ -178,7 +178,30 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 }
 
 // allStages puts every kernel stage of an Encoder on the (emulated) GPU.
-var allStages = gpuStages{inter: true, post: true}
+var allStages = gpuStages{inter: true, cavlc: true, deblock: true}
+
+// stageSplits are the splits between kernels and Go the encoder tests
+// cover (stages 1 and 2 always on the kernels).
+var stageSplits = []struct {
+	name string
+	g    gpuStages
+}{
+	{"all", allStages},
+	{"inter", gpuStages{inter: true}},
+	{"inter-cavlc", gpuStages{inter: true, cavlc: true}},
+	{"inter-deblock", gpuStages{inter: true, deblock: true}},
+	{"cavlc-deblock", gpuStages{cavlc: true, deblock: true}},
+	{"none", gpuStages{}},
+}
+
+// checkStages fails unless e runs exactly the optional stages of g on the
+// kernels.
+func checkStages(t *testing.T, e *Encoder, g gpuStages) {
+	t.Helper()
+	if got := (gpuStages{e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU()}); got != g {
+		t.Fatalf("stages on the kernels: %+v, want %+v", got, g)
+	}
+}
 
 func emuEncoder(t *testing.T, o h264.Options, g gpuStages) *Encoder {
 	t.Helper()
@@ -195,31 +218,26 @@ func emuEncoder(t *testing.T, o h264.Options, g gpuStages) *Encoder {
 }
 
 // TestEmuEncoderMatchesGo runs Encoder on the emulated kernels against
-// h264_go: every stage on the kernels (the inter reconstruction reading
-// the source and reference the other stages uploaded), the inter
-// reconstruction uploading its own inputs with stages 4 and 5 in Go,
-// stages 4 and 5 on the kernels with the inter reconstruction in Go, and
-// only stages 1 and 2 on the kernels.
+// h264_go with every split of stageSplits (stages 3-inter, 4 and 5 each
+// on the kernels or in Go), the inter reconstruction reading the source
+// and reference the other stages uploaded, and once uploading its own.
 func TestEmuEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		if c.gpuOnly {
 			continue
 		}
-		for _, mode := range []struct {
-			name  string
-			g     gpuStages
-			share bool
-		}{{"all-shared", allStages, true}, {"inter-uploaded", gpuStages{inter: true}, false},
-			{"post-inter-in-go", gpuStages{post: true}, false}, {"stages-1-2", gpuStages{}, false}} {
-			t.Run(c.name+"/"+mode.name, func(t *testing.T) {
-				e := emuEncoder(t, c.options(), mode.g)
-				e.st.shareInputs = mode.share
-				if e.InterOnGPU() != mode.g.inter || e.PostOnGPU() != mode.g.post {
-					t.Fatalf("stages on the kernels: inter %v, post %v; want %+v", e.InterOnGPU(), e.PostOnGPU(), mode.g)
-				}
+		for _, sp := range stageSplits {
+			t.Run(c.name+"/"+sp.name, func(t *testing.T) {
+				e := emuEncoder(t, c.options(), sp.g)
+				checkStages(t, e, sp.g)
 				compareEncoders(t, &c, e)
 			})
 		}
+		t.Run(c.name+"/inter-uploaded", func(t *testing.T) {
+			e := emuEncoder(t, c.options(), allStages)
+			e.st.shareInputs = false
+			compareEncoders(t, &c, e)
+		})
 	}
 }
 
@@ -487,9 +505,35 @@ func TestGPUEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		t.Run(c.name, func(t *testing.T) {
 			e := gpuEncoder(t, c.options())
-			t.Logf("inter reconstruction on the GPU: %v; entropy coding and deblocking: %v", e.InterOnGPU(), e.PostOnGPU())
+			t.Logf("on the GPU: inter reconstruction %v, entropy coding %v, deblocking %v", e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU())
 			compareEncoders(t, &c, e)
 		})
+	}
+}
+
+// TestGPUEncoderStageSplits is TestGPUEncoderMatchesGo for every split of
+// stageSplits on a few clips (odd size, scene cut, 720p).
+func TestGPUEncoderStageSplits(t *testing.T) {
+	gpuContext(t) // skips without a GPU
+	for _, c := range encClips() {
+		if c.name != "97x71-crf-aq" && c.name != "160x96-scene-cut" && c.name != "1280x720-medium-crf" {
+			continue
+		}
+		for _, sp := range stageSplits {
+			t.Run(c.name+"/"+sp.name, func(t *testing.T) {
+				e, err := openEncoder(0, c.options(), sp.g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() {
+					if err := e.Close(); err != nil {
+						t.Error(err)
+					}
+				})
+				checkStages(t, e, sp.g)
+				compareEncoders(t, &c, e)
+			})
+		}
 	}
 }
 
@@ -531,22 +575,25 @@ func benchClip(w, h, n int) []*h264.Picture {
 	return c.pictures()
 }
 
-// Encoders benchEncode times.
-const (
-	benchGo     = iota // h264.Encoder
-	benchGPU           // Encoder, every kernel stage
-	benchGPUPre        // Encoder with stages 4 and 5 in Go (before they were wired)
+// Encoders benchEncode times: h264.Encoder (nil) or Encoder with the
+// optional stages of a split on the GPU.
+var (
+	benchGo       *gpuStages
+	benchGPU      = &defaultStages                       // NewEncoder's
+	benchGPUPre   = &gpuStages{inter: true}              // before stages 4 and 5 were wired
+	benchGPUCAVLC = &gpuStages{inter: true, cavlc: true} // stage 4 on the GPU, 5 in Go
+	benchGPUAll   = &allStages                           // every stage on the GPU
 )
 
-func benchEncode(b *testing.B, w, h int, preset string, mode int) {
+func benchEncode(b *testing.B, w, h int, preset string, mode *gpuStages) {
 	pics := benchClip(w, h, 8)
 	o := h264.Options{Width: w, Height: h, Preset: preset}
 	var enc encoderUnderTest
 	var ge *Encoder
-	if mode != benchGo {
+	if mode != nil {
 		gpuContext(b) // skips without a GPU
 		var err error
-		if ge, err = openEncoder(0, o, mode == benchGPU); err != nil {
+		if ge, err = openEncoder(0, o, *mode); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() {
@@ -601,27 +648,29 @@ func benchEncode(b *testing.B, w, h int, preset string, mode int) {
 		b.ReportMetric(stage[s]*1e3/float64(b.N), s+"-ms")
 	}
 	if ge != nil {
-		b.Logf("inter reconstruction on the GPU: %v; entropy coding and deblocking: %v", ge.InterOnGPU(), ge.PostOnGPU())
+		b.Logf("on the GPU: inter reconstruction %v, entropy coding %v, deblocking %v", ge.InterOnGPU(), ge.EntropyOnGPU(), ge.DeblockOnGPU())
 	}
 }
 
 // BenchmarkGPUEncode720p and friends time Encoder against h264.Encoder
 // (default options: medium unless named, crf 23, AQ 1, GOMAXPROCS
-// threads) on P pictures of a moving clip; the GPUPre ones keep stages 4
-// and 5 in Go, as before they were wired. The GPU runs report each
-// stage's event time and each stage group's host wall time, in ms per
-// picture.
+// threads) on P pictures of a moving clip: GPU with NewEncoder's stages,
+// GPUPre with stages 4 and 5 in Go (as before they were wired), GPUCAVLC
+// with stage 4 on the GPU and 5 in Go, GPUAll with every stage on the GPU.
+// The GPU runs report each stage's event time and each stage group's host
+// wall time, in ms per picture.
 func BenchmarkGPUEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGPU) }
 func BenchmarkGPUEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGPU) }
 func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGPU) }
 func BenchmarkGPUPreEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUPre) }
 func BenchmarkGPUPreEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUPre) }
-func BenchmarkGPUPreEncode1080pVeryfast(b *testing.B) {
-	benchEncode(b, 1920, 1080, "veryfast", benchGPUPre)
-}
-func BenchmarkGoEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGo) }
-func BenchmarkGoEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGo) }
-func BenchmarkGoEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGo) }
+func BenchmarkGPUCAVLCEncode720p(b *testing.B)     { benchEncode(b, 1280, 720, "", benchGPUCAVLC) }
+func BenchmarkGPUCAVLCEncode1080p(b *testing.B)    { benchEncode(b, 1920, 1080, "", benchGPUCAVLC) }
+func BenchmarkGPUAllEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUAll) }
+func BenchmarkGPUAllEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUAll) }
+func BenchmarkGoEncode720p(b *testing.B)           { benchEncode(b, 1280, 720, "", benchGo) }
+func BenchmarkGoEncode1080p(b *testing.B)          { benchEncode(b, 1920, 1080, "", benchGo) }
+func BenchmarkGoEncode1080pVeryfast(b *testing.B)  { benchEncode(b, 1920, 1080, "veryfast", benchGo) }
 
 // TestGPUInterReconMatchesEncodeTrace is TestEmuInterReconMatchesEncodeTrace
 // on the GPU (720p included): the inter_recon kernel's samples, levels,
