@@ -1,10 +1,11 @@
 // The h264_cuda encoder: h264's Encoder with stages 1 (motion search), 2
-// (mode decision), 3 for inter macroblocks (inter reconstruction), 4
-// (CAVLC entropy coding and bit packing) and 5 (deblocking) run by this
-// package's kernels through h264.Accelerator and its optional extensions
-// (h264/accel.go). Intra reconstruction (a wavefront), P_Skip, rate
-// control, the scene-cut rule and the NAL framing stay in h264's Go code,
-// so the stream and the reconstruction are h264_go's, byte for byte.
+// (mode decision) and, as selected (Stages), 3 for inter macroblocks
+// (inter reconstruction), 4 (CAVLC entropy coding and bit packing) and 5
+// (deblocking) run by this package's kernels through h264.Accelerator and
+// its optional extensions (h264/accel.go). Intra reconstruction (a
+// wavefront), P_Skip, rate control, the scene-cut rule and the NAL
+// framing stay in h264's Go code, so the stream and the reconstruction are
+// h264_go's, byte for byte.
 
 package h264cuda
 
@@ -237,8 +238,9 @@ func (s *stages) close() error {
 
 // Encoder is h264_cuda: it produces exactly the stream and reconstruction
 // of an h264.Encoder made with the same options (h264_go), running the
-// motion search, the mode decision, the inter reconstruction, the entropy
-// coding and the deblocking on a GPU and the other stages in Go. It is not safe for concurrent use.
+// motion search and the mode decision on a GPU, and the inter
+// reconstruction, the entropy coding and the deblocking there or in Go
+// (Stages); the other stages run in Go. It is not safe for concurrent use.
 type Encoder struct {
 	enc    *h264.Encoder
 	st     *stages
@@ -248,15 +250,40 @@ type Encoder struct {
 }
 
 // NewEncoder opens GPU gpu (a CUDA device ordinal) and prepares an encoder
-// for o (validated as h264.NewEncoder does). Without a usable GPU the
-// error matches ErrUnavailable. The caller closes the encoder.
+// for o (validated as h264.NewEncoder does), with the stages of
+// DefaultStages on the GPU. Without a usable GPU the error matches
+// ErrUnavailable. The caller closes the encoder.
 func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
 	return openEncoder(gpu, o, defaultStages)
 }
 
-// defaultStages are the optional stages NewEncoder runs on the GPU (where
-// their PTX is present).
-var defaultStages = gpuStages{inter: true, cavlc: true, deblock: true}
+// Stages selects the optional stages an Encoder runs on the GPU (stages 1
+// and 2 always do); each one not selected, or whose kernels' PTX is
+// missing, runs in Go. The stream and the reconstruction are the same
+// either way.
+type Stages struct {
+	Inter   bool // stage 3 for inter macroblocks (inter reconstruction)
+	Entropy bool // stage 4: CAVLC and bit packing
+	Deblock bool // stage 5: deblocking
+}
+
+// defaultStages is NewEncoder's split: the fastest measured on an H200
+// (NOTES.md, "Stages 4 and 5 wired"). With the records packed and the
+// reconstruction uploaded by the host, CAVLC and deblocking on the GPU
+// still cost more wall time than h264's Go stages on 16 cores.
+var defaultStages = gpuStages{inter: true}
+
+// DefaultStages returns the split NewEncoder uses.
+func DefaultStages() Stages {
+	return Stages{Inter: defaultStages.inter, Entropy: defaultStages.cavlc, Deblock: defaultStages.deblock}
+}
+
+// NewEncoderStages is NewEncoder with the optional stages of s on the GPU
+// (where their PTX is present; InterOnGPU, EntropyOnGPU and DeblockOnGPU
+// report what runs there).
+func NewEncoderStages(gpu int, o h264.Options, s Stages) (*Encoder, error) {
+	return openEncoder(gpu, o, gpuStages{inter: s.Inter, cavlc: s.Entropy, deblock: s.Deblock})
+}
 
 // openEncoder is NewEncoder with the optional stages of want (those with
 // PTX) on the GPU, the others in Go.

@@ -194,6 +194,15 @@ var stageSplits = []struct {
 	{"none", gpuStages{}},
 }
 
+// TestDefaultStages: DefaultStages reports NewEncoder's split, and the
+// default keeps the inter reconstruction on the GPU.
+func TestDefaultStages(t *testing.T) {
+	d := DefaultStages()
+	if got := (gpuStages{d.Inter, d.Entropy, d.Deblock}); got != defaultStages || !d.Inter {
+		t.Fatalf("DefaultStages() = %+v, NewEncoder uses %+v", d, defaultStages)
+	}
+}
+
 // checkStages fails unless e runs exactly the optional stages of g on the
 // kernels.
 func checkStages(t *testing.T, e *Encoder, g gpuStages) {
@@ -471,6 +480,9 @@ func TestAvailable(t *testing.T) {
 		if _, nerr := NewEncoder(0, h264.Options{Width: 16, Height: 16}); !errors.Is(nerr, ErrUnavailable) {
 			t.Fatalf("NewEncoder without a GPU: %v, want ErrUnavailable", nerr)
 		}
+		if _, nerr := NewEncoderStages(0, h264.Options{Width: 16, Height: 16}, DefaultStages()); !errors.Is(nerr, ErrUnavailable) {
+			t.Fatalf("NewEncoderStages without a GPU: %v, want ErrUnavailable", nerr)
+		}
 		t.Logf("no GPU here: %v", err)
 		return
 	}
@@ -499,12 +511,21 @@ func gpuEncoder(t testing.TB, o h264.Options) *Encoder {
 }
 
 // TestGPUEncoderMatchesGo is TestEmuEncoderMatchesGo on the GPU, 720p and
-// 1080p included; the inter reconstruction runs on the GPU when its PTX is
-// present (embedded or from H264CUDA_PTX_DIR).
+// 1080p included, with every stage the GPU has PTX for (embedded or from
+// H264CUDA_PTX_DIR) on the GPU.
 func TestGPUEncoderMatchesGo(t *testing.T) {
+	gpuContext(t) // skips without a GPU
 	for _, c := range encClips() {
 		t.Run(c.name, func(t *testing.T) {
-			e := gpuEncoder(t, c.options())
+			e, err := NewEncoderStages(0, c.options(), Stages{Inter: true, Entropy: true, Deblock: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := e.Close(); err != nil {
+					t.Error(err)
+				}
+			})
 			t.Logf("on the GPU: inter reconstruction %v, entropy coding %v, deblocking %v", e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU())
 			compareEncoders(t, &c, e)
 		})
@@ -521,7 +542,7 @@ func TestGPUEncoderStageSplits(t *testing.T) {
 		}
 		for _, sp := range stageSplits {
 			t.Run(c.name+"/"+sp.name, func(t *testing.T) {
-				e, err := openEncoder(0, c.options(), sp.g)
+				e, err := NewEncoderStages(0, c.options(), Stages{Inter: sp.g.inter, Entropy: sp.g.cavlc, Deblock: sp.g.deblock})
 				if err != nil {
 					t.Fatal(err)
 				}
