@@ -38,5 +38,5 @@ func newH264CUDAEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncod
 	if err != nil {
 		return nil, 0, &EncoderError{Encoder: "h264_cuda", Reason: "cannot open", Err: err}
 	}
-	return newH264OwnStream(w, cfg, color, &h264GoEncoder{name: "h264_cuda", enc: enc, device: enc.EncodeDevice, gpu: gpu, closer: enc.Close})
+	return newH264OwnStream(w, cfg, color, &ownH264Encoder{name: "h264_cuda", enc: enc, device: enc.EncodeDevice, gpu: gpu, closer: enc.Close})
 }

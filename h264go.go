@@ -25,11 +25,11 @@ type h264Core interface {
 	Reconstruction() *h264.Picture
 }
 
-// h264GoEncoder runs gpuenc's own H.264 encoders inside a Writer: the
+// ownH264Encoder runs gpuenc's own H.264 encoders inside a Writer: the
 // pure-Go one (package h264) or its CUDA twin (package h264cuda). It takes
 // yuv420p, nv12 and yuv444p directly (4:4:4 is averaged down to 4:2:0 by
 // the h264 package); other formats are converted to yuv420p with swscale.
-type h264GoEncoder struct {
+type ownH264Encoder struct {
 	name   string
 	enc    h264Core
 	device func(ptr uintptr) (h264.AccessUnit, error) // h264_cuda: yuv420p already in CUDA memory
@@ -138,7 +138,7 @@ func newH264GoEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if err != nil {
 		return nil, 0, &EncoderError{Encoder: "h264_go", Reason: "invalid settings", Err: err}
 	}
-	return newH264OwnStream(w, cfg, color, &h264GoEncoder{name: "h264_go", enc: enc, gpu: -1})
+	return newH264OwnStream(w, cfg, color, &ownH264Encoder{name: "h264_go", enc: enc, gpu: -1})
 }
 
 // h264OwnOptions checks the settings common to h264_go and h264_cuda and
@@ -152,7 +152,7 @@ func h264OwnOptions(name string, cfg StreamConfig, color av.Color) (h264.Options
 
 // newH264OwnStream finishes setting up e (its encoder already made) and adds
 // its stream to the muxer.
-func newH264OwnStream(w *Writer, cfg StreamConfig, color av.Color, e *h264GoEncoder) (videoEncoder, int, error) {
+func newH264OwnStream(w *Writer, cfg StreamConfig, color av.Color, e *ownH264Encoder) (videoEncoder, int, error) {
 	e.tb = av.Rational{Num: cfg.FrameRate.Den, Den: cfg.FrameRate.Num}
 	e.recon, e.width, e.height = cfg.Reconstruction, cfg.Width, cfg.Height
 	var err error
@@ -193,7 +193,7 @@ func newH264OwnStream(w *Writer, cfg StreamConfig, color av.Color, e *h264GoEnco
 	return e, idx, nil
 }
 
-func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
+func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
 	if frames.OnDevice() {
 		if e.device != nil && frames.format == YUV420P && frames.dev.gpu == e.gpu {
 			au, err := e.device(frames.DevicePointer() + uintptr(i*frames.FrameSize()))
@@ -236,7 +236,7 @@ func (e *h264GoEncoder) encode(frames *Frames, i int, pts int64, emit emitFunc) 
 }
 
 // emit hands an access unit to the muxer and writes the reconstruction.
-func (e *h264GoEncoder) emit(au h264.AccessUnit, pts int64, emit emitFunc) error {
+func (e *ownH264Encoder) emit(au h264.AccessUnit, pts int64, emit emitFunc) error {
 	if err := e.pkt.SetData(au.Data); err != nil {
 		return err
 	}
@@ -263,9 +263,9 @@ func writeReconstruction(w io.Writer, pic *h264.Picture) error {
 	return nil
 }
 
-func (e *h264GoEncoder) flush(emitFunc) error { return nil } // no delay: every frame is out already
+func (e *ownH264Encoder) flush(emitFunc) error { return nil } // no delay: every frame is out already
 
-func (e *h264GoEncoder) close() {
+func (e *ownH264Encoder) close() {
 	if e.closer != nil {
 		e.closer()
 	}
