@@ -62,7 +62,7 @@ type Decider struct {
 	params   []byte
 	field    []byte
 	dec      []byte
-	stage    []byte // packing of a strided plane
+	stage    [3][]byte // staging of the source planes (one each: uploads are asynchronous)
 	closed   bool
 	// devField, when not 0, is the device address of the motion field in
 	// the kernels' record layout (a MotionSearch's output, complete before
@@ -114,10 +114,15 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the mode decision: %w", at, err)
 	}
-	d.params = make([]byte, 8*apCount)
-	d.field = make([]byte, 4*outWords*n)
-	d.dec = make([]byte, 4*decWords*n)
-	d.stage = make([]byte, 256*n)
+	for _, b := range []struct {
+		p *[]byte
+		n int
+	}{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n},
+		{&d.stage[0], 256 * n}, {&d.stage[1], 64 * n}, {&d.stage[2], 64 * n}} {
+		if *b.p, err = be.host(b.n); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -224,7 +229,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 		return err
 	}
 	for i, pl := range []*h264.Plane{&src.Y, &src.Cb, &src.Cr} {
-		if err := be.upload(d.off[apSrcY+i], packPlane(d.stage, pl)); err != nil {
+		if err := be.upload(d.off[apSrcY+i], stagePlane(d.stage[i], pl)); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,12 @@ import (
 type backend interface {
 	// alloc makes the arena of n bytes, zeroed, and returns its address.
 	alloc(n int) (uint64, error)
+	// host returns a zeroed staging buffer of n bytes for upload and
+	// download: page-locked on a GPU (released by close), so that copies
+	// run as DMA transfers at the bus's speed; ordinary memory elsewhere.
+	// Like every copy, a queued transfer from or into it must have passed
+	// (sync) before the host touches the buffer again.
+	host(n int) ([]byte, error)
 	upload(off int, src []byte) error
 	download(dst []byte, off int) error
 	// launch runs kernel name over n units (threads) with the parameter
@@ -40,6 +46,7 @@ type gpuBackend struct {
 	mod    *cuda.Module
 	fns    map[string]*cuda.Function
 	arena  *cuda.DeviceBuffer
+	pinned []*cuda.HostBuffer
 
 	timing bool
 	marks  []stageMark
@@ -86,6 +93,17 @@ func (b *gpuBackend) alloc(n int) (uint64, error) {
 		return 0, err
 	}
 	return uint64(b.arena.Ptr), nil
+}
+
+func (b *gpuBackend) host(n int) ([]byte, error) {
+	h, err := b.ctx.AllocHost(n)
+	if err != nil {
+		return nil, fmt.Errorf("h264cuda: %d bytes of page-locked staging: %w", n, err)
+	}
+	b.pinned = append(b.pinned, h)
+	p := h.Bytes()
+	clear(p)
+	return p, nil
 }
 
 func (b *gpuBackend) upload(off int, src []byte) error {
@@ -163,6 +181,10 @@ func (b *gpuBackend) close() error {
 	if b.arena != nil {
 		keep(b.arena.Free())
 	}
+	for _, h := range b.pinned {
+		keep(h.Free())
+	}
+	b.pinned = nil
 	if b.stream != nil {
 		keep(b.stream.Destroy())
 	}

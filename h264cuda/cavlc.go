@@ -125,11 +125,14 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	if c.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for entropy coding: %w", at, err)
 	}
-	c.params = make([]byte, 8*cpCount)
-	c.rec = make([]byte, 2*crWords*n)
-	c.hdr = make([]byte, 4*slotWords)
-	c.status = make([]byte, 8)
-	c.out = make([]byte, sizes[cpOut])
+	for _, b := range []struct {
+		p *[]byte
+		n int
+	}{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}} {
+		if *b.p, err = be.host(b.n); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

@@ -104,9 +104,14 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for deblocking: %w", at, err)
 	}
-	d.params = make([]byte, 8*dpCount)
-	d.recs = make([]byte, 4*dbWords*n)
-	d.planes = [3][]byte{make([]byte, 256*n), make([]byte, 64*n), make([]byte, 64*n)}
+	for _, b := range []struct {
+		p *[]byte
+		n int
+	}{{&d.params, 8 * dpCount}, {&d.recs, 4 * dbWords * n}, {&d.planes[0], 256 * n}, {&d.planes[1], 64 * n}, {&d.planes[2], 64 * n}} {
+		if *b.p, err = be.host(b.n); err != nil {
+			return nil, err
+		}
+	}
 	p := d.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
 	for i := dpY; i <= dpMB; i++ {
@@ -133,17 +138,14 @@ func (d *Deblocker) Close() error {
 	return d.be.close()
 }
 
-// diagonals is the number of anti-diagonals x + 2y of the grid.
-func (d *Deblocker) diagonals() int { return d.mbW + 2*(d.mbH-1) }
+// diagonals is the number of anti-diagonals x + y of the grid.
+func (d *Deblocker) diagonals() int { return d.mbW + d.mbH - 1 }
 
-// diagonalMBs is the number of macroblocks (x, y) with x + 2y = t (the
+// diagonalMBs is the number of macroblocks (x, y) with x + y = t (the
 // kernels' db_diag_mb enumerates the same ones, top row first).
 func (d *Deblocker) diagonalMBs(t int) int {
-	lo := 0
-	if t-(d.mbW-1) > 0 {
-		lo = (t - d.mbW + 2) / 2
-	}
-	hi := min(d.mbH-1, t/2)
+	lo := max(0, t-(d.mbW-1))
+	hi := min(d.mbH-1, t)
 	return max(0, hi-lo+1)
 }
 
@@ -178,7 +180,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 		return err
 	}
 	for i, pl := range []*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
-		if err := be.upload(d.off[dpY+i], packPlane(d.planes[i], pl)); err != nil {
+		if err := be.upload(d.off[dpY+i], stagePlane(d.planes[i], pl)); err != nil {
 			return err
 		}
 	}

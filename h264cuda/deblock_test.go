@@ -352,7 +352,7 @@ func TestEmuDeblockScheduleMatters(t *testing.T) {
 }
 
 // TestDeblockDiagonals checks the host's diagonal sizes: every macroblock
-// on exactly one anti-diagonal x + 2y.
+// on exactly one anti-diagonal x + y.
 func TestDeblockDiagonals(t *testing.T) {
 	for _, s := range [][2]int{{1, 1}, {1, 7}, {7, 1}, {2, 3}, {5, 5}, {120, 68}, {80, 45}} {
 		d := &Deblocker{mbW: s[0], mbH: s[1]}
@@ -360,7 +360,7 @@ func TestDeblockDiagonals(t *testing.T) {
 		for tt := 0; tt < d.diagonals(); tt++ {
 			want := 0
 			for y := 0; y < d.mbH; y++ {
-				if x := tt - 2*y; x >= 0 && x < d.mbW {
+				if x := tt - y; x >= 0 && x < d.mbW {
 					want++
 				}
 			}
@@ -745,6 +745,80 @@ func TestDeblockTables(t *testing.T) {
 	for name, w := range want {
 		if !slices.Equal(got[name], w) {
 			t.Errorf("%s: kernel %v\n want %v", name, got[name], w)
+		}
+	}
+}
+
+// TestDeblockScheduleLegal checks the wavefront itself, independently of
+// the kernels: with the samples each half touches (DESIGN-deblock.md:
+// V(x, y) rows 16y…16y+15, columns 16x−4…16x+15; H(x, y) columns
+// 16x…16x+15, rows 16y−4…16y+15; chroma is the same at half scale, so
+// luma decides), every two halves that share a sample run in raster order
+// (earlier launch, or V before H of one macroblock), and no two halves of
+// one launch share a sample. It also checks that the checker can fail: a
+// schedule that runs every half of a row at once is rejected.
+func TestDeblockScheduleLegal(t *testing.T) {
+	type half struct {
+		x, y, h int // h: 0 vertical edges, 1 horizontal
+		launch  int
+	}
+	rect := func(a half) (x0, x1, y0, y1 int) {
+		if a.h == 0 {
+			return max(0, 16*a.x-4), 16*a.x + 15, 16 * a.y, 16*a.y + 15
+		}
+		return 16 * a.x, 16*a.x + 15, max(0, 16*a.y-4), 16*a.y + 15
+	}
+	overlap := func(a, b half) bool {
+		ax0, ax1, ay0, ay1 := rect(a)
+		bx0, bx1, by0, by1 := rect(b)
+		return ax0 <= bx1 && bx0 <= ax1 && ay0 <= by1 && by0 <= ay1
+	}
+	// raster is the order h264 filters the halves in.
+	raster := func(a half, mbW int) int { return 2*(a.y*mbW+a.x) + a.h }
+	check := func(mbW int, halves []half) string {
+		for i := range halves {
+			for j := range halves {
+				a, b := halves[i], halves[j]
+				if i == j || !overlap(a, b) {
+					continue
+				}
+				if a.launch == b.launch {
+					return fmt.Sprintf("halves %v and %v share samples in one launch", a, b)
+				}
+				if (raster(a, mbW) < raster(b, mbW)) != (a.launch < b.launch) {
+					return fmt.Sprintf("halves %v and %v run out of raster order", a, b)
+				}
+			}
+		}
+		return ""
+	}
+	for _, s := range [][2]int{{1, 1}, {1, 6}, {6, 1}, {2, 3}, {5, 4}, {9, 7}} {
+		d := &Deblocker{mbW: s[0], mbH: s[1]}
+		var halves []half
+		for tt := 0; tt < d.diagonals(); tt++ {
+			lo := max(0, tt-(d.mbW-1)) // db_diag_mb's first row
+			for j := 0; j < d.diagonalMBs(tt); j++ {
+				y := lo + j
+				for h := 0; h < 2; h++ {
+					halves = append(halves, half{x: tt - y, y: y, h: h, launch: 2*tt + h})
+				}
+			}
+		}
+		if len(halves) != 2*d.mbW*d.mbH {
+			t.Fatalf("%dx%d: schedule holds %d halves, want %d", s[0], s[1], len(halves), 2*d.mbW*d.mbH)
+		}
+		if msg := check(d.mbW, halves); msg != "" {
+			t.Errorf("%dx%d: %s", s[0], s[1], msg)
+		}
+		if d.mbW > 1 {
+			rows := make([]half, 0, len(halves))
+			for _, a := range halves {
+				a.launch = 2*a.y + a.h
+				rows = append(rows, a)
+			}
+			if check(d.mbW, rows) == "" {
+				t.Errorf("%dx%d: a whole row per launch passed the check", s[0], s[1])
+			}
 		}
 	}
 }

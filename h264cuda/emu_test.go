@@ -17,6 +17,8 @@ func (b *emuBackend) alloc(n int) (uint64, error) {
 	return b.arena.Base(), nil
 }
 
+func (b *emuBackend) host(n int) ([]byte, error) { return make([]byte, n), nil }
+
 func (b *emuBackend) upload(off int, src []byte) error   { return b.arena.Write(off, src) }
 func (b *emuBackend) download(dst []byte, off int) error { return b.arena.Read(dst, off) }
 func (b *emuBackend) mark(string) error                  { return nil }

@@ -53,8 +53,11 @@ type interRecon struct {
 	params   []byte
 	dec      []byte
 	levels   []byte
-	plane    []byte
-	closed   bool
+	// stage holds the staging buffer of each plane (by parameter index),
+	// made on the plane's first upload: copies are asynchronous, so no two
+	// planes of one run share one.
+	stage  [ipRecCr + 1][]byte
+	closed bool
 	// dev holds, per source or reference plane (ipSrcY..ipRefCr), the
 	// device address of a packed copy of that plane already there (the
 	// Decider's source, the MotionSearch's reference luma), or 0: upload.
@@ -83,10 +86,14 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
 	}
-	r.params = make([]byte, 8*ipCount)
-	r.dec = make([]byte, 4*decWords*n)
-	r.levels = make([]byte, 4*lvWords*n)
-	r.plane = make([]byte, 256*n)
+	for _, b := range []struct {
+		p *[]byte
+		n int
+	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 4 * lvWords * n}} {
+		if *b.p, err = be.host(b.n); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -236,7 +243,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 		if pl.idx < len(r.dev) && r.dev[pl.idx] != 0 {
 			continue // already on the device
 		}
-		if err := be.upload(r.off[pl.idx], packPlane(r.plane, pl.p)); err != nil {
+		buf, err := r.staging(pl.idx, pl.p)
+		if err != nil {
+			return err
+		}
+		if err := be.upload(r.off[pl.idx], stagePlane(buf, pl.p)); err != nil {
 			return err
 		}
 	}
@@ -253,17 +264,36 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 		return err
 	}
 	for _, pl := range planes[6:] {
+		buf, err := r.staging(pl.idx, pl.p)
+		if err != nil {
+			return err
+		}
+		if err := be.download(buf[:pl.p.Width*pl.p.Height], r.off[pl.idx]); err != nil {
+			return err
+		}
+	}
+	if err := be.sync(); err != nil {
+		return err
+	}
+	for _, pl := range planes[6:] {
 		w, h := pl.p.Width, pl.p.Height
-		buf := r.plane[:w*h]
-		if err := be.download(buf, r.off[pl.idx]); err != nil {
-			return err
-		}
-		if err := be.sync(); err != nil {
-			return err
-		}
+		buf := r.stage[pl.idx]
 		for y := 0; y < h; y++ {
 			copy(pl.p.Pix[y*pl.p.Stride:y*pl.p.Stride+w], buf[y*w:(y+1)*w])
 		}
 	}
 	return nil
+}
+
+// staging returns the staging buffer of plane idx (p's size), making it
+// on first use.
+func (r *interRecon) staging(idx int, p *h264.Plane) ([]byte, error) {
+	if n := p.Width * p.Height; len(r.stage[idx]) < n {
+		b, err := r.be.host(n)
+		if err != nil {
+			return nil, err
+		}
+		r.stage[idx] = b
+	}
+	return r.stage[idx], nil
 }

@@ -175,11 +175,14 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	if s.base, err = be.alloc(s.size); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the motion search: %w", s.size, err)
 	}
-	s.params = make([]byte, 8*mpCount)
-	s.cur = make([]byte, lw*lh)
-	s.ref = make([]byte, lw*lh)
-	s.prev = make([]byte, 8*n)
-	s.out = make([]byte, 4*outWords*n)
+	for _, b := range []struct {
+		p *[]byte
+		n int
+	}{{&s.params, 8 * mpCount}, {&s.cur, lw * lh}, {&s.ref, lw * lh}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}} {
+		if *b.p, err = be.host(b.n); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -208,6 +211,18 @@ func packPlane(dst []byte, p *h264.Plane) []byte {
 	w, h := p.Width, p.Height
 	if p.Stride == w {
 		return p.Pix[:w*h]
+	}
+	return stagePlane(dst, p)
+}
+
+// stagePlane copies p's w×h samples into dst (a staging buffer from
+// backend.host) with rows of w bytes, even when p is already packed, so
+// that the upload runs from page-locked memory, and returns dst[:w·h].
+func stagePlane(dst []byte, p *h264.Plane) []byte {
+	w, h := p.Width, p.Height
+	if p.Stride == w {
+		copy(dst[:w*h], p.Pix[:w*h])
+		return dst[:w*h]
 	}
 	for y := 0; y < h; y++ {
 		copy(dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+w])
@@ -297,10 +312,10 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.upload(0, p); err != nil {
 		return err
 	}
-	if err := be.upload(s.off[mpCur], packPlane(s.cur, cy)); err != nil {
+	if err := be.upload(s.off[mpCur], stagePlane(s.cur, cy)); err != nil {
 		return err
 	}
-	if err := be.upload(s.off[mpRef], packPlane(s.ref, ry)); err != nil {
+	if err := be.upload(s.off[mpRef], stagePlane(s.ref, ry)); err != nil {
 		return err
 	}
 	if prev != nil {

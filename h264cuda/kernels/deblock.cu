@@ -5,11 +5,12 @@
  * and the luma and chroma edge filters (8.7.2.3, 8.7.2.4).
  *
  * Schedule (see DESIGN-deblock.md): the Go encoder filters macroblock by
- * macroblock in raster order, vertical edges then horizontal ones. Those
- * of macroblock (x, y) touch samples that (x-1, y), (x, y-1) and
- * (x+1, y-1) also touch, and no others of earlier macroblocks, so the
- * macroblocks of one anti-diagonal t = x + 2y touch disjoint samples and
- * can be filtered at once once diagonal t-1 is done. Each diagonal is two
+ * macroblock in raster order, vertical edges V then horizontal ones H.
+ * The only ordered pairs that share samples are V(x,y) -> H(x,y),
+ * H(x-1,y) -> V(x,y), V(x+1,y-1) -> H(x,y) and H(x,y-1) -> H(x,y), so
+ * the halves of one anti-diagonal t = x + y touch disjoint samples: the
+ * V halves of diagonal t can run at once once diagonal t-1 is done, and
+ * its H halves once its V halves are. Each diagonal is two
  * launches: deblock_v (its vertical edges, one thread per macroblock and
  * sample row: a row of a vertical edge is filtered independently of every
  * other row) then deblock_h (its horizontal edges, one thread per
@@ -60,8 +61,8 @@ DEVICE_FN int db_clip3(int lo, int hi, int v) { return v < lo ? lo : (v > hi ? h
  * it returns 0 when there is none. */
 DEVICE_FN int db_diag_mb(int t, int j, int mbW, int mbH, int *x, int *y)
 {
-	int ylo = t - (mbW - 1) > 0 ? (t - mbW + 2) / 2 : 0;
-	int yy = ylo + j, xx = t - 2 * yy;
+	int ylo = t - (mbW - 1) > 0 ? t - (mbW - 1) : 0;
+	int yy = ylo + j, xx = t - yy;
 	if (yy >= mbH || xx < 0 || xx >= mbW)
 		return 0;
 	*x = xx;
