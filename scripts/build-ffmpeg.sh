@@ -67,7 +67,6 @@ PKG_CONFIG_PATH="$stage/lib/pkgconfig" ./configure \
   --enable-demuxer=mov,matroska,h264,hevc,rawvideo,image2,image2pipe,nut \
   --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,extract_extradata,av1_frame_merge \
   --enable-protocol=file,pipe \
-  --enable-indev=lavfi \
   --enable-filter="buffer,buffersink,scale,format,null,psnr,ssim,hwupload_cuda,hwdownload,hwupload,fps,setpts,trim,crop,pad,$generators" \
   --pkg-config-flags=--static \
   >"$work/configure.log" 2>&1 || { tail -40 "$work/configure.log" >&2; exit 1; }
