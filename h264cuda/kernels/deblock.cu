@@ -21,6 +21,14 @@
 #include "common.h"
 #include "deblock.h"
 
+/* DB_UNROLL asks nvcc to unroll a constant-count loop, so that the line
+ * arrays of db_edges live in registers (no effect in the C emulation). */
+#ifdef __CUDACC__
+#define DB_UNROLL _Pragma("unroll")
+#else
+#define DB_UNROLL
+#endif
+
 /* Table 8-16: alpha' and beta' by indexA / indexB 0..51 (bit depth 8). */
 DEVICE_CONST uint8_t db_alpha[52] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -149,7 +157,14 @@ DEVICE_FN void db_filter_line(uint8_t *pix, int o, int across, int s, int qp, in
 /* db_edges filters line i (0..15) of every luma edge and line i & 7 of
  * both chroma edges of Cb (i < 8) or Cr of macroblock (x, y) in one
  * direction: vertical (sample rows, left to right) or horizontal (sample
- * columns, top to bottom). */
+ * columns, top to bottom).
+ *
+ * Every boundary strength and QP is worked out first (the records are
+ * never written, so this is the order-independent part), then the line's
+ * samples are loaded into a local array at once, filtered there edge after
+ * edge, and stored back: no other thread of the launch touches these
+ * samples (DESIGN-deblock.md), so this is exactly the in-place order, with
+ * one round trip to memory instead of one per edge. */
 DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 {
 	int mbW = PARAM_INT(P, DP_MBW);
@@ -159,10 +174,11 @@ DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 	const int32_t *pm = hasP ? (vertical ? q - DB_WORDS : q - mbW * DB_WORDS) : q;
 	int qpQ = q[DB_INFO] & 0xff, qpP = pm[DB_INFO] & 0xff;
 	int k = i >> 2;
+	int r = i & 7, kc = r >> 1;
 
-	uint8_t *Y = PARAM_PTR(uint8_t, P, DP_Y);
-	int ys = 16 * mbW;
-	for (int e = hasP ? 0 : 1; e < 4; e++) {
+	int bs[4], cbs[2];
+	DB_UNROLL
+	for (int e = 0; e < 4; e++) {
 		int qi, pi;
 		if (vertical) {
 			qi = k * 4 + e;
@@ -171,22 +187,11 @@ DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 			qi = e * 4 + k;
 			pi = e == 0 ? 12 + k : qi - 4;
 		}
-		int s = db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
-		if (s == 0)
-			continue;
-		int qp = e == 0 ? (qpP + qpQ + 1) >> 1 : qpQ;
-		if (vertical)
-			db_filter_line(Y, (y * 16 + i) * ys + x * 16 + e * 4, 1, s, qp, 0);
-		else
-			db_filter_line(Y, (y * 16 + e * 4) * ys + x * 16 + i, ys, s, qp, 0);
+		bs[e] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
 	}
-
-	uint8_t *C = PARAM_PTR(uint8_t, P, i < 8 ? DP_CB : DP_CR);
-	int cs = 8 * mbW, r = i & 7;
-	int kc = r >> 1;
-	int cqQ = db_chroma_qp[qpQ], cqP = db_chroma_qp[qpP];
-	for (int e = hasP ? 0 : 2; e < 4; e += 2) {
-		int qi, pi;
+	DB_UNROLL
+	for (int h = 0; h < 2; h++) {
+		int e = 2 * h, qi, pi;
 		if (vertical) {
 			qi = kc * 4 + e;
 			pi = e == 0 ? kc * 4 + 3 : qi - 1;
@@ -194,14 +199,56 @@ DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 			qi = e * 4 + kc;
 			pi = e == 0 ? 12 + kc : qi - 4;
 		}
-		int s = db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
-		if (s == 0)
-			continue;
-		int qp = e == 0 ? (cqP + cqQ + 1) >> 1 : cqQ;
-		if (vertical)
-			db_filter_line(C, (y * 8 + r) * cs + x * 8 + e * 2, 1, s, qp, 1);
-		else
-			db_filter_line(C, (y * 8 + e * 2) * cs + x * 8 + r, cs, s, qp, 1);
+		cbs[h] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
+	}
+	int qpEdge = (qpP + qpQ + 1) >> 1;
+	int cqQ = db_chroma_qp[qpQ], cqP = db_chroma_qp[qpP];
+	int cqEdge = (cqP + cqQ + 1) >> 1;
+
+	/* Luma: samples -4..15 of the line (line[j] is sample j - 4). */
+	if (bs[0] | bs[1] | bs[2] | bs[3]) {
+		uint8_t *Y = PARAM_PTR(uint8_t, P, DP_Y);
+		int ys = 16 * mbW;
+		int o = vertical ? (y * 16 + i) * ys + x * 16 : (y * 16) * ys + x * 16 + i;
+		int step = vertical ? 1 : ys;
+		int lo = hasP ? 0 : 4;
+		uint8_t line[20];
+		DB_UNROLL
+		for (int j = 0; j < 20; j++)
+			line[j] = j >= lo ? Y[o + (j - 4) * step] : 0;
+		DB_UNROLL
+		for (int e = 0; e < 4; e++) {
+			if (bs[e] != 0)
+				db_filter_line(line, 4 + 4 * e, 1, bs[e], e == 0 ? qpEdge : qpQ, 0);
+		}
+		DB_UNROLL
+		for (int j = 0; j < 20; j++) {
+			if (j >= lo)
+				Y[o + (j - 4) * step] = line[j];
+		}
+	}
+
+	/* Chroma: samples -2..7 of the line (cl[j] is sample j - 2). */
+	if (cbs[0] | cbs[1]) {
+		uint8_t *C = PARAM_PTR(uint8_t, P, i < 8 ? DP_CB : DP_CR);
+		int cs = 8 * mbW;
+		int o = vertical ? (y * 8 + r) * cs + x * 8 : (y * 8) * cs + x * 8 + r;
+		int step = vertical ? 1 : cs;
+		int lo = hasP ? 0 : 2;
+		uint8_t cl[10];
+		DB_UNROLL
+		for (int j = 0; j < 10; j++)
+			cl[j] = j >= lo ? C[o + (j - 2) * step] : 0;
+		DB_UNROLL
+		for (int h = 0; h < 2; h++) {
+			if (cbs[h] != 0)
+				db_filter_line(cl, 2 + 4 * h, 1, cbs[h], h == 0 ? cqEdge : cqQ, 1);
+		}
+		DB_UNROLL
+		for (int j = 0; j < 10; j++) {
+			if (j >= lo)
+				C[o + (j - 2) * step] = cl[j];
+		}
 	}
 }
 
