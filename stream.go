@@ -133,6 +133,11 @@ func newFFmpegEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder
 	if _, err := av.PixelFormatID(string(encFmt)); err != nil {
 		return nil, 0, &FormatError{Format: encFmt, Reason: "unknown to FFmpeg"}
 	}
+	if l, ok := layouts[encFmt]; ok && (cfg.Encoder == "libx264" || strings.HasSuffix(cfg.Encoder, "_nvenc")) &&
+		(l.chromaShiftX > 0 && cfg.Width%2 != 0 || l.chromaShiftY > 0 && cfg.Height%2 != 0) {
+		// x264 and NVENC refuse these; FFmpeg would report a "generic error".
+		return nil, 0, &EncoderError{Encoder: cfg.Encoder, Reason: fmt.Sprintf("needs an even width and height for %s, and the stream is %dx%d: encode in yuv444p (EncoderFormat), pad or crop the frames, or use h264_go, which takes any size", encFmt, cfg.Width, cfg.Height)}
+	}
 	if strings.HasSuffix(cfg.Encoder, "_nvenc") {
 		// FFmpeg says only "Generic error in an external library" or
 		// "unsupported device" here; the probe says what is wrong.

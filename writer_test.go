@@ -340,6 +340,17 @@ func TestWriterBadInput(t *testing.T) {
 		}
 		w.Close()
 	})
+	t.Run("odd size for 4:2:0 libx264", func(t *testing.T) {
+		w, _ := newW(t)
+		cfg := good
+		cfg.Width, cfg.Height = 33, 17
+		_, err := w.AddVideoStream(cfg)
+		var ee *gpuenc.EncoderError
+		if !errors.As(err, &ee) || !strings.Contains(err.Error(), "even width and height") || strings.Contains(err.Error(), "Generic error") {
+			t.Errorf("got %v, want EncoderError asking for even dimensions", err)
+		}
+		w.Close()
+	})
 	t.Run("unknown pixel format", func(t *testing.T) {
 		w, _ := newW(t)
 		cfg := good
