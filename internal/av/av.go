@@ -41,6 +41,12 @@ type Error struct {
 // Error gives the call, FFmpeg's text for the code and its last log lines.
 func (e *Error) Error() string {
 	var b strings.Builder
+	if e.Code == int(C.AVERROR_EXTERNAL) && len(e.Log) > 0 {
+		// "Generic error in an external library" says nothing; the
+		// library's own words, which FFmpeg logged, come first.
+		fmt.Fprintf(&b, "%s: %s (FFmpeg's code: %s)", e.Call, strings.Join(e.Log, "; "), e.Text)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "%s: %s", e.Call, e.Text)
 	if n := len(e.Log); n > 0 {
 		b.WriteString(" (ffmpeg: ")

@@ -48,3 +48,19 @@ func TestUnknownNames(t *testing.T) {
 		t.Error("muxer lookup")
 	}
 }
+
+// TestExternalErrorPutsLibraryWordsFirst checks that an
+// AVERROR_EXTERNAL ("Generic error in an external library") shows what the
+// library logged before FFmpeg's generic text.
+func TestExternalErrorPutsLibraryWordsFirst(t *testing.T) {
+	_, err := OpenEncoder(EncoderConfig{Name: "libx264", Width: 33, Height: 17, PixelFormat: "yuv420p",
+		TimeBase: Rational{1, 25}, FrameRate: Rational{25, 1}})
+	if err == nil {
+		t.Fatal("x264 opened 33x17 yuv420p")
+	}
+	msg := err.Error()
+	lib, generic := strings.Index(msg, "divisible by 2"), strings.Index(msg, "Generic error")
+	if lib < 0 || generic < 0 || lib > generic {
+		t.Errorf("want x264's own words before FFmpeg's generic text: %q", msg)
+	}
+}
