@@ -95,7 +95,7 @@ func ChooseEncoder(codec string) (Choice, error) {
 }
 
 // resolveEncoder turns a stream's Encoder field into an encoder name.
-func resolveEncoder(name, hwaccel string) (string, error) {
+func resolveEncoder(name string) (string, error) {
 	if _, ok := candidates[strings.ToLower(name)]; ok {
 		c, err := ChooseEncoder(name)
 		if err != nil {
