@@ -184,7 +184,7 @@ func (f *Frames) DevicePointer() uintptr {
 // Free releases device memory that gpuenc allocated (NewDeviceFrames,
 // Upload). It does nothing for host frames, wrapped memory or slices.
 func (f *Frames) Free() error {
-	if f.dev == nil || !f.dev.owned || f.dev.off != 0 {
+	if f.dev == nil || !f.dev.owned {
 		return nil
 	}
 	return f.dev.buf.Free()

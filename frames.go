@@ -81,7 +81,8 @@ func (f *Frames) Bytes() []byte { return f.data }
 // FrameSize is the bytes of one frame.
 func (f *Frames) FrameSize() int { return f.format.FrameSize(f.width, f.height) }
 
-// Frame returns frame i's bytes (host frames).
+// Frame returns frame i's bytes (host frames); it panics, like a slice
+// index, when i is out of range.
 func (f *Frames) Frame(i int) []byte {
 	n := f.FrameSize()
 	return f.data[i*n : (i+1)*n : (i+1)*n]
@@ -99,7 +100,9 @@ func (f *Frames) Plane(i, p int) (data []byte, rowBytes int) {
 	return fr[off : off+rb*rows : off+rb*rows], rb
 }
 
-// Slice returns frames [i, j) sharing memory with f.
+// Slice returns frames [i, j) sharing memory with f. Like a slice
+// expression, it panics when the range is out of bounds. Free on a slice of
+// device frames frees nothing: free the batch it came from.
 func (f *Frames) Slice(i, j int) *Frames {
 	if i < 0 || j > f.count || i > j {
 		panic(fmt.Sprintf("gpuenc: Frames.Slice(%d, %d) out of range [0, %d]", i, j, f.count))
@@ -109,6 +112,7 @@ func (f *Frames) Slice(i, j int) *Frames {
 	if f.dev != nil {
 		d := *f.dev
 		d.off += i * f.FrameSize()
+		d.owned = false // the memory stays the parent's to free
 		g.dev = &d
 		return &g
 	}

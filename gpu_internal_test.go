@@ -75,6 +75,13 @@ func TestGPUUploadDownload(t *testing.T) {
 		if _, err := dev.Download(); err != nil {
 			t.Fatalf("Free of wrapped frames freed the owner's memory: %v", err)
 		}
+		// Freeing a slice, even one starting at frame 0, frees nothing.
+		if err := dev.Slice(0, 1).Free(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dev.Download(); err != nil {
+			t.Fatalf("Free of a slice freed its parent's memory: %v", err)
+		}
 		if err := dev.Free(); err != nil {
 			t.Fatal(err)
 		}
