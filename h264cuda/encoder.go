@@ -242,11 +242,12 @@ func (s *stages) close() error {
 // reconstruction, the entropy coding and the deblocking there or in Go
 // (Stages); the other stages run in Go. It is not safe for concurrent use.
 type Encoder struct {
-	enc    *h264.Encoder
-	st     *stages
-	ctx    *cuda.Context // nil for the emulation
-	host   *h264.Picture // EncodeDevice's staging picture
-	closed bool
+	enc     *h264.Encoder
+	st      *stages
+	ctx     *cuda.Context // nil for the emulation
+	staging []byte        // EncodeDeviceFormat's host copy without convert.ptx
+	conv    *converter    // stage 0 (convert.go), made by the first EncodeDeviceFormat
+	closed  bool
 }
 
 // NewEncoder opens GPU gpu (a CUDA device ordinal) and prepares an encoder
@@ -383,43 +384,6 @@ func (e *Encoder) Encode(pic *h264.Picture) (h264.AccessUnit, error) {
 	return e.enc.Encode(pic)
 }
 
-// EncodeDevice codes a picture held in CUDA device memory of the encoder's
-// GPU at ptr: yuv420p, the Y, Cb and Cr planes one after the other,
-// tightly packed (Width×Height, then two ((Width+1)/2)×((Height+1)/2)
-// planes). Today it copies the picture to the host first; the GPU stages
-// upload what they need.
-func (e *Encoder) EncodeDevice(ptr uintptr) (h264.AccessUnit, error) {
-	if e.closed {
-		return h264.AccessUnit{}, ErrClosed
-	}
-	if e.ctx == nil {
-		return h264.AccessUnit{}, fmt.Errorf("%w: EncodeDevice needs a GPU encoder", ErrInput)
-	}
-	o := e.enc.Options()
-	if e.host == nil {
-		e.host = h264.NewPicture(o.Width, o.Height)
-	}
-	p := e.host
-	ly, lc := o.Width*o.Height, p.Cb.Width*p.Cb.Height
-	buf, err := e.ctx.Wrap(ptr, ly+2*lc, 0)
-	if err != nil {
-		return h264.AccessUnit{}, fmt.Errorf("%w: device picture: %w", ErrInput, err)
-	}
-	defer buf.Free()
-	off := 0
-	for _, pl := range []*h264.Plane{&p.Y, &p.Cb, &p.Cr} {
-		n := pl.Width * pl.Height
-		if pl.Stride != pl.Width {
-			return h264.AccessUnit{}, fmt.Errorf("%w: staging plane not packed", ErrInput)
-		}
-		if err := cuda.CopyDtoH(pl.Pix[:n], buf, off, nil); err != nil {
-			return h264.AccessUnit{}, fmt.Errorf("h264cuda: copying the device picture: %w", err)
-		}
-		off += n
-	}
-	return e.enc.Encode(p)
-}
-
 // ForceKeyframe makes the next picture an IDR picture.
 func (e *Encoder) ForceKeyframe() { e.enc.ForceKeyframe() }
 
@@ -516,6 +480,11 @@ func (e *Encoder) Close() error {
 	}
 	e.closed = true
 	err := e.st.close()
+	if e.conv != nil {
+		if cerr := e.conv.close(); err == nil {
+			err = cerr
+		}
+	}
 	if e.ctx != nil {
 		if cerr := e.ctx.Close(); err == nil {
 			err = cerr

@@ -11,6 +11,7 @@
 #include "deblock.cu"
 #include "inter.cu"
 #include "cavlc.cu"
+#include "convert.cu.wip"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -42,6 +43,7 @@ static const struct {
 	{"cavlc_chunk_apply", cavlc_chunk_apply},
 	{"cavlc_pack", cavlc_pack},
 	{"cavlc_consts", cavlc_consts},
+	{"convert_src", convert_src},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -98,6 +100,9 @@ int cemu_motion_const(const char *name)
 		{"IP_REF_CB", IP_REF_CB}, {"IP_REF_CR", IP_REF_CR}, {"IP_REC_Y", IP_REC_Y}, {"IP_REC_CB", IP_REC_CB},
 		{"IP_REC_CR", IP_REC_CR}, {"IP_DEC", IP_DEC}, {"IP_LEVELS", IP_LEVELS}, {"IP_MBW", IP_MBW},
 		{"IP_MBH", IP_MBH}, {"IP_COUNT", IP_COUNT}, {"LV_LUMA", LV_LUMA}, {"LV_CDC", LV_CDC},
+		{"CV_IN", CV_IN}, {"CV_Y", CV_Y}, {"CV_CB", CV_CB}, {"CV_CR", CV_CR}, {"CV_W", CV_W},
+		{"CV_H", CV_H}, {"CV_PW", CV_PW}, {"CV_PH", CV_PH}, {"CV_FMT", CV_FMT}, {"CV_COUNT", CV_COUNT},
+		{"CV_FMT_YUV420P", CV_FMT_YUV420P}, {"CV_FMT_NV12", CV_FMT_NV12}, {"CV_FMT_YUV444P", CV_FMT_YUV444P},
 		{"LV_CAC", LV_CAC}, {"LV_NZ", LV_NZ}, {"LV_NZC", LV_NZC}, {"LV_CBP", LV_CBP}, {"LV_WORDS", LV_WORDS},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
