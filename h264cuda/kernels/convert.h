@@ -1,5 +1,5 @@
 /*
- * convert.h: the parameter block of stage 0 (convert.cu.wip/convert.cu),
+ * convert.h: the parameter block of stage 0 (convert.cu),
  * loading a picture held in device memory into the encoder's padded source
  * planes. h264cuda/convert.go keeps a copy of these indices (cvIn...),
  * checked by its tests through the C emulation.

@@ -11,7 +11,7 @@
 #include "deblock.cu"
 #include "inter.cu"
 #include "cavlc.cu"
-#include "convert.cu.wip"
+#include "convert.cu"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
