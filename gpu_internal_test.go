@@ -253,5 +253,35 @@ func TestGPUH264CUDAThroughWriter(t *testing.T) {
 	if cu := encode("h264_cuda", dev); !bytes.Equal(cu, goStream) {
 		t.Fatalf("h264_cuda from CUDA frames: %d bytes, h264_go %d: streams differ", len(cu), len(goStream))
 	}
+	// nv12 and yuv444p CUDA frames are converted on the GPU by h264_cuda,
+	// on the host by h264_go: the same bytes again.
+	for _, f := range []PixelFormat{NV12, YUV444P} {
+		hostF := randomFrames(t, f, w, h, n)
+		d, err := hostF.Upload(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encodeFmt := func(encoder string, src *Frames) []byte {
+			var out bytes.Buffer
+			wr, err := NewWriter(&out, WriterOptions{Container: "h264"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wr.AddVideoStream(StreamConfig{Width: w, Height: h, Format: f, FrameRate: Rational{25, 1}, Encoder: encoder, Options: map[string]string{"qp": "27"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := wr.Write(t.Context(), 0, src); err != nil {
+				t.Fatal(err)
+			}
+			if err := wr.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return out.Bytes()
+		}
+		if a, b := encodeFmt("h264_go", hostF), encodeFmt("h264_cuda", d); !bytes.Equal(a, b) {
+			t.Fatalf("%s CUDA frames: h264_cuda wrote %d bytes, h264_go from host frames %d: streams differ", f, len(b), len(a))
+		}
+		d.Free()
+	}
 	t.Logf("h264_go and h264_cuda (host and CUDA frames) wrote the same %d bytes", len(goStream))
 }

@@ -16,9 +16,9 @@ func init() {
 }
 
 // newH264CUDAEncoder runs h264_cuda on the GPU that HWAccel names (GPU 0 by
-// default). It makes exactly h264_go's stream; CUDA frames in yuv420p on
-// that GPU go to it without a host copy by gpuenc (see h264cuda's doc for
-// what it copies itself).
+// default). It makes exactly h264_go's stream; CUDA frames in yuv420p, nv12
+// or yuv444p on that GPU go to it as they are: it converts them on the GPU
+// (see h264cuda's EncodeDeviceFormat for what it still copies to the host).
 func newH264CUDAEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncoder, int, error) {
 	gpu := 0
 	if cfg.HWAccel != "" {
@@ -38,5 +38,5 @@ func newH264CUDAEncoder(w *Writer, cfg StreamConfig, color av.Color) (videoEncod
 	if err != nil {
 		return nil, 0, &EncoderError{Encoder: "h264_cuda", Reason: "cannot open", Err: err}
 	}
-	return newH264OwnStream(w, cfg, color, &ownH264Encoder{name: "h264_cuda", enc: enc, device: enc.EncodeDevice, gpu: gpu, closer: enc.Close})
+	return newH264OwnStream(w, cfg, color, &ownH264Encoder{name: "h264_cuda", enc: enc, device: enc.EncodeDeviceFormat, gpu: gpu, closer: enc.Close})
 }

@@ -32,7 +32,7 @@ type h264Core interface {
 type ownH264Encoder struct {
 	name   string
 	enc    h264Core
-	device func(ptr uintptr) (h264.AccessUnit, error) // h264_cuda: yuv420p already in CUDA memory
+	device func(ptr uintptr, format string) (h264.AccessUnit, error) // h264_cuda: yuv420p, nv12 or yuv444p already in CUDA memory
 	gpu    int
 	closer func() error
 	in     *av.Frame
@@ -195,8 +195,8 @@ func newH264OwnStream(w *Writer, cfg StreamConfig, color av.Color, e *ownH264Enc
 
 func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc) error {
 	if frames.OnDevice() {
-		if e.device != nil && frames.format == YUV420P && frames.dev.gpu == e.gpu {
-			au, err := e.device(frames.DevicePointer() + uintptr(i*frames.FrameSize()))
+		if e.device != nil && (frames.format == YUV420P || frames.format == NV12 || frames.format == YUV444P) && frames.dev.gpu == e.gpu {
+			au, err := e.device(frames.DevicePointer()+uintptr(i*frames.FrameSize()), string(frames.format))
 			if err != nil {
 				return err
 			}
