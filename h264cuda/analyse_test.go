@@ -154,15 +154,7 @@ func TestGPUDecisionsMatchGo(t *testing.T) {
 func newGPUDecider(tb testing.TB, ctx *cuda.Context, o h264.Options) *Decider {
 	tb.Helper()
 	d, err := NewDecider(ctx, o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return d
+	return closeAtCleanup(tb, d, err)
 }
 
 // TestAnalyseLayout checks the Go copy of analyse.h's indices.

@@ -523,15 +523,7 @@ func TestEmuCAVLCAllocs(t *testing.T) {
 func newGPUCoder(tb testing.TB, ctx *cuda.Context, o h264.Options) *EntropyCoder {
 	tb.Helper()
 	c, err := NewEntropyCoder(ctx, o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return c
+	return closeAtCleanup(tb, c, err)
 }
 
 // TestGPUCAVLCMatchesEncodeTrace is TestEmuCAVLCMatchesEncodeTrace on the

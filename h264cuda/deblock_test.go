@@ -601,15 +601,7 @@ func TestEmuDeblockMatchesEncodeTrace(t *testing.T) {
 func newGPUDeblocker(tb testing.TB, ctx *cuda.Context, w, h int) *Deblocker {
 	tb.Helper()
 	d, err := NewDeblocker(ctx, w, h)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return d
+	return closeAtCleanup(tb, d, err)
 }
 
 // TestGPUDeblockMatchesGo runs every synthetic case (1080p included) and

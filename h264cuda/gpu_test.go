@@ -49,18 +49,25 @@ func gpuContext(tb testing.TB) *cuda.Context {
 	return ctx
 }
 
-func newGPUSearch(tb testing.TB, ctx *cuda.Context, cfg h264.MotionConfig) *MotionSearch {
+// closeAtCleanup fails the test on err, and otherwise closes v when the
+// test ends, failing it if Close does.
+func closeAtCleanup[T interface{ Close() error }](tb testing.TB, v T, err error) T {
 	tb.Helper()
-	s, err := NewMotionSearch(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
+		if err := v.Close(); err != nil {
 			tb.Error(err)
 		}
 	})
-	return s
+	return v
+}
+
+func newGPUSearch(tb testing.TB, ctx *cuda.Context, cfg h264.MotionConfig) *MotionSearch {
+	tb.Helper()
+	s, err := NewMotionSearch(ctx, cfg)
+	return closeAtCleanup(tb, s, err)
 }
 
 // TestGPUMotionMatchesGo runs every case (1080p and 720p included) on the
