@@ -96,6 +96,16 @@ func h264GoOptions(cfg StreamConfig, color av.Color) (h264.Options, error) {
 			}
 		case "preset":
 			o.Preset = v
+		case "ipoffset":
+			if o.IPOffset, err = strconv.Atoi(v); err != nil {
+				return o, bad(err)
+			}
+			if o.IPOffset < 0 || o.IPOffset > 12 {
+				return o, bad(errors.New("must be 0..12"))
+			}
+			if o.IPOffset == 0 {
+				o.IPOffset = -1 // 0 here means none; h264's 0 means the default
+			}
 		case "threads":
 			if o.Threads, err = strconv.Atoi(v); err != nil {
 				return o, bad(err)
@@ -105,7 +115,7 @@ func h264GoOptions(cfg StreamConfig, color av.Color) (h264.Options, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return o, &UnusedOptionsError{Component: "encoder h264_go (options: qp, crf, b, maxrate, bufsize, g, preset, threads)", Names: unknown}
+		return o, &UnusedOptionsError{Component: "encoder h264_go (options: qp, crf, b, maxrate, bufsize, g, preset, threads, ipoffset)", Names: unknown}
 	}
 	return o, nil
 }

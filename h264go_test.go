@@ -64,3 +64,34 @@ func TestH264GoOptions(t *testing.T) {
 		t.Errorf("b=fast: got %v, want ConfigError", err)
 	}
 }
+
+// TestH264GoIPOffsetOption checks that ipoffset reaches the encoder: 3 (the
+// default) gives the stream of no option, 0 (IDR pictures at the P QP) a
+// different one, and values outside 0..12 are refused.
+func TestH264GoIPOffsetOption(t *testing.T) {
+	src := source(t, gpuenc.YUV420P, 48, 32, 3)
+	recon := func(opts map[string]string) []byte {
+		var r bytes.Buffer
+		encode(t, src, "ip.h264", gpuenc.StreamConfig{Encoder: "h264_go", Reconstruction: &r, Options: opts})
+		return r.Bytes()
+	}
+	def := recon(map[string]string{"qp": "30"})
+	if three := recon(map[string]string{"qp": "30", "ipoffset": "3"}); !bytes.Equal(def, three) {
+		t.Error("ipoffset=3 changed the reconstruction; it is the default")
+	}
+	if zero := recon(map[string]string{"qp": "30", "ipoffset": "0"}); bytes.Equal(def, zero) {
+		t.Error("ipoffset=0 gave the default's reconstruction: the option was ignored")
+	}
+	w, err := gpuenc.Create(filepath.Join(t.TempDir(), "x.h264"), gpuenc.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, v := range []string{"-1", "13", "x"} {
+		cfg := gpuenc.StreamConfig{Width: 32, Height: 32, Format: gpuenc.YUV420P, FrameRate: gpuenc.Rational{Num: 25, Den: 1}, Encoder: "h264_go", Options: map[string]string{"ipoffset": v}}
+		var ce *gpuenc.ConfigError
+		if _, err := w.AddVideoStream(cfg); !errors.As(err, &ce) {
+			t.Errorf("ipoffset=%s: got %v, want ConfigError", v, err)
+		}
+	}
+}

@@ -20,18 +20,28 @@ func TestBitExactSizes(t *testing.T) {
 	}
 }
 
-// TestBitExactEveryQP codes a short clip at every QP; the streams (each
-// starting with an IDR picture and the same parameter sets) are decoded as
-// one.
+// TestBitExactEveryQP codes a short clip at every QP, P pictures at the
+// QP and the IDR picture DefaultIPOffset lower (from QP 3 down, at QP 0),
+// or at the QP too where IPOffset is negative; the streams (each starting
+// with an IDR picture and the same parameter sets) are decoded as one.
 func TestBitExactEveryQP(t *testing.T) {
 	var stream []byte
 	var recon [][]byte
 	for qp := 0; qp <= 51; qp++ {
 		o := Options{Width: 48, Height: 32, RateControl: ConstantQP, QP: qp, Threads: 2}
+		wantIDR := max(0, qp-DefaultIPOffset)
+		if qp%2 == 1 {
+			o.IPOffset = -1
+			wantIDR = qp
+		}
 		s, r, aus := encodeClip(t, o, clip(48, 32, 3, int64(qp)), nil)
 		for _, au := range aus {
-			if au.QP != qp {
-				t.Fatalf("QP %d coded at %d", qp, au.QP)
+			want := qp
+			if au.Keyframe {
+				want = wantIDR
+			}
+			if au.QP != want {
+				t.Fatalf("QP %d, IPOffset %d: picture %d (keyframe %v) coded at %d, want %d", qp, o.IPOffset, au.FrameNum, au.Keyframe, au.QP, want)
 			}
 		}
 		stream = append(stream, s...)

@@ -59,6 +59,7 @@ type Encoder struct {
 	search    *motionSearch
 	field     motionField
 	prevField []MV
+	skipProbe []probeResult // stage 2b, pass 1 (skipprobe.go)
 
 	forceIDR   bool
 	aqStrength int // adaptive quantisation strength in 1/16 (0: off)
@@ -111,6 +112,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.mbBits = make([]bitWriter, e.mbW*e.mbH)
 	e.workers = make([]worker, o.Threads)
 	e.prevField = make([]MV, e.mbW*e.mbH)
+	e.skipProbe = make([]probeResult, e.mbW*e.mbH)
 	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
 	cfg.Partitions = p.partitions
 	cfg.MaxVerticalMV = min(512, e.sp.level.mvY)
@@ -296,6 +298,14 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 	}
 	e.traceStage(2, idr, qp)
+	// Stage 2b: vectors moved to the P_Skip vector where that codes
+	// nothing (skipprobe.go); not when a test forces the decisions.
+	if pSlice && e.hooks == nil {
+		if err := e.probeSkips(); err != nil {
+			return AccessUnit{}, err
+		}
+	}
+	e.traceStage(21, idr, qp)
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
 	accInter, err := e.accelInter(pSlice)

@@ -36,15 +36,18 @@ func goldenCases() []goldenCase {
 	add := func(name, source string, frames int, o Options) {
 		cs = append(cs, goldenCase{name: name, o: o, source: source, frames: frames})
 	}
-	for _, preset := range []string{"ultrafast", "veryfast", "medium", "slow"} {
+	for i, preset := range []string{"ultrafast", "veryfast", "medium", "slow"} {
 		for _, th := range []int{1, 3} {
 			add(fmt.Sprintf("synth176x144-%s-qp26-t%d", preset, th), "synth", 6,
 				Options{Width: 176, Height: 144, Preset: preset, RateControl: ConstantQP, QP: 26, Threads: th})
 			add(fmt.Sprintf("photo208x160-%s-crf-t%d", preset, th), "photo", 6,
 				Options{Width: 208, Height: 160, Preset: preset, Threads: th})
 		}
-		add("synth99x61-"+preset+"-crf30", "synth", 5,
-			Options{Width: 99, Height: 61, Preset: preset, CRF: 30, Threads: 2})
+		// A different CRF per preset: at this size medium and slow search
+		// the same vectors, and the guard below wants different streams.
+		crf := 28 + 2*i
+		add(fmt.Sprintf("synth99x61-%s-crf%d", preset, crf), "synth", 5,
+			Options{Width: 99, Height: 61, Preset: preset, CRF: float64(crf), Threads: 2})
 		add("synth320x96-"+preset+"-abr", "synth", 6,
 			Options{Width: 320, Height: 96, Preset: preset, RateControl: AverageBitrate, Bitrate: 300000, MaxRate: 400000, BufSize: 400000, Threads: 3})
 	}
@@ -53,6 +56,8 @@ func goldenCases() []goldenCase {
 	add("photo208x160-medium-crf-noaq", "photo", 5, Options{Width: 208, Height: 160, AQStrength: -1, Threads: 1})
 	add("photo208x160-medium-intra-qp10", "photo", 3, Options{Width: 208, Height: 160, GOP: 1, RateControl: ConstantQP, QP: 10, Threads: 3})
 	add("synth176x144-veryfast-gop3-qp51", "synth", 7, Options{Width: 176, Height: 144, Preset: "veryfast", GOP: 3, RateControl: ConstantQP, QP: 51, Threads: 1})
+	add("synth176x144-medium-qp26-noipoffset", "synth", 6, Options{Width: 176, Height: 144, RateControl: ConstantQP, QP: 26, IPOffset: -1, Threads: 2})
+	add("photo208x160-medium-qp30-ipoffset8", "photo", 4, Options{Width: 208, Height: 160, RateControl: ConstantQP, QP: 30, IPOffset: 8, Threads: 2})
 	add("synth176x144-slow-qp0", "synth", 3, Options{Width: 176, Height: 144, Preset: "slow", RateControl: ConstantQP, QP: 0, Threads: 3})
 	add("mixed208x160-medium-crf-scenecut", "mixed", 8, Options{Width: 208, Height: 160, Threads: 3})
 	add("mixed208x160-ultrafast-abr-aq2", "mixed", 8, Options{Width: 208, Height: 160, Preset: "ultrafast", RateControl: AverageBitrate, Bitrate: 200000, AQStrength: 2, Threads: 1})

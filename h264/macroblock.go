@@ -66,6 +66,7 @@ type worker struct {
 	cdc   [2][4]int32
 	cdclv [2][4]int32
 	srcT  [16]satdSource // the source macroblock's 4x4 transforms (analyse)
+	probe macroblock     // scratch for the skip probe (skipprobe.go)
 }
 
 // mbAvail returns the availability bits of macroblock (x, y) (6.4.4: one
@@ -360,6 +361,13 @@ func (e *Encoder) lumaRecon(wk *worker, mb *macroblock, base int, i16 bool) {
 // chroma codes both chroma planes of a macroblock from the prediction in
 // wk.predC (8.5.11) and sets the chroma part of mb.cbp.
 func (e *Encoder) chroma(wk *worker, mb *macroblock, x, y int, intra bool) {
+	e.chromaLevels(wk, mb, x, y, intra)
+	e.chromaRecon(wk, mb, x, y)
+}
+
+// chromaLevels transforms and quantises both chroma blocks of mb against
+// the prediction in wk.predC and sets mb's chroma levels and cbp bits.
+func (e *Encoder) chromaLevels(wk *worker, mb *macroblock, x, y int, intra bool) {
 	qpc := chromaQP(int(mb.qp))
 	anyAC, anyDC := false, false
 	for c := 0; c < 2; c++ {
@@ -417,7 +425,12 @@ func (e *Encoder) chroma(wk *worker, mb *macroblock, x, y int, intra bool) {
 		mb.chromaDC = [2][4]int16{}
 	}
 	mb.cbp = mb.cbp&15 | cbpC<<4
-	// Reconstruction.
+}
+
+// chromaRecon reconstructs both chroma blocks of mb from its levels and the
+// prediction in wk.predC.
+func (e *Encoder) chromaRecon(wk *worker, mb *macroblock, x, y int) {
+	qpc := chromaQP(int(mb.qp))
 	for c := 0; c < 2; c++ {
 		P := &e.rec.Cb
 		if c == 1 {

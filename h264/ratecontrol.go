@@ -65,6 +65,7 @@ func (rc *rateControl) init(o *Options, nMBs int) {
 	switch o.RateControl {
 	case ConstantQP:
 		rc.fixedQP = o.QP
+		rc.ipOffset = max(0, o.IPOffset)
 	case ConstantQuality:
 		rc.crf = o.CRF
 		rc.fixedQP = int(math.Floor(o.CRF + 0.5))
@@ -93,6 +94,9 @@ func clampQP(q int) int {
 func (rc *rateControl) frameQP(idr bool) int {
 	switch rc.mode {
 	case ConstantQP:
+		if idr {
+			return clampQP(rc.fixedQP - rc.ipOffset)
+		}
 		return rc.fixedQP
 	case ConstantQuality:
 		if !idr {

@@ -85,6 +85,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Width: 16, Height: 16, RateControl: RateControlMode(9)}, "RateControl"},
 		{Options{Width: 16, Height: 16, Threads: 5000}, "Threads"},
 		{Options{Width: 16, Height: 16, AQStrength: 4}, "AQStrength"},
+		{Options{Width: 16, Height: 16, IPOffset: 13}, "IPOffset"},
 	}
 	for _, b := range bad {
 		_, err := NewEncoder(b.o)

@@ -46,6 +46,7 @@ type PictureTrace struct {
 	Source            *Picture          // stage 0
 	Reference         *Picture          // the reference of a P picture (nil for IDR)
 	Decisions         []MacroblockTrace // stage 2: Type, modes, PartMV, MV, QP only
+	Probed            []MacroblockTrace // stage 2b: Decisions after the skip probe, the input of stage 3 (= Decisions for IDR)
 	Reconstructed     *Picture          // stage 3: before deblocking
 	Macroblocks       []MacroblockTrace // stages 3 and 3b: final types, levels, cbp
 	Bits              [][]byte          // stage 4: macroblock_layer() per macroblock, MSB first, padded with zero bits
@@ -83,7 +84,7 @@ func (mb *macroblock) trace() MacroblockTrace {
 	}
 }
 
-// traceStage records the outputs of stage (0 start, 2, 3, 4, 5).
+// traceStage records the outputs of stage (0 start, 2, 21 for 2b, 3, 4, 5).
 func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 	t := e.trace
 	if t == nil {
@@ -97,14 +98,9 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 		}
 	case 2:
 		t.QP = qp // constant quality settles the QP after stage 1
-		t.Decisions = make([]MacroblockTrace, len(e.mbs))
-		for i := range e.mbs {
-			mb := &e.mbs[i]
-			t.Decisions[i] = MacroblockTrace{
-				Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
-				I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
-			}
-		}
+		t.Decisions = e.decisionTrace()
+	case 21: // 2b
+		t.Probed = e.decisionTrace()
 	case 3:
 		t.Reconstructed = clonePicture(e.rec)
 	case 4:
@@ -125,4 +121,17 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 	case 5:
 		t.Deblocked = clonePicture(e.rec)
 	}
+}
+
+// decisionTrace copies the decisions of every macroblock.
+func (e *Encoder) decisionTrace() []MacroblockTrace {
+	d := make([]MacroblockTrace, len(e.mbs))
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		d[i] = MacroblockTrace{
+			Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
+			I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
+		}
+	}
+	return d
 }

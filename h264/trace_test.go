@@ -39,7 +39,7 @@ func TestTraceReassemblesStream(t *testing.T) {
 		h.write(&w)
 		run := 0
 		for m, mb := range tr.Macroblocks {
-			if d := tr.Decisions[m]; d.Type != mb.Type && !(d.Type == TraceP16x16 && mb.Type == TracePSkip) {
+			if d := tr.Probed[m]; d.Type != mb.Type && !(d.Type == TraceP16x16 && mb.Type == TracePSkip) {
 				t.Fatalf("macroblock %d: decided %d, coded %d", m, d.Type, mb.Type)
 			}
 			if mb.Type == TracePSkip {

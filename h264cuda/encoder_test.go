@@ -738,7 +738,7 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 					}
 				}
 				want := h264.NewPicture(16*mbW, 16*mbH)
-				for i, d := range tr.Decisions {
+				for i, d := range tr.Probed {
 					dec[i] = h264.Decision{Type: d.Type, QP: d.QP, MV: d.MV}
 				}
 				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec); err != nil {
@@ -747,7 +747,7 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 				for i := range out {
 					ir.decode(i, &out[i])
 				}
-				for i, d := range tr.Decisions {
+				for i, d := range tr.Probed {
 					x, y := i%mbW, i/mbW
 					isInter := d.Type >= h264.TraceP16x16 && d.Type <= h264.TraceP8x8
 					for p, pl := range []*h264.Plane{&want.Y, &want.Cb, &want.Cr} {

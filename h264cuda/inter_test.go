@@ -46,10 +46,10 @@ func TestEmuInterReconMatchesEncodeTrace(t *testing.T) {
 					}
 				}
 				out := make([]h264.MacroblockTrace, mbW*mbH)
-				if err := ir.run(tr.Source, tr.Reference, tr.Decisions, rec, out); err != nil {
+				if err := ir.run(tr.Source, tr.Reference, tr.Probed, rec, out); err != nil {
 					t.Fatal(err)
 				}
-				for i, d := range tr.Decisions {
+				for i, d := range tr.Probed {
 					x, y := i%mbW, i/mbW
 					isInter := d.Type >= h264.TraceP16x16 && d.Type <= h264.TraceP8x8
 					if isInter {

@@ -1,0 +1,96 @@
+// Skip probing (stage 2b, DESIGN.md). Stage 2 chooses every vector by its
+// own cost, so an inter macroblock in a still or evenly moving area often
+// ends up a quarter sample away from its P_Skip vector and is coded with a
+// vector difference and a few small levels where P_Skip would cost almost
+// no bits. x264 tests P_Skip before its motion search ("fast_pskip"); here
+// the test comes after all decisions:
+//
+// In raster order, each inter macroblock whose vector is not its P_Skip
+// vector (8.4.1.1, from the left, top, top-right and top-left neighbours
+// as they stand after their own probe) is coded at that vector as
+// P_L0_16x16 — the prediction, transform, quantiser and decimation of
+// stage 3, nothing written — and when no level is left it takes that
+// vector as P_L0_16x16, which stage 3b then makes P_Skip.
+//
+// The order matters only through the skip vectors, so the costly part
+// runs in parallel: pass 1 probes every macroblock at the skip vector of
+// the stage 2 field; pass 2 walks the raster order, recomputes each skip
+// vector and probes again only where it changed. (On a GPU pass 2 is a
+// wavefront, like intra reconstruction.) The result is that of the plain
+// raster walk, for any number of workers.
+
+package h264
+
+// probeSkips runs stage 2b on a P picture's decisions.
+func (e *Encoder) probeSkips() error {
+	// Pass 1: probe at the skip vectors of the stage 2 field.
+	if err := runRows(e.mbH, e.o.Threads, func(w, y int) {
+		wk := &e.workers[w]
+		for x := 0; x < e.mbW; x++ {
+			i := y*e.mbW + x
+			mb := &e.mbs[i]
+			smv := e.skipMV(x, y, mb)
+			e.skipProbe[i] = probeResult{mv: smv}
+			if e.wantsProbe(mb, smv) {
+				e.skipProbe[i].nothing = e.codesNothingAt(wk, mb, x, y, smv)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	// Pass 2: the raster walk, probing again where a neighbour moved.
+	return guard(func() {
+		wk := &e.workers[0]
+		for y := 0; y < e.mbH; y++ {
+			for x := 0; x < e.mbW; x++ {
+				i := y*e.mbW + x
+				mb := &e.mbs[i]
+				smv := e.skipMV(x, y, mb)
+				if !e.wantsProbe(mb, smv) {
+					continue
+				}
+				nothing := e.skipProbe[i].nothing
+				if smv != e.skipProbe[i].mv {
+					nothing = e.codesNothingAt(wk, mb, x, y, smv)
+				}
+				if nothing {
+					mb.typ = mbP16x16
+					mb.partMV[0] = smv
+					mb.setMVs()
+				}
+			}
+		}
+	})
+}
+
+// probeResult is pass 1's result for one macroblock: whether coding it at
+// skip vector mv leaves no level.
+type probeResult struct {
+	mv      MV
+	nothing bool
+}
+
+// wantsProbe reports whether mb is an inter macroblock not already at its
+// skip vector smv.
+func (e *Encoder) wantsProbe(mb *macroblock, smv MV) bool {
+	return !isIntra(mb.typ) && !(mb.typ == mbP16x16 && mb.partMV[0] == smv)
+}
+
+// codesNothingAt reports whether mb, coded as P_L0_16x16 with vector mv
+// (quarter samples) by stage 3, would have no non-zero level. It writes
+// only wk.
+func (e *Encoder) codesNothingAt(wk *worker, mb *macroblock, x, y int, mv MV) bool {
+	t := &wk.probe
+	*t = *mb
+	t.typ = mbP16x16
+	t.partMV[0] = mv
+	t.setMVs()
+	t.cbp = 0
+	e.interPred(wk, t, x, y)
+	e.lumaResidual(wk, t, y*16*e.src.Y.Stride+x*16, false, false)
+	if t.cbp != 0 {
+		return false
+	}
+	e.chromaLevels(wk, t, x, y, false)
+	return t.cbp == 0
+}
