@@ -187,7 +187,7 @@ func TestChromaQP(t *testing.T) {
 
 // TestQuant4x4MatchesFormula compares quant4x4 with the formula written
 // out plainly: level = sign(c)·min(maxLevel, (|c|·MF + f) >> qbits), f =
-// 2^qbits/3 (intra) or /6 (inter), the DC left 0 when start is 1.
+// 2^qbits·30/64 (intra) or ·24/64 (inter), the DC left 0 when start is 1.
 func TestQuant4x4MatchesFormula(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	for trial := 0; trial < 3000; trial++ {
@@ -205,9 +205,9 @@ func TestQuant4x4MatchesFormula(t *testing.T) {
 		}
 		nz := quant4x4(&c, &lv, qp, intra, start)
 		qbits := int64(15 + qp/6)
-		f := (int64(1) << qbits) / 6
+		f := (int64(1) << qbits) * 24 / 64
 		if intra {
-			f = (int64(1) << qbits) / 3
+			f = (int64(1) << qbits) * 30 / 64
 		}
 		wantNZ := 0
 		for i := range c {

@@ -96,11 +96,14 @@ DEVICE_FN int32_t clamp_level(int32_t v)
 	return v > 2063 ? 2063 : (v < -2063 ? -2063 : v);
 }
 
-/* quant4x4 with the inter dead zone (f = 2^qbits / 6), from index start. */
+/* The inter rounding offset in 1/64 of a step (h264/quant.go, roundInter64). */
+#define ROUND_INTER64 24
+
+/* quant4x4 with the inter rounding offset, from index start. */
 DEVICE_FN void quant4x4_inter(const int32_t *c, int32_t *lv, int qp, int start)
 {
 	int m = qp % 6, qbits = 15 + qp / 6;
-	int64_t f = ((int64_t)1 << qbits) / 6;
+	int64_t f = ((int64_t)ROUND_INTER64 << qbits) >> 6;
 	if (start == 1)
 		lv[0] = 0;
 	for (int i = start; i < 16; i++) {
@@ -110,11 +113,11 @@ DEVICE_FN void quant4x4_inter(const int32_t *c, int32_t *lv, int qp, int start)
 	}
 }
 
-/* quantDC (qbits + 1), inter dead zone, n values. */
+/* quantDC (qbits + 1), inter rounding offset, n values. */
 DEVICE_FN int quant_dc_inter(const int32_t *c, int32_t *lv, int n, int qp)
 {
 	int m = qp % 6, qbits = 16 + qp / 6;
-	int64_t f = ((int64_t)1 << qbits) / 6, mf = quant_coef[m][0];
+	int64_t f = ((int64_t)ROUND_INTER64 << qbits) >> 6, mf = quant_coef[m][0];
 	int nz = 0;
 	for (int i = 0; i < n; i++) {
 		int64_t x = c[i];
