@@ -16,7 +16,7 @@ const (
 	bitsP8x8      = 9  // mb_type P_8x8 and four sub_mb_type
 	bitsI4ModeHit = 1  // prev_intra4x4_pred_mode_flag = 1
 	bitsI4ModeRem = 4  // flag + rem_intra4x4_pred_mode
-	intraPenaltyP = 24 // bias against intra in P pictures (its neighbours lose MV prediction)
+	intraPenaltyP = 48 // bias against intra in P pictures (its neighbours lose MV prediction; its cost is measured on source neighbours, an underestimate)
 )
 
 // analyse decides the type, prediction modes and motion vectors of

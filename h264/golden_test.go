@@ -40,11 +40,12 @@ func goldenCases() []goldenCase {
 		for _, th := range []int{1, 3} {
 			add(fmt.Sprintf("synth176x144-%s-qp26-t%d", preset, th), "synth", 6,
 				Options{Width: 176, Height: 144, Preset: preset, RateControl: ConstantQP, QP: 26, Threads: th})
-			add(fmt.Sprintf("photo208x160-%s-crf-t%d", preset, th), "photo", 6,
-				Options{Width: 208, Height: 160, Preset: preset, Threads: th})
+			add(fmt.Sprintf("photo208x160-%s-crf%d-t%d", preset, 20+2*i, th), "photo", 6,
+				Options{Width: 208, Height: 160, Preset: preset, CRF: float64(20 + 2*i), Threads: th})
 		}
-		// A different CRF per preset: at this size medium and slow search
-		// the same vectors, and the guard below wants different streams.
+		// A different CRF per preset (here and above): at these sizes
+		// medium and slow search the same vectors, and the guard below
+		// wants different streams.
 		crf := 28 + 2*i
 		add(fmt.Sprintf("synth99x61-%s-crf%d", preset, crf), "synth", 5,
 			Options{Width: 99, Height: 61, Preset: preset, CRF: float64(crf), Threads: 2})

@@ -16,7 +16,7 @@ enum { AV_LEFT = 1, AV_TOP = 2, AV_TOPRIGHT = 4, AV_TOPLEFT = 8 };
 /* Mode signalling costs in bits (analyse.go). */
 enum {
 	BITS_I16_TYPE = 5, BITS_I4_TYPE = 1, BITS_INTRA_IN_P = 6, BITS_P16X16 = 1, BITS_P16X8 = 3,
-	BITS_P8X8 = 9, BITS_I4_HIT = 1, BITS_I4_REM = 4, INTRA_PENALTY_P = 24
+	BITS_P8X8 = 9, BITS_I4_HIT = 1, BITS_I4_REM = 4, INTRA_PENALTY_P = 48
 };
 
 /* ueBits: length of ue(v). */

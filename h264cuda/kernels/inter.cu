@@ -99,6 +99,11 @@ DEVICE_FN int32_t clamp_level(int32_t v)
 /* The inter rounding offset in 1/64 of a step (h264/quant.go, roundInter64). */
 #define ROUND_INTER64 24
 
+/* Decimation thresholds (h264/macroblock.go, decimateMB etc.). */
+#define DECIMATE_MB 3
+#define DECIMATE_8X8 2
+#define DECIMATE_CHROMA 4
+
 /* quant4x4 with the inter rounding offset, from index start. */
 DEVICE_FN void quant4x4_inter(const int32_t *c, int32_t *lv, int qp, int start)
 {
@@ -312,7 +317,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		total += s;
 	}
 	for (int r = 0; r < 16; r++) {
-		if (total < 6 || s8[((r >> 3) << 1) | ((r & 3) >> 1)] < 4) {
+		if (total < DECIMATE_MB || s8[((r >> 3) << 1) | ((r & 3) >> 1)] < DECIMATE_8X8) {
 			for (int k = 0; k < 16; k++)
 				L[LV_LUMA + 16 * r + k] = 0;
 			L[LV_NZ + r] = 0;
@@ -362,7 +367,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		int score = 0;
 		for (int r = 0; r < 4; r++)
 			score += decimate_score(ac + 16 * r);
-		if (score < 7) {
+		if (score < DECIMATE_CHROMA) {
 			for (int k = 0; k < 64; k++)
 				ac[k] = 0;
 			for (int r = 0; r < 4; r++)
