@@ -97,6 +97,8 @@ type StreamConfig struct {
 	EncoderFormat PixelFormat
 	// Options are passed to the encoder as key=value ("preset": "veryfast",
 	// "crf": "23"). An option no part of the encoder consumed is an error.
+	// h264_go and h264_cuda take qp, crf, b (or bitrate), maxrate, bufsize,
+	// g, preset, threads and ipoffset (see package h264's Options).
 	Options map[string]string
 	// Color is written into the stream.
 	Color Color
