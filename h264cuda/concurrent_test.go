@@ -1,0 +1,178 @@
+package h264cuda
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
+)
+
+// TestGPUConcurrentEncoders runs every clip of encClips at once, one
+// encoder each on GPU 0 (parallel subtests: up to GOMAXPROCS encoders
+// share the GPU), and compares each with h264_go byte for byte: encoders
+// on one GPU do not disturb each other.
+func TestGPUConcurrentEncoders(t *testing.T) {
+	gpuContext(t) // skips without a GPU
+	for _, c := range encClips() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := NewEncoder(0, c.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := e.Close(); err != nil {
+					t.Error(err)
+				}
+			})
+			compareEncoders(t, &c, e)
+		})
+	}
+}
+
+// BenchmarkGPUConcurrentEncode1080p runs n encoders (NewEncoder's stages,
+// medium) at once on GPU 0, each in its own goroutine coding the same 1080p
+// P pictures, and reports the pictures per second of all of them together
+// (fps) and of each (fps/encoder).
+func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
+	gpuContext(b) // skips without a GPU
+	pics := benchClip(1920, 1080, 8)
+	for _, n := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("encoders=%d", n), func(b *testing.B) {
+			encs := make([]*Encoder, n)
+			for i := range encs {
+				e, err := NewEncoder(0, h264.Options{Width: 1920, Height: 1080})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				// The IDR picture and the first P picture (JIT) untimed.
+				for _, p := range pics[:2] {
+					if _, err := e.Encode(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+				encs[i] = e
+			}
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for i, e := range encs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := 0; k < b.N; k++ {
+						if _, err := e.Encode(pics[2+k%6]); err != nil {
+							errs[i] = err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start).Seconds()
+			b.StopTimer()
+			for _, err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/elapsed, "fps")
+			b.ReportMetric(float64(b.N)/elapsed, "fps/encoder")
+		})
+	}
+}
+
+// gpuCount returns the number of GPUs (after gpuContext made sure there is
+// one).
+func gpuCount(tb testing.TB) int {
+	n, err := cuda.DeviceCount()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// TestGPUEncoderPerGPU runs one encoder on every GPU of the machine at once
+// (the 1080p clips, one per GPU in turn) and compares each with h264_go
+// byte for byte. With one GPU it is TestGPUEncoderMatchesGo's 1080p clip.
+func TestGPUEncoderPerGPU(t *testing.T) {
+	gpuContext(t) // skips without a GPU
+	var big []encClip
+	for _, c := range encClips() {
+		if c.gpuOnly {
+			big = append(big, c)
+		}
+	}
+	n := gpuCount(t)
+	t.Logf("%d GPUs", n)
+	for g := 0; g < n; g++ {
+		c := big[g%len(big)]
+		t.Run(fmt.Sprintf("gpu%d/%s", g, c.name), func(t *testing.T) {
+			t.Parallel()
+			e, err := NewEncoder(g, c.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := e.Close(); err != nil {
+					t.Error(err)
+				}
+			})
+			compareEncoders(t, &c, e)
+		})
+	}
+}
+
+// BenchmarkGPUEncodePerGPU1080p runs one encoder per GPU at once (as
+// BenchmarkGPUConcurrentEncode1080p) and reports their pictures per second
+// together (fps) and per GPU (fps/gpu).
+func BenchmarkGPUEncodePerGPU1080p(b *testing.B) {
+	gpuContext(b) // skips without a GPU
+	pics := benchClip(1920, 1080, 8)
+	n := gpuCount(b)
+	encs := make([]*Encoder, n)
+	for g := range encs {
+		e, err := NewEncoder(g, h264.Options{Width: 1920, Height: 1080})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close()
+		for _, p := range pics[:2] {
+			if _, err := e.Encode(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		encs[g] = e
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for g, e := range encs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < b.N; k++ {
+				if _, err := e.Encode(pics[2+k%6]); err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	b.StopTimer()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/elapsed, "fps")
+	b.ReportMetric(float64(b.N)/elapsed, "fps/gpu")
+}
