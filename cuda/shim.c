@@ -60,6 +60,12 @@ FN(cuModuleGetFunction, tcuModuleGetFunction)
 FN(cuLaunchKernel, tcuLaunchKernel)
 FN(cuGetErrorName, tcuGetErrorName)
 FN(cuGetErrorString, tcuGetErrorString)
+FN(cuStreamBeginCapture_v2, tcuStreamBeginCapture_v2)
+FN(cuStreamEndCapture, tcuStreamEndCapture)
+FN(cuGraphInstantiateWithFlags, tcuGraphInstantiateWithFlags)
+FN(cuGraphLaunch, tcuGraphLaunch)
+FN(cuGraphExecDestroy, tcuGraphExecDestroy)
+FN(cuGraphDestroy, tcuGraphDestroy)
 #undef FN
 
 int gpuenc_cuda_load(const char *lib, char *errbuf, size_t errlen) {
@@ -123,6 +129,15 @@ int gpuenc_cuda_load(const char *lib, char *errbuf, size_t errlen) {
 	SYM(cuGetErrorName)
 	SYM(cuGetErrorString)
 #undef SYM
+	// Optional entry points (CUDA Graphs, driver 11.4+): NULL when absent.
+#define OPT(name) p_##name = (__typeof__(p_##name))dlsym(h, #name);
+	OPT(cuStreamBeginCapture_v2)
+	OPT(cuStreamEndCapture)
+	OPT(cuGraphInstantiateWithFlags)
+	OPT(cuGraphLaunch)
+	OPT(cuGraphExecDestroy)
+	OPT(cuGraphDestroy)
+#undef OPT
 	lib_handle = h;
 	return 0;
 }
@@ -274,6 +289,49 @@ int gpuenc_cuStreamCreate(uintptr_t ctx, uintptr_t *stream, unsigned int flags) 
 }
 int gpuenc_cuStreamDestroy(uintptr_t ctx, uintptr_t stream) { WITH_CTX(ctx, p_cuStreamDestroy_v2((CUstream)stream)); }
 int gpuenc_cuStreamSynchronize(uintptr_t ctx, uintptr_t stream) { WITH_CTX(ctx, p_cuStreamSynchronize((CUstream)stream)); }
+
+// The graph calls answer GPUENC_NOT_SUPPORTED where the driver lacks them.
+#define GRAPH_API() do { LOADED(); if (p_cuGraphInstantiateWithFlags == NULL || p_cuStreamBeginCapture_v2 == NULL || \
+	p_cuStreamEndCapture == NULL || p_cuGraphLaunch == NULL || p_cuGraphExecDestroy == NULL || p_cuGraphDestroy == NULL) \
+	return GPUENC_NOT_SUPPORTED; } while (0)
+int gpuenc_cuStreamBeginCapture(uintptr_t ctx, uintptr_t stream) {
+	GRAPH_API();
+	WITH_CTX(ctx, p_cuStreamBeginCapture_v2((CUstream)stream, GPUENC_CAPTURE_MODE_RELAXED));
+}
+int gpuenc_cuStreamEndCapture(uintptr_t ctx, uintptr_t stream, uintptr_t *graph) {
+	CUgraph g = NULL;
+	GRAPH_API();
+	CUresult r = p_cuCtxPushCurrent_v2((CUcontext)ctx);
+	if (r != CUDA_SUCCESS) return r;
+	r = p_cuStreamEndCapture((CUstream)stream, &g);
+	CUcontext popped;
+	p_cuCtxPopCurrent_v2(&popped);
+	*graph = (uintptr_t)g;
+	return r;
+}
+int gpuenc_cuGraphInstantiate(uintptr_t ctx, uintptr_t *exec, uintptr_t graph) {
+	CUgraphExec e = NULL;
+	GRAPH_API();
+	CUresult r = p_cuCtxPushCurrent_v2((CUcontext)ctx);
+	if (r != CUDA_SUCCESS) return r;
+	r = p_cuGraphInstantiateWithFlags(&e, (CUgraph)graph, 0);
+	CUcontext popped;
+	p_cuCtxPopCurrent_v2(&popped);
+	*exec = (uintptr_t)e;
+	return r;
+}
+int gpuenc_cuGraphLaunch(uintptr_t ctx, uintptr_t exec, uintptr_t stream) {
+	GRAPH_API();
+	WITH_CTX(ctx, p_cuGraphLaunch((CUgraphExec)exec, (CUstream)stream));
+}
+int gpuenc_cuGraphExecDestroy(uintptr_t ctx, uintptr_t exec) {
+	GRAPH_API();
+	WITH_CTX(ctx, p_cuGraphExecDestroy((CUgraphExec)exec));
+}
+int gpuenc_cuGraphDestroy(uintptr_t ctx, uintptr_t graph) {
+	GRAPH_API();
+	WITH_CTX(ctx, p_cuGraphDestroy((CUgraph)graph));
+}
 int gpuenc_cuStreamWaitEvent(uintptr_t ctx, uintptr_t stream, uintptr_t event) { WITH_CTX(ctx, p_cuStreamWaitEvent((CUstream)stream, (CUevent)event, 0)); }
 
 int gpuenc_cuEventCreate(uintptr_t ctx, uintptr_t *event, unsigned int flags) {

@@ -29,6 +29,19 @@ typedef CUresult CUDAAPI tcuMemHostAlloc(void **pp, size_t bytesize, unsigned in
 typedef CUresult CUDAAPI tcuMemFreeHost(void *p);
 typedef CUresult CUDAAPI tcuMemGetInfo_v2(size_t *free, size_t *total);
 
+// CUDA Graphs (driver 11.4 and newer; optional: missing entry points make
+// the graph calls return GPUENC_NOT_SUPPORTED instead of failing the load).
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
+typedef CUresult CUDAAPI tcuStreamBeginCapture_v2(CUstream stream, int mode);
+typedef CUresult CUDAAPI tcuStreamEndCapture(CUstream stream, CUgraph *graph);
+typedef CUresult CUDAAPI tcuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph graph, unsigned long long flags);
+typedef CUresult CUDAAPI tcuGraphLaunch(CUgraphExec exec, CUstream stream);
+typedef CUresult CUDAAPI tcuGraphExecDestroy(CUgraphExec exec);
+typedef CUresult CUDAAPI tcuGraphDestroy(CUgraph graph);
+#define GPUENC_NOT_SUPPORTED 801 // CUDA_ERROR_NOT_SUPPORTED
+#define GPUENC_CAPTURE_MODE_RELAXED 2 // CU_STREAM_CAPTURE_MODE_RELAXED
+
 // gpuenc_cuda_load opens lib and resolves all entry points. It returns 0 on
 // success, 1 when dlopen failed and 2 when a symbol is missing; errbuf then
 // holds dlerror's text or the symbol's name. Calling it again after success
@@ -77,6 +90,12 @@ int gpuenc_cuMemcpy2D(uintptr_t ctx,
 int gpuenc_cuStreamCreate(uintptr_t ctx, uintptr_t *stream, unsigned int flags);
 int gpuenc_cuStreamDestroy(uintptr_t ctx, uintptr_t stream);
 int gpuenc_cuStreamSynchronize(uintptr_t ctx, uintptr_t stream);
+int gpuenc_cuStreamBeginCapture(uintptr_t ctx, uintptr_t stream);
+int gpuenc_cuStreamEndCapture(uintptr_t ctx, uintptr_t stream, uintptr_t *graph);
+int gpuenc_cuGraphInstantiate(uintptr_t ctx, uintptr_t *exec, uintptr_t graph);
+int gpuenc_cuGraphLaunch(uintptr_t ctx, uintptr_t exec, uintptr_t stream);
+int gpuenc_cuGraphExecDestroy(uintptr_t ctx, uintptr_t exec);
+int gpuenc_cuGraphDestroy(uintptr_t ctx, uintptr_t graph);
 int gpuenc_cuStreamWaitEvent(uintptr_t ctx, uintptr_t stream, uintptr_t event);
 int gpuenc_cuEventCreate(uintptr_t ctx, uintptr_t *event, unsigned int flags);
 int gpuenc_cuEventDestroy(uintptr_t ctx, uintptr_t event);

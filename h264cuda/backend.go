@@ -1,6 +1,7 @@
 package h264cuda
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gpuenc/gpuenc/cuda"
@@ -24,6 +25,13 @@ type backend interface {
 	// launch runs kernel name over n units (threads) with the parameter
 	// block at arena offset params.
 	launch(name string, n int, params int, arg int) error
+	// replay runs the launches fn queues. A GPU backend captures them the
+	// first time into a CUDA graph kept under name and from then on
+	// replays that graph as one submission, so fn must queue the same
+	// launches with the same arguments every time (arena offsets, sizes),
+	// only the arena's contents may change. Without graph support in the
+	// driver it just runs fn.
+	replay(name string, fn func() error) error
 	// mark starts the timed stage name (no-op unless timing).
 	mark(name string) error
 	// sync waits for the queued work.
@@ -51,6 +59,9 @@ type gpuBackend struct {
 	timing bool
 	marks  []stageMark
 	nmarks int
+
+	graphs   map[string]*cuda.Graph // replay's captures
+	noGraphs bool                   // the driver lacks CUDA Graphs
 }
 
 // stageMark is an event recorded at the start of a stage.
@@ -127,6 +138,30 @@ func (b *gpuBackend) launch(name string, n int, params int, arg int) error {
 	return f.Launch(grid, block, 0, b.stream, b.arena.Ptr+uintptr(params), int32(n), int32(arg))
 }
 
+func (b *gpuBackend) replay(name string, fn func() error) error {
+	if b.noGraphs {
+		return fn()
+	}
+	g := b.graphs[name]
+	if g == nil {
+		var err error
+		g, err = b.stream.Capture(fn)
+		var ce *cuda.Error
+		if errors.As(err, &ce) && ce.Code == cuda.ErrorNotSupported {
+			b.noGraphs = true
+			return fn()
+		}
+		if err != nil {
+			return fmt.Errorf("h264cuda: capturing %s: %w", name, err)
+		}
+		if b.graphs == nil {
+			b.graphs = map[string]*cuda.Graph{}
+		}
+		b.graphs[name] = g
+	}
+	return g.Launch(b.stream)
+}
+
 // mark records an event before the stage when timing; events are made
 // once and reused.
 func (b *gpuBackend) mark(name string) error {
@@ -174,6 +209,10 @@ func (b *gpuBackend) close() error {
 	if b.stream != nil {
 		keep(b.stream.Synchronize())
 	}
+	for _, g := range b.graphs {
+		keep(g.Destroy())
+	}
+	b.graphs = nil
 	for _, m := range b.marks {
 		keep(m.ev.Destroy())
 	}
