@@ -59,9 +59,13 @@ func clampLevel(v int32) int32 {
 // zero. JM and x264 (without trellis) use about 21/64 for intra and 11/64
 // for inter blocks; on gpuenc's sweeps (DESIGN.md, "Stage 3") these larger
 // offsets code the same quality in 5–15 % fewer bits.
+// Inter blocks round their three highest frequencies (u+v ≥ 5 in the 4x4
+// block: (2,3), (3,2), (3,3)) with the smaller roundInterHF64: isolated
+// high-frequency ±1 levels cost many bits for little.
 const (
-	roundIntra64 = 30
-	roundInter64 = 24
+	roundIntra64   = 30
+	roundInter64   = 24
+	roundInterHF64 = 20
 )
 
 // roundingOffset returns the rounding offset for a quantiser with qbits
@@ -95,6 +99,10 @@ func quantZeroSAD(qp int, intra bool) int {
 func quant4x4(c *[16]int32, lv *[16]int32, qp int, intra bool, start int) int {
 	m, qbits := qp%6, uint(15+qp/6)
 	f := int32(roundingOffset(qbits, intra))
+	fHF := f
+	if !intra {
+		fHF = int32(roundInterHF64 << qbits >> 6)
+	}
 	nz := 0
 	if start == 1 {
 		lv[0] = 0
@@ -102,11 +110,15 @@ func quant4x4(c *[16]int32, lv *[16]int32, qp int, intra bool, start int) int {
 	for i := start; i < 16; i++ {
 		x := c[i]
 		mf := quantCoef[m][posClass[i]]
+		fi := f
+		if i&3+i>>2 >= 5 {
+			fi = fHF
+		}
 		var l int32
 		if x >= 0 {
-			l = int32((int64(x)*int64(mf) + int64(f)) >> qbits)
+			l = int32((int64(x)*int64(mf) + int64(fi)) >> qbits)
 		} else {
-			l = -int32((int64(-x)*int64(mf) + int64(f)) >> qbits)
+			l = -int32((int64(-x)*int64(mf) + int64(fi)) >> qbits)
 		}
 		l = clampLevel(l)
 		lv[i] = l

@@ -187,7 +187,8 @@ func TestChromaQP(t *testing.T) {
 
 // TestQuant4x4MatchesFormula compares quant4x4 with the formula written
 // out plainly: level = sign(c)·min(maxLevel, (|c|·MF + f) >> qbits), f =
-// 2^qbits·30/64 (intra) or ·24/64 (inter), the DC left 0 when start is 1.
+// 2^qbits·30/64 (intra) or ·24/64 (inter; ·20/64 at the three positions
+// with u+v ≥ 5), the DC left 0 when start is 1.
 func TestQuant4x4MatchesFormula(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	for trial := 0; trial < 3000; trial++ {
@@ -217,7 +218,11 @@ func TestQuant4x4MatchesFormula(t *testing.T) {
 				if a < 0 {
 					a = -a
 				}
-				want = min((a*int64(quantCoef[qp%6][posClass[i]])+f)>>qbits, maxLevel)
+				fi := f
+				if !intra && i%4+i/4 >= 5 {
+					fi = (int64(1) << qbits) * 20 / 64
+				}
+				want = min((a*int64(quantCoef[qp%6][posClass[i]])+fi)>>qbits, maxLevel)
 				if c[i] < 0 {
 					want = -want
 				}

@@ -96,8 +96,10 @@ DEVICE_FN int32_t clamp_level(int32_t v)
 	return v > 2063 ? 2063 : (v < -2063 ? -2063 : v);
 }
 
-/* The inter rounding offset in 1/64 of a step (h264/quant.go, roundInter64). */
+/* The inter rounding offsets in 1/64 of a step (h264/quant.go, roundInter64
+   and roundInterHF64, the latter for the positions with u + v >= 5). */
 #define ROUND_INTER64 24
+#define ROUND_INTER_HF64 20
 
 /* Decimation thresholds (h264/macroblock.go, decimateMB etc.). */
 #define DECIMATE_MB 3
@@ -109,11 +111,13 @@ DEVICE_FN void quant4x4_inter(const int32_t *c, int32_t *lv, int qp, int start)
 {
 	int m = qp % 6, qbits = 15 + qp / 6;
 	int64_t f = ((int64_t)ROUND_INTER64 << qbits) >> 6;
+	int64_t f_hf = ((int64_t)ROUND_INTER_HF64 << qbits) >> 6;
 	if (start == 1)
 		lv[0] = 0;
 	for (int i = start; i < 16; i++) {
 		int64_t x = c[i], mf = quant_coef[m][pos_class[i]];
-		int32_t l = x >= 0 ? (int32_t)((x * mf + f) >> qbits) : -(int32_t)((-x * mf + f) >> qbits);
+		int64_t fi = (i & 3) + (i >> 2) >= 5 ? f_hf : f;
+		int32_t l = x >= 0 ? (int32_t)((x * mf + fi) >> qbits) : -(int32_t)((-x * mf + fi) >> qbits);
 		lv[i] = clamp_level(l);
 	}
 }
