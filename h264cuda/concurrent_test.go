@@ -19,16 +19,7 @@ func TestGPUConcurrentEncoders(t *testing.T) {
 	for _, c := range encClips() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := NewEncoder(0, c.options())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := e.Close(); err != nil {
-					t.Error(err)
-				}
-			})
-			compareEncoders(t, &c, e)
+			compareOnGPU(t, 0, &c)
 		})
 	}
 }
@@ -44,43 +35,9 @@ func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
 		b.Run(fmt.Sprintf("encoders=%d", n), func(b *testing.B) {
 			encs := make([]*Encoder, n)
 			for i := range encs {
-				e, err := NewEncoder(0, h264.Options{Width: 1920, Height: 1080})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer e.Close()
-				// The IDR picture and the first P picture (JIT) untimed.
-				for _, p := range pics[:2] {
-					if _, err := e.Encode(p); err != nil {
-						b.Fatal(err)
-					}
-				}
-				encs[i] = e
+				encs[i] = warmEncoder(b, 0, pics)
 			}
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for i, e := range encs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for k := 0; k < b.N; k++ {
-						if _, err := e.Encode(pics[2+k%6]); err != nil {
-							errs[i] = err
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start).Seconds()
-			b.StopTimer()
-			for _, err := range errs {
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
+			elapsed := encodeAtOnce(b, encs, pics[2:])
 			b.ReportMetric(float64(n*b.N)/elapsed, "fps")
 			b.ReportMetric(float64(b.N)/elapsed, "fps/encoder")
 		})
@@ -114,16 +71,7 @@ func TestGPUEncoderPerGPU(t *testing.T) {
 		c := big[g%len(big)]
 		t.Run(fmt.Sprintf("gpu%d/%s", g, c.name), func(t *testing.T) {
 			t.Parallel()
-			e, err := NewEncoder(g, c.options())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := e.Close(); err != nil {
-					t.Error(err)
-				}
-			})
-			compareEncoders(t, &c, e)
+			compareOnGPU(t, g, &c)
 		})
 	}
 }
@@ -137,29 +85,27 @@ func BenchmarkGPUEncodePerGPU1080p(b *testing.B) {
 	n := gpuCount(b)
 	encs := make([]*Encoder, n)
 	for g := range encs {
-		e, err := NewEncoder(g, h264.Options{Width: 1920, Height: 1080})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer e.Close()
-		for _, p := range pics[:2] {
-			if _, err := e.Encode(p); err != nil {
-				b.Fatal(err)
-			}
-		}
-		encs[g] = e
+		encs[g] = warmEncoder(b, g, pics)
 	}
-	errs := make([]error, n)
+	elapsed := encodeAtOnce(b, encs, pics[2:])
+	b.ReportMetric(float64(n*b.N)/elapsed, "fps")
+	b.ReportMetric(float64(b.N)/elapsed, "fps/gpu")
+}
+
+// encodeAtOnce times b.N pictures (cycling through pics) on every encoder
+// at once, one goroutine each, and returns the seconds that took.
+func encodeAtOnce(b *testing.B, encs []*Encoder, pics []*h264.Picture) float64 {
+	errs := make([]error, len(encs))
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
-	for g, e := range encs {
+	for i, e := range encs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := 0; k < b.N; k++ {
-				if _, err := e.Encode(pics[2+k%6]); err != nil {
-					errs[g] = err
+				if _, err := e.Encode(pics[k%len(pics)]); err != nil {
+					errs[i] = err
 					return
 				}
 			}
@@ -173,6 +119,37 @@ func BenchmarkGPUEncodePerGPU1080p(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(n*b.N)/elapsed, "fps")
-	b.ReportMetric(float64(b.N)/elapsed, "fps/gpu")
+	return elapsed
+}
+
+// compareOnGPU codes c with a NewEncoder on GPU gpu and compares it with
+// h264_go (compareEncoders).
+func compareOnGPU(t *testing.T, gpu int, c *encClip) {
+	e, err := NewEncoder(gpu, c.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	compareEncoders(t, c, e)
+}
+
+// warmEncoder opens a 1080p NewEncoder on GPU gpu (closed at the end of
+// b) and codes pics[0] (IDR) and pics[1] (the first P picture, which JIT-
+// compiles the kernels) with it, untimed.
+func warmEncoder(b *testing.B, gpu int, pics []*h264.Picture) *Encoder {
+	e, err := NewEncoder(gpu, h264.Options{Width: 1920, Height: 1080})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	for _, p := range pics[:2] {
+		if _, err := e.Encode(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e
 }
