@@ -59,6 +59,7 @@ func clampLevel(v int32) int32 {
 // zero. JM and x264 (without trellis) use about 21/64 for intra and 11/64
 // for inter blocks; on gpuenc's sweeps (DESIGN.md, "Stage 3") these larger
 // offsets code the same quality in 5–15 % fewer bits.
+//
 // Inter blocks round their three highest frequencies (u+v ≥ 5 in the 4x4
 // block: (2,3), (3,2), (3,3)) with the smaller roundInterHF64: isolated
 // high-frequency ±1 levels cost many bits for little.
