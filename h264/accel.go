@@ -56,10 +56,12 @@ type InterResult struct {
 //     decision it keeps each macroblock's record between calls (fields a
 //     decision does not set keep the previous call's values, starting
 //     from zero), and it is called for every picture, twice for a P
-//     picture re-coded as IDR after a scene cut.
+//     picture re-coded as IDR after a scene cut. qpOffset, when not nil,
+//     holds one QP offset per macroblock (the lookahead's macroblock
+//     tree), added after adaptive quantisation's and clamped to 0..51.
 type Accelerator interface {
 	Motion(cur, ref *Picture, prev []MV, qp int, out []MotionMB) error
-	Decide(src *Picture, field []MotionMB, qp int, pSlice bool, out []Decision) error
+	Decide(src *Picture, field []MotionMB, qp int, qpOffset []int8, pSlice bool, out []Decision) error
 }
 
 // InterAccelerator is an Accelerator that also reconstructs the inter
@@ -167,7 +169,7 @@ func (e *Encoder) accelDecide(qp int, pSlice bool) error {
 	if pSlice {
 		field = a.field
 	}
-	if err := a.acc.Decide(e.src, field, qp, pSlice, a.dec); err != nil {
+	if err := a.acc.Decide(e.src, field, qp, e.treeOff, pSlice, a.dec); err != nil {
 		return fmt.Errorf("%w: mode decision: %w", ErrAccelerator, err)
 	}
 	for i := range a.dec {

@@ -26,6 +26,9 @@ func (e *Encoder) analyse(wk *worker, x, y, qp int, pSlice bool) {
 	if e.aqStrength != 0 {
 		qp = max(0, min(51, qp+e.aqOffset(x, y, e.aqStrength)))
 	}
+	if e.treeOff != nil {
+		qp = max(0, min(51, qp+int(e.treeOff[y*e.mbW+x])))
+	}
 	mb.qp = uint8(qp)
 	mb.cbp = 0
 	lambda := lambdaMotion(qp)

@@ -72,7 +72,7 @@ func TestAQOffsetDirection(t *testing.T) {
 			p.Y.Pix[y*32+x] = v
 		}
 	}
-	enc.loadSource(p)
+	padInto(enc.src, p)
 	if flat, busy := enc.aqOffset(0, 0, 16), enc.aqOffset(1, 0, 16); flat >= 0 || busy <= 0 {
 		t.Fatalf("flat macroblock offset %d, checkerboard %d", flat, busy)
 	}

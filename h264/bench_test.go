@@ -44,7 +44,7 @@ func BenchmarkEncode720pOneThread(b *testing.B) { benchmarkEncode(b, 1280, 720, 
 // goroutine), per picture.
 func BenchmarkIntraAnalysis(b *testing.B) {
 	enc, pics := benchEncoder(b, 1280, 720, "medium", 1)
-	enc.loadSource(pics[0])
+	padInto(enc.src, pics[0])
 	wk := &enc.workers[0]
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -74,6 +74,11 @@ type Encoder struct {
 	hooks *testHooks
 	// accel runs stages 1, 2 (and 3-inter) when set (NewEncoderWith, accel.go).
 	accel *accelState
+	// la holds pictures back for the macroblock tree (Options.Lookahead;
+	// nil without lookahead), treeOff its QP offsets for the picture
+	// being coded (nil without lookahead).
+	la      *lookahead
+	treeOff []int8
 	// trace, when set (EncodeTrace), receives copies of each stage's output.
 	trace *PictureTrace
 }
@@ -137,6 +142,10 @@ func NewEncoder(o Options) (*Encoder, error) {
 	}
 	e.pps = appendNAL(nil, 3, nalPPS, rbsp)
 	e.rc.init(&e.o, e.mbW*e.mbH)
+	if o.Lookahead > 0 {
+		e.la = newLookahead(o.Lookahead, e.mbW, e.mbH)
+		e.treeOff = make([]int8, e.mbW*e.mbH)
+	}
 	return e, nil
 }
 
@@ -175,9 +184,9 @@ func copyPlane(dst, src *Plane) {
 	}
 }
 
-// loadSource copies pic into the padded source, replicating the last
-// column and row into the padding.
-func (e *Encoder) loadSource(pic *Picture) {
+// padInto copies pic into dst, a picture of whole macroblocks,
+// replicating the last column and row into the padding.
+func padInto(dst, pic *Picture) {
 	pad := func(dst, src *Plane) {
 		for y := 0; y < dst.Height; y++ {
 			sy := min(y, src.Height-1)
@@ -189,9 +198,9 @@ func (e *Encoder) loadSource(pic *Picture) {
 			}
 		}
 	}
-	pad(&e.src.Y, &pic.Y)
-	pad(&e.src.Cb, &pic.Cb)
-	pad(&e.src.Cr, &pic.Cr)
+	pad(&dst.Y, &pic.Y)
+	pad(&dst.Cb, &pic.Cb)
+	pad(&dst.Cr, &pic.Cr)
 }
 
 func checkPicture(p *Picture, w, h int) error {
@@ -208,8 +217,12 @@ func checkPicture(p *Picture, w, h int) error {
 	return nil
 }
 
-// Encode codes one picture and returns its access unit. Pictures come out
-// in input order with no delay.
+// Encode codes one picture. Without lookahead (Options.Lookahead 0, the
+// default) it returns that picture's access unit: pictures come out in
+// input order with no delay. With a lookahead of n pictures, Encode holds
+// pictures back: while fewer than n+1 are held it returns an AccessUnit
+// with nil Data, after that the access unit of the picture given n calls
+// earlier; Flush then codes the pictures still held.
 func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	if e.broken != nil {
 		return AccessUnit{}, fmt.Errorf("%w: %w", ErrClosed, e.broken)
@@ -220,9 +233,70 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	if err := checkPicture(pic, e.o.Width, e.o.Height); err != nil {
 		return AccessUnit{}, err
 	}
-	e.loadSource(pic)
-	idr := e.frames == 0 || e.sinceIDR >= e.o.GOP || e.forceIDR
+	force := e.forceIDR
 	e.forceIDR = false
+	if e.la == nil {
+		padInto(e.src, pic)
+		return e.code(force)
+	}
+	f := e.la.frame()
+	padInto(f.src, pic)
+	f.force = force
+	if err := e.la.push(f, e.o.Threads); err != nil {
+		e.broken = err
+		return AccessUnit{}, err
+	}
+	if len(e.la.queue) <= e.la.depth {
+		return AccessUnit{}, nil
+	}
+	return e.codeQueued()
+}
+
+// Flush codes the oldest picture still held back by the lookahead and
+// returns its access unit; ok is false when no picture is held (always,
+// without lookahead). Call it until ok is false after the last Encode.
+// Encode may be called again afterwards.
+func (e *Encoder) Flush() (au AccessUnit, ok bool, err error) {
+	if e.broken != nil {
+		return AccessUnit{}, false, fmt.Errorf("%w: %w", ErrClosed, e.broken)
+	}
+	if e.la == nil || len(e.la.queue) == 0 {
+		return AccessUnit{}, false, nil
+	}
+	au, err = e.codeQueued()
+	return au, err == nil, err
+}
+
+// codeQueued codes the oldest picture of the lookahead, with the
+// macroblock tree's QP offsets from the pictures after it up to the next
+// IDR picture the GOP length makes.
+func (e *Encoder) codeQueued() (AccessUnit, error) {
+	f := e.la.queue[0]
+	e.src = f.src
+	s := e.sinceIDR
+	if e.isIDR(f.force) {
+		s = 0
+	}
+	n := 1
+	for n < len(e.la.queue) && !e.la.queue[n].force && s+n < e.o.GOP {
+		n++
+	}
+	e.la.treeOffsets(n, e.treeOff)
+	au, err := e.code(f.force)
+	e.la.pop()
+	e.la.recycle(f)
+	return au, err
+}
+
+// isIDR reports whether the next picture coded is an IDR picture (before
+// the scene-cut test).
+func (e *Encoder) isIDR(force bool) bool {
+	return e.frames == 0 || e.sinceIDR >= e.o.GOP || force
+}
+
+// code codes the picture in e.src and returns its access unit.
+func (e *Encoder) code(force bool) (AccessUnit, error) {
+	idr := e.isIDR(force)
 	if idr {
 		e.sinceIDR = 0
 	}

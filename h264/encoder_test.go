@@ -65,14 +65,36 @@ func encodeClip(t testing.TB, o Options, pics []*Picture, hooks *testHooks) ([]b
 	var stream []byte
 	var recon [][]byte
 	var aus []AccessUnit
+	add := func(au AccessUnit) {
+		if au.FrameNum != len(aus) {
+			t.Fatalf("access unit of picture %d, want %d", au.FrameNum, len(aus))
+		}
+		stream = append(stream, au.Data...)
+		recon = append(recon, enc.Reconstruction().AppendYUV420P(nil))
+		aus = append(aus, au)
+	}
 	for i, p := range pics {
 		au, err := enc.Encode(p)
 		if err != nil {
 			t.Fatalf("frame %d: %v", i, err)
 		}
-		stream = append(stream, au.Data...)
-		recon = append(recon, enc.Reconstruction().AppendYUV420P(nil))
-		aus = append(aus, au)
+		if au.Data == nil { // held back by the lookahead
+			continue
+		}
+		add(au)
+	}
+	for {
+		au, ok, err := enc.Flush()
+		if err != nil {
+			t.Fatalf("flush: %v", err)
+		}
+		if !ok {
+			break
+		}
+		add(au)
+	}
+	if len(aus) != len(pics) {
+		t.Fatalf("%d access units for %d pictures", len(aus), len(pics))
 	}
 	return stream, recon, aus
 }

@@ -177,13 +177,15 @@ func exportMotionPlane(p *motionPlane) MotionPlane {
 // DecisionReference runs stage 2 (mode decision, analyse.go) of an Encoder
 // made with o for every macroblock of src, a picture padded to whole
 // macroblocks as the encoder holds it (PictureTrace.Source), with the
-// motion field field (P pictures; ignored when pSlice is false) at qp.
+// motion field field (P pictures; ignored when pSlice is false) at qp,
+// with the per-macroblock QP offsets qpOffset (nil: none) as
+// Accelerator.Decide describes them.
 // Decisions update each macroblock's record in place, so fields that a
 // picture's decision does not set keep the previous picture's values:
 // prior gives those records (nil: a new encoder's zero records). The
 // result has Type, I16Mode, ChromaMode, I4Modes, PartMV, MV and QP set,
 // exactly as PictureTrace.Decisions reports them.
-func DecisionReference(o Options, src *Picture, field []MotionMB, qp int, pSlice bool, prior []MacroblockTrace) ([]MacroblockTrace, error) {
+func DecisionReference(o Options, src *Picture, field []MotionMB, qp int, qpOffset []int8, pSlice bool, prior []MacroblockTrace) ([]MacroblockTrace, error) {
 	e, err := NewEncoder(o)
 	if err != nil {
 		return nil, err
@@ -193,9 +195,10 @@ func DecisionReference(o Options, src *Picture, field []MotionMB, qp int, pSlice
 		src.Cr.Width != 8*e.mbW || src.Cr.Height != 8*e.mbH {
 		return nil, fmt.Errorf("%w: source is not a %dx%d macroblock picture", errMotionInput, e.mbW, e.mbH)
 	}
-	if (pSlice && len(field) != n) || (prior != nil && len(prior) != n) {
-		return nil, fmt.Errorf("%w: field or prior records do not hold %d macroblocks", errMotionInput, n)
+	if (pSlice && len(field) != n) || (prior != nil && len(prior) != n) || (qpOffset != nil && len(qpOffset) != n) {
+		return nil, fmt.Errorf("%w: field, QP offsets or prior records do not hold %d macroblocks", errMotionInput, n)
 	}
+	e.treeOff = qpOffset
 	copyPlane(&e.src.Y, &src.Y)
 	copyPlane(&e.src.Cb, &src.Cb)
 	copyPlane(&e.src.Cr, &src.Cr)

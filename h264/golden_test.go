@@ -65,6 +65,11 @@ func goldenCases() []goldenCase {
 	add("synth640x360-medium-crf-t2", "synth", 8, Options{Width: 640, Height: 360, Threads: 2})
 	add("photo480x272-slow-qp22-t2", "photo", 8, Options{Width: 480, Height: 272, Preset: "slow", RateControl: ConstantQP, QP: 22, Threads: 2})
 	add("photo480x272-ultrafast-crf18-t1", "photo", 8, Options{Width: 480, Height: 272, Preset: "ultrafast", CRF: 18, Threads: 1})
+	// The lookahead's macroblock tree: shorter than the clip, longer than
+	// the GOP, and with a scene cut.
+	add("photo208x160-medium-qp26-lookahead3", "photo", 8, Options{Width: 208, Height: 160, RateControl: ConstantQP, QP: 26, Lookahead: 3, Threads: 2})
+	add("synth176x144-veryfast-crf-gop4-lookahead10", "synth", 9, Options{Width: 176, Height: 144, Preset: "veryfast", GOP: 4, Lookahead: 10, Threads: 3})
+	add("mixed208x160-slow-abr-lookahead5", "mixed", 8, Options{Width: 208, Height: 160, Preset: "slow", RateControl: AverageBitrate, Bitrate: 250000, Lookahead: 5, Threads: 1})
 	return cs
 }
 

@@ -45,6 +45,7 @@ type PictureTrace struct {
 	MBWidth, MBHeight int
 	Source            *Picture          // stage 0
 	Reference         *Picture          // the reference of a P picture (nil for IDR)
+	QPOffsets         []int8            // the lookahead's macroblock-tree QP offsets (nil without lookahead), an input of stage 2
 	Decisions         []MacroblockTrace // stage 2: Type, modes, PartMV, MV, QP only
 	Probed            []MacroblockTrace // stage 2b: Decisions after the skip probe, the input of stage 3 (= Decisions for IDR)
 	Reconstructed     *Picture          // stage 3: before deblocking
@@ -56,12 +57,14 @@ type PictureTrace struct {
 
 // EncodeTrace is Encode, also returning the stage trace of the picture.
 // It is slower (it copies every stage's output) and meant for tests and
-// tools.
+// tools. With a lookahead the trace is that of the picture coded in the
+// call, nil when the lookahead held the picture back (and Flush gives no
+// trace).
 func (e *Encoder) EncodeTrace(pic *Picture) (AccessUnit, *PictureTrace, error) {
 	e.trace = &PictureTrace{}
 	defer func() { e.trace = nil }()
 	au, err := e.Encode(pic)
-	if err != nil {
+	if err != nil || au.Data == nil {
 		return au, nil, err
 	}
 	return au, e.trace, nil
@@ -95,6 +98,9 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 		*t = PictureTrace{IDR: idr, QP: qp, MBWidth: e.mbW, MBHeight: e.mbH, Source: clonePicture(e.src)}
 		if !idr {
 			t.Reference = clonePicture(e.ref)
+		}
+		if e.treeOff != nil {
+			t.QPOffsets = append([]int8(nil), e.treeOff...)
 		}
 	case 2:
 		t.QP = qp // constant quality settles the QP after stage 1

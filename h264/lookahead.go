@@ -1,0 +1,212 @@
+// The lookahead: pictures held back before coding (Options.Lookahead) and
+// their half-resolution analysis, from which the macroblock tree
+// (mbtree.go) estimates how much of each macroblock later pictures will
+// reuse. Everything here runs in Go for both back ends, before stage 1,
+// and depends only on the source pictures: integer costs, rows in
+// parallel, each row reading only the previous picture's analysis.
+
+package h264
+
+// Half-resolution analysis: one 8×8 block per macroblock.
+const (
+	laBlock  = 8  // block edge at half resolution
+	laRange  = 24 // search range in half-resolution samples
+	laMargin = laRange + laBlock + 8
+	laSteps  = 16 // diamond steps at most
+)
+
+// laFrame is one picture waiting in the lookahead.
+type laFrame struct {
+	src   *Picture    // padded to whole macroblocks
+	low   motionPlane // half-resolution luma with a replicated margin
+	intra []int32     // per macroblock: SATD of the best of DC, V, H from source neighbours
+	inter []int32     // per macroblock: SATD of the best full-sample vector into the previous picture (intra when none)
+	mv    []MV        // per macroblock: that vector, in half-resolution samples
+	force bool        // ForceKeyframe was called before this picture was given
+}
+
+// lookahead is the queue of pictures given to Encode and not yet coded,
+// oldest first, with the analysis of the last picture given (the
+// reference of the next one's analysis) and recycled frames.
+type lookahead struct {
+	depth    int
+	mbW, mbH int
+	queue    []*laFrame
+	last     *laFrame // the last picture given: in the queue, or coded already and not yet recycled
+	free     []*laFrame
+	prop     [][]uint64 // per queued picture: cost propagated into it (mbtree.go)
+}
+
+func newLookahead(depth, mbW, mbH int) *lookahead {
+	return &lookahead{depth: depth, mbW: mbW, mbH: mbH}
+}
+
+// frame returns a recycled or new frame.
+func (la *lookahead) frame() *laFrame {
+	if n := len(la.free); n > 0 {
+		f := la.free[n-1]
+		la.free = la.free[:n-1]
+		return f
+	}
+	n := la.mbW * la.mbH
+	f := &laFrame{
+		src:   newPadded(la.mbW, la.mbH),
+		intra: make([]int32, n),
+		inter: make([]int32, n),
+		mv:    make([]MV, n),
+	}
+	f.low.reset(laBlock*la.mbW, laBlock*la.mbH, laMargin)
+	return f
+}
+
+// recycle returns a coded frame for reuse, unless it is still the
+// reference of the next picture's analysis.
+func (la *lookahead) recycle(f *laFrame) {
+	if f != la.last {
+		la.free = append(la.free, f)
+	}
+}
+
+// push analyses pic (already padded into f.src) against the last picture
+// given and queues it.
+func (la *lookahead) push(f *laFrame, threads int) error {
+	err := runRows(la.mbH, threads, func(_, y int) {
+		for r := y * laBlock; r < (y+1)*laBlock; r++ {
+			motionDownRow(&f.low, f.src.Y.Pix, 0, f.src.Y.Stride, r)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	f.low.extendTopBottom()
+	prev := la.last
+	if err := runRows(la.mbH, threads, func(_, y int) {
+		for x := 0; x < la.mbW; x++ {
+			la.analyse(f, prev, x, y)
+		}
+	}); err != nil {
+		return err
+	}
+	if prev != nil && !la.queued(prev) {
+		la.free = append(la.free, prev)
+	}
+	la.last = f
+	la.queue = append(la.queue, f)
+	return nil
+}
+
+func (la *lookahead) queued(f *laFrame) bool {
+	for _, q := range la.queue {
+		if q == f {
+			return true
+		}
+	}
+	return false
+}
+
+// pop removes the oldest picture from the queue.
+func (la *lookahead) pop() *laFrame {
+	f := la.queue[0]
+	copy(la.queue, la.queue[1:])
+	la.queue = la.queue[:len(la.queue)-1]
+	return f
+}
+
+// analyse computes block (x, y)'s intra and inter costs. The inter search
+// starts from the zero vector and from the vectors the previous picture's
+// analysis found at this block and its four neighbours, then walks a
+// small diamond by SAD; the cost is the SATD at the vector found.
+func (la *lookahead) analyse(f, prev *laFrame, x, y int) {
+	i := y*la.mbW + x
+	L := &f.low
+	org := L.origin + laBlock*(y*L.stride+x)
+	f.intra[i] = int32(la.intraCost(f, x, y))
+	if prev == nil {
+		f.inter[i], f.mv[i] = f.intra[i], MV{}
+		return
+	}
+	R := &prev.low
+	sad := func(v MV) int {
+		return sad8x8(L.pix, org, L.stride, R.pix, org+int(v.Y)*R.stride+int(v.X), R.stride)
+	}
+	clamp := func(v MV) MV {
+		v.X = max(-laRange, min(laRange, v.X))
+		v.Y = max(-laRange, min(laRange, v.Y))
+		return v
+	}
+	best := MV{}
+	bestSAD := sad(best)
+	// The previous picture's vectors (its own search, against the one
+	// before it) at this block and its neighbours.
+	for _, d := range [5][2]int{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+		nx, ny := x+d[0], y+d[1]
+		if nx < 0 || ny < 0 || nx >= la.mbW || ny >= la.mbH {
+			continue
+		}
+		v := clamp(prev.mv[ny*la.mbW+nx])
+		if c := sad(v); c < bestSAD || c == bestSAD && motionNorm(v) < motionNorm(best) {
+			best, bestSAD = v, c
+		}
+	}
+	for step := 0; step < laSteps; step++ {
+		centre := best
+		for _, d := range [4]MV{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+			v := clamp(MV{centre.X + d.X, centre.Y + d.Y})
+			if c := sad(v); c < bestSAD {
+				best, bestSAD = v, c
+			}
+		}
+		if best == centre {
+			break
+		}
+	}
+	inter := satd8x8Raw(L.pix, org, L.stride, R.pix, org+int(best.Y)*R.stride+int(best.X), R.stride) >> 1
+	f.inter[i], f.mv[i] = int32(min(inter, int(f.intra[i]))), best
+}
+
+// intraCost is the SATD of block (x, y) against the best of the DC,
+// vertical and horizontal predictions from its half-resolution source
+// neighbours (DC of 128 at the picture's top-left corner).
+func (la *lookahead) intraCost(f *laFrame, x, y int) int {
+	L := &f.low
+	org := L.origin + laBlock*(y*L.stride+x)
+	var pred [laBlock * laBlock]uint8
+	top, left := y > 0, x > 0
+	sum, n := 0, 0
+	if top {
+		for c := 0; c < laBlock; c++ {
+			sum += int(L.pix[org-L.stride+c])
+		}
+		n += laBlock
+	}
+	if left {
+		for r := 0; r < laBlock; r++ {
+			sum += int(L.pix[org+r*L.stride-1])
+		}
+		n += laBlock
+	}
+	dc := uint8(128)
+	if n > 0 {
+		dc = uint8((sum + n/2) / n)
+	}
+	for k := range pred {
+		pred[k] = dc
+	}
+	best := satd8x8Raw(L.pix, org, L.stride, pred[:], 0, laBlock)
+	if top {
+		for r := 0; r < laBlock; r++ {
+			copy(pred[r*laBlock:(r+1)*laBlock], L.pix[org-L.stride:org-L.stride+laBlock])
+		}
+		best = min(best, satd8x8Raw(L.pix, org, L.stride, pred[:], 0, laBlock))
+	}
+	if left {
+		for r := 0; r < laBlock; r++ {
+			v := L.pix[org+r*L.stride-1]
+			for c := 0; c < laBlock; c++ {
+				pred[r*laBlock+c] = v
+			}
+		}
+		best = min(best, satd8x8Raw(L.pix, org, L.stride, pred[:], 0, laBlock))
+	}
+	return best>>1 + 1
+}

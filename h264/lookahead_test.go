@@ -1,0 +1,159 @@
+package h264
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// TestLookaheadBitExact: with the lookahead's QP offsets, both decoders
+// still reproduce the reconstruction, across GOP boundaries and with a
+// lookahead longer than the clip's rest.
+func TestLookaheadBitExact(t *testing.T) {
+	for _, o := range []Options{
+		{Width: 208, Height: 160, RateControl: ConstantQP, QP: 24, Lookahead: 4, Threads: 2},
+		{Width: 99, Height: 61, GOP: 5, Lookahead: 7, Threads: 3},
+		{Width: 176, Height: 144, Preset: "ultrafast", RateControl: AverageBitrate, Bitrate: 200000, Lookahead: 1, Threads: 1},
+	} {
+		var pics []*Picture
+		if o.Width == 208 {
+			pics = photoClip(t, o.Width, o.Height, 10)
+		} else {
+			pics = clip(o.Width, o.Height, 11, 3)
+		}
+		encodeAndCheck(t, o, pics, nil)
+	}
+}
+
+// TestLookaheadDelayAndFlush: the first Lookahead calls return no data,
+// then one access unit per call in input order; Flush returns the rest,
+// then reports none; a keyframe forced before a picture lands on it; the
+// encoder takes pictures again after a flush.
+func TestLookaheadDelayAndFlush(t *testing.T) {
+	const n = 3
+	pics := clip(48, 32, 8, 4)
+	enc, err := NewEncoder(Options{Width: 48, Height: 32, Lookahead: n, GOP: 100, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []AccessUnit
+	for i, p := range pics[:6] {
+		if i == 4 {
+			enc.ForceKeyframe()
+		}
+		au, err := enc.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (au.Data == nil) != (i < n) {
+			t.Fatalf("call %d: data %v", i, au.Data != nil)
+		}
+		if au.Data != nil {
+			got = append(got, au)
+		}
+	}
+	for {
+		au, ok, err := enc.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, au)
+	}
+	if _, ok, _ := enc.Flush(); ok {
+		t.Fatal("Flush after the last picture returned one")
+	}
+	for _, p := range pics[6:] {
+		if au, err := enc.Encode(p); err != nil || au.Data != nil {
+			t.Fatalf("after a flush: %v, data %v (want held back)", err, au.Data != nil)
+		}
+	}
+	for {
+		au, ok, err := enc.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, au)
+	}
+	if len(got) != len(pics) {
+		t.Fatalf("%d access units for %d pictures", len(got), len(pics))
+	}
+	for i, au := range got {
+		if au.FrameNum != i {
+			t.Fatalf("access unit %d is picture %d", i, au.FrameNum)
+		}
+		if want := i == 0 || i == 4; au.Keyframe != want {
+			t.Fatalf("picture %d keyframe %v, want %v", i, au.Keyframe, want)
+		}
+	}
+}
+
+// TestLookaheadThreads: the analysis and the tree do not depend on the
+// number of goroutines.
+func TestLookaheadThreads(t *testing.T) {
+	pics := photoClip(t, 208, 160, 7)
+	var streams [][]byte
+	for _, th := range []int{1, 4} {
+		s, _, _ := encodeClip(t, Options{Width: 208, Height: 160, Lookahead: 4, Threads: th}, pics, nil)
+		streams = append(streams, s)
+	}
+	if !bytes.Equal(streams[0], streams[1]) {
+		t.Fatal("1 and 4 goroutines make different streams")
+	}
+}
+
+// TestLookaheadChangesQP: on a slow pan the tree lowers the QP of the
+// first picture's macroblocks (later pictures reuse them), so the stream
+// differs from the one without lookahead and its first picture is larger.
+func TestLookaheadChangesQP(t *testing.T) {
+	pics := photoClip(t, 208, 160, 8)
+	o := Options{Width: 208, Height: 160, RateControl: ConstantQP, QP: 30, Threads: 2}
+	_, _, plain := encodeClip(t, o, pics, nil)
+	o.Lookahead = 6
+	_, _, tree := encodeClip(t, o, pics, nil)
+	if len(tree[0].Data) <= len(plain[0].Data) {
+		t.Fatalf("first picture %d bytes with the tree, %d without: want more", len(tree[0].Data), len(plain[0].Data))
+	}
+}
+
+// TestTreeOffsets checks the propagation on hand-made analyses: picture 1
+// copies picture 0 (inter cost 0) shifted by half a block right, so each
+// block hands its whole intra cost to the two blocks it overlaps; picture 0's
+// offsets follow −2·log2((intra + propagated) / intra).
+func TestTreeOffsets(t *testing.T) {
+	la := newLookahead(1, 2, 1)
+	f0, f1 := la.frame(), la.frame()
+	copy(f0.intra, []int32{1000, 1000})
+	copy(f1.intra, []int32{3000, 3000})
+	copy(f1.inter, []int32{0, 3000})   // block 1 is new content
+	copy(f1.mv, []MV{{X: -4}, {X: 0}}) // block 0 predicts from x = −4..3
+	la.queue = []*laFrame{f0, f1}
+	out := make([]int8, 2)
+	la.treeOffsets(2, out)
+	// Block 0 of picture 1 passes 3000 on, half to block 0 of picture 0
+	// (the other half falls outside the picture): log2(2500/1000) = 1.32,
+	// times 2 is 2.64, rounded 3. Nothing reaches block 1.
+	if out[0] != -3 || out[1] != 0 {
+		t.Fatalf("offsets %v, want [-3 0]", out)
+	}
+	la.treeOffsets(1, out) // no later picture: nothing to propagate
+	if out[0] != 0 || out[1] != 0 {
+		t.Fatalf("offsets without later pictures %v, want [0 0]", out)
+	}
+}
+
+// TestLookaheadOption: out-of-range values are refused with an OptionError.
+func TestLookaheadOption(t *testing.T) {
+	for _, n := range []int{-1, MaxLookahead + 1} {
+		_, err := NewEncoder(Options{Width: 16, Height: 16, Lookahead: n})
+		var oe *OptionError
+		if !errors.As(err, &oe) || oe.Field != "Lookahead" {
+			t.Errorf("Lookahead %d: %v, want an OptionError for Lookahead", n, err)
+		}
+	}
+}
