@@ -30,7 +30,8 @@ const (
 	apParts
 	apAQ
 	apLambdaTab
-	apCount = apLambdaTab + 52
+	apQPOff = apLambdaTab + 52 // per-macroblock QP offsets, int8 (0: none)
+	apCount = apQPOff + 1
 )
 
 const (
@@ -59,6 +60,8 @@ type Decider struct {
 	be       backend
 	base     uint64
 	off      [apDec + 1]int
+	offQP    int    // device offset of the QP offsets
+	qpOff    []byte // their staging
 	params   []byte
 	field    []byte
 	dec      []byte
@@ -111,6 +114,8 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 		d.off[i] = at
 		at += align(sz)
 	}
+	d.offQP = at
+	at += align(n)
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the mode decision: %w", at, err)
 	}
@@ -118,7 +123,7 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 		p *[]byte
 		n int
 	}{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n},
-		{&d.stage[0], 256 * n}, {&d.stage[1], 64 * n}, {&d.stage[2], 64 * n}} {
+		{&d.stage[0], 256 * n}, {&d.stage[1], 64 * n}, {&d.stage[2], 64 * n}, {&d.qpOff, n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -136,13 +141,15 @@ func (d *Decider) Close() error {
 }
 
 // Run decides every macroblock of src, the picture padded to whole
-// macroblocks as the encoder holds it (h264.PictureTrace.Source), at qp;
-// for a P picture (pSlice) field is the motion search's result for it. It
+// macroblocks as the encoder holds it (h264.PictureTrace.Source), at qp
+// with the per-macroblock offsets qpOffset (nil: none; see
+// h264.Accelerator); for a P picture (pSlice) field is the motion
+// search's result for it. It
 // writes Type, I16Mode, ChromaMode, I4Modes, PartMV, MV and QP of each
 // macroblock into out (MBWidth·MBHeight entries), as
 // h264.PictureTrace.Decisions reports them.
-func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.MacroblockTrace) error {
-	if err := d.run(src, field, qp, pSlice, len(out)); err != nil {
+func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.MacroblockTrace) error {
+	if err := d.run(src, field, qp, qpOffset, pSlice, len(out)); err != nil {
 		return err
 	}
 	for i := range out {
@@ -156,8 +163,8 @@ func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 
 // Decide is Run writing h264.Decision records (the records of
 // h264.Accelerator); it allocates nothing.
-func (d *Decider) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
-	if err := d.run(src, field, qp, pSlice, len(out)); err != nil {
+func (d *Decider) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
+	if err := d.run(src, field, qp, qpOffset, pSlice, len(out)); err != nil {
 		return err
 	}
 	for i := range out {
@@ -183,7 +190,7 @@ func (d *Decider) decode(i int, t *h264.Decision) {
 
 // run validates, uploads, decides and downloads the records (nOut is the
 // caller's output length).
-func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, nOut int) error {
+func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, nOut int) error {
 	if d.closed {
 		return ErrClosed
 	}
@@ -193,8 +200,8 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 		!planeOK(&src.Y) || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
 		return fmt.Errorf("%w: source is not a %dx%d macroblock picture", ErrInput, d.mbW, d.mbH)
 	}
-	if (pSlice && len(field) != n) || nOut != n {
-		return fmt.Errorf("%w: field or output does not hold %d macroblocks", ErrInput, n)
+	if (pSlice && len(field) != n) || nOut != n || (qpOffset != nil && len(qpOffset) != n) {
+		return fmt.Errorf("%w: field, QP offsets or output does not hold %d macroblocks", ErrInput, n)
 	}
 	p := d.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
@@ -218,6 +225,13 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 	put(apIntra4, b2i(d.intra4))
 	put(apParts, b2i(d.parts))
 	put(apAQ, int64(d.aq))
+	put(apQPOff, 0)
+	if qpOffset != nil {
+		put(apQPOff, int64(d.base)+int64(d.offQP))
+		for i, v := range qpOffset {
+			d.qpOff[i] = byte(v)
+		}
+	}
 	for q := 0; q <= 51; q++ {
 		put(apLambdaTab+q, int64(h264.LambdaMotion(q)))
 	}
@@ -230,6 +244,11 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, pSlice b
 	}
 	for i, pl := range []*h264.Plane{&src.Y, &src.Cb, &src.Cr} {
 		if err := be.upload(d.off[apSrcY+i], stagePlane(d.stage[i], pl)); err != nil {
+			return err
+		}
+	}
+	if qpOffset != nil {
+		if err := be.upload(d.offQP, d.qpOff); err != nil {
 			return err
 		}
 	}

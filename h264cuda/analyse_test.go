@@ -17,6 +17,7 @@ type decisionCase struct {
 	qps     []int
 	cqp     bool    // constant QP: adaptive quantisation off
 	aq      float64 // AQStrength (0: the default)
+	tree    bool    // per-macroblock QP offsets (the lookahead's macroblock tree)
 	gpuOnly bool
 }
 
@@ -28,6 +29,8 @@ func decisionCases() []decisionCase {
 		{name: "64x64-medium-cqp", mc: 3, preset: "medium", qps: []int{26, 40}, cqp: true},
 		{name: "100x60-fast-aq2.5", mc: 4, preset: "fast", qps: []int{20, 31}, aq: 2.5},
 		{name: "100x60-slow", mc: 4, preset: "slow", qps: []int{36, 0}},
+		{name: "100x60-medium-tree", mc: 4, preset: "medium", qps: []int{30, 3}, tree: true},
+		{name: "64x64-veryfast-cqp-tree", mc: 3, preset: "veryfast", qps: []int{24, 50}, cqp: true, tree: true},
 		{name: "97x71-saturated-medium", mc: 6, preset: "medium", qps: []int{12, 51}},
 		{name: "352x288-medium", mc: 15, preset: "medium", qps: []int{27, 33}},
 		{name: "1279x719-medium", mc: 16, preset: "medium", qps: []int{26, 22}},
@@ -92,12 +95,19 @@ func compareDecisions(t *testing.T, d *Decider, c *decisionCase) {
 			}
 			field = snap.MBs
 		}
-		want, err := h264.DecisionReference(o, src, field, qp, pSlice, prior)
+		var qpOff []int8 // −12..+3 (the tree makes only ≤ 0), clamping tried at both ends
+		if c.tree {
+			qpOff = make([]int8, ((o.Width+15)/16)*((o.Height+15)/16))
+			for i := range qpOff {
+				qpOff[i] = int8((i*7+k*5)%16 - 12)
+			}
+		}
+		want, err := h264.DecisionReference(o, src, field, qp, qpOff, pSlice, prior)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := make([]h264.MacroblockTrace, len(want))
-		if err := d.Run(src, field, qp, pSlice, got); err != nil {
+		if err := d.Run(src, field, qp, qpOff, pSlice, got); err != nil {
 			t.Fatal(err)
 		}
 		bad := 0
@@ -165,7 +175,7 @@ func TestAnalyseLayout(t *testing.T) {
 	}{
 		{"AP_SRC_Y", apSrcY}, {"AP_SRC_CB", apSrcCb}, {"AP_SRC_CR", apSrcCr}, {"AP_FIELD", apField},
 		{"AP_DEC", apDec}, {"AP_MBW", apMBW}, {"AP_MBH", apMBH}, {"AP_QP", apQP}, {"AP_LAMBDA", apLambda},
-		{"AP_PSLICE", apPSlice}, {"AP_INTRA4", apIntra4}, {"AP_PARTS", apParts}, {"AP_AQ", apAQ}, {"AP_LAMBDA_TAB", apLambdaTab},
+		{"AP_PSLICE", apPSlice}, {"AP_INTRA4", apIntra4}, {"AP_PARTS", apParts}, {"AP_AQ", apAQ}, {"AP_LAMBDA_TAB", apLambdaTab}, {"AP_QPOFF", apQPOff},
 		{"AP_COUNT", apCount},
 		{"DEC_TYPE", decType}, {"DEC_I16", decI16}, {"DEC_CHROMA", decChroma}, {"DEC_QP", decQP},
 		{"DEC_I4", decI4}, {"DEC_PARTMV", decPartMV}, {"DEC_MV", decMV}, {"DEC_WORDS", decWords},
@@ -201,7 +211,7 @@ func BenchmarkGPUDecide1080p(b *testing.B) {
 			gb := d.be.(*gpuBackend)
 			out := make([]h264.MacroblockTrace, len(snap.MBs))
 			for i := 0; i < 3; i++ {
-				if err := d.Run(src, snap.MBs, mc.qp, true, out); err != nil {
+				if err := d.Run(src, snap.MBs, mc.qp, nil, true, out); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -209,7 +219,7 @@ func BenchmarkGPUDecide1080p(b *testing.B) {
 			var ks []float64
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := d.Run(src, snap.MBs, mc.qp, true, out); err != nil {
+				if err := d.Run(src, snap.MBs, mc.qp, nil, true, out); err != nil {
 					b.Fatal(err)
 				}
 				st, err := gb.stageTimes()

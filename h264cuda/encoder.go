@@ -91,13 +91,13 @@ func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 // Decide implements h264.Accelerator with Decider. In a P picture the
 // field is the one Motion just wrote (h264.Encoder passes Motion's output
 // unchanged), so the decision reads it in the search's device memory.
-func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
 	defer s.since(1, time.Now())
 	s.dec.devField = 0
 	if pSlice && s.fieldOnDevice {
 		s.dec.devField = s.ms.base + uint64(s.ms.off[mpOut])
 	}
-	err := s.dec.Decide(src, field, qp, pSlice, out)
+	err := s.dec.Decide(src, field, qp, qpOffset, pSlice, out)
 	s.dec.devField = 0
 	return err
 }
@@ -382,6 +382,15 @@ func (e *Encoder) Encode(pic *h264.Picture) (h264.AccessUnit, error) {
 		return h264.AccessUnit{}, ErrClosed
 	}
 	return e.enc.Encode(pic)
+}
+
+// Flush codes the oldest picture the lookahead still holds
+// (h264.Encoder.Flush).
+func (e *Encoder) Flush() (h264.AccessUnit, bool, error) {
+	if e.closed {
+		return h264.AccessUnit{}, false, ErrClosed
+	}
+	return e.enc.Flush()
 }
 
 // ForceKeyframe makes the next picture an IDR picture.

@@ -90,12 +90,18 @@ func encClips() []encClip {
 			o: h264.Options{RateControl: h264.ConstantQP, QP: 26}},
 		encClip{name: "64x48-gop2-qp4", w: 64, h: 48, frames: 5, dx: 0.5, dy: -1.25, seed: 56,
 			o: h264.Options{RateControl: h264.ConstantQP, QP: 4, GOP: 2, AQStrength: 1.5}},
+		encClip{name: "96x64-lookahead3-qp", w: 96, h: 64, frames: 6, dx: 0.75, dy: 0.25, seed: 60,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 27, Lookahead: 3, Threads: 2}},
+		encClip{name: "81x47-lookahead8-crf-gop3", w: 81, h: 47, frames: 7, dx: -1.5, dy: 0.5, seed: 61,
+			o: h264.Options{Preset: "veryfast", GOP: 3, Lookahead: 8}},
 		encClip{name: "1280x720-medium-crf", w: 1280, h: 720, frames: 4, dx: 4.5, dy: -2.25, seed: 57, gpuOnly: true,
 			o: h264.Options{}},
 		encClip{name: "1920x1080-veryfast-abr", w: 1920, h: 1080, frames: 4, dx: -7.5, dy: 3.25, cut: 3, seed: 58, gpuOnly: true,
 			o: h264.Options{Preset: "veryfast", RateControl: h264.AverageBitrate, Bitrate: 8_000_000}},
 		encClip{name: "1919x1079-slow-qp-aq", w: 1919, h: 1079, frames: 3, dx: 12.25, dy: 5.5, seed: 59, gpuOnly: true,
 			o: h264.Options{Preset: "slow", RateControl: h264.ConstantQP, QP: 24, AQStrength: 1}},
+		encClip{name: "1280x720-lookahead4-qp", w: 1280, h: 720, frames: 6, dx: 2.5, dy: -1, seed: 62, gpuOnly: true,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 26, Lookahead: 4}},
 	)
 }
 
@@ -103,6 +109,7 @@ func encClips() []encClip {
 // h264.Encoder with an accelerator.
 type encoderUnderTest interface {
 	Encode(*h264.Picture) (h264.AccessUnit, error)
+	Flush() (h264.AccessUnit, bool, error)
 	Reconstruction() *h264.Picture
 	Headers() (sps, pps []byte)
 }
@@ -138,14 +145,30 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 		t.Fatal("SPS/PPS differ")
 	}
 	pframes, inter, idrs := 0, 0, 0
-	for k, pic := range c.pictures() {
-		wa, err := want.Encode(pic)
-		if err != nil {
-			t.Fatal(err)
+	pics := c.pictures()
+	for k := 0; k < len(pics)+c.o.Lookahead; k++ {
+		var wa, ga h264.AccessUnit
+		if k < len(pics) {
+			if wa, err = want.Encode(pics[k]); err != nil {
+				t.Fatal(err)
+			}
+			if ga, err = got.Encode(pics[k]); err != nil {
+				t.Fatalf("picture %d: %v", k, err)
+			}
+		} else {
+			var wok, gok bool
+			if wa, wok, err = want.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if ga, gok, err = got.Flush(); err != nil || gok != wok {
+				t.Fatalf("flush: %v, %v (Go: %v)", gok, err, wok)
+			}
+			if !wok {
+				break
+			}
 		}
-		ga, err := got.Encode(pic)
-		if err != nil {
-			t.Fatalf("picture %d: %v", k, err)
+		if wa.Data == nil && ga.Data == nil && k < c.o.Lookahead {
+			continue // both held back
 		}
 		if !bytes.Equal(wa.Data, ga.Data) {
 			i := 0
@@ -270,9 +293,9 @@ func (a *refAccel) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []
 	return nil
 }
 
-func (a *refAccel) Decide(src *h264.Picture, field []h264.MotionMB, qp int, pSlice bool, out []h264.Decision) error {
+func (a *refAccel) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
 	a.calls++
-	dec, err := h264.DecisionReference(a.o, src, field, qp, pSlice, a.prior)
+	dec, err := h264.DecisionReference(a.o, src, field, qp, qpOffset, pSlice, a.prior)
 	if err != nil {
 		return err
 	}
@@ -386,7 +409,7 @@ func (brokenAccel) Motion(_, _ *h264.Picture, _ []h264.MV, _ int, _ []h264.Motio
 	return nil
 }
 
-func (brokenAccel) Decide(_ *h264.Picture, _ []h264.MotionMB, _ int, _ bool, out []h264.Decision) error {
+func (brokenAccel) Decide(_ *h264.Picture, _ []h264.MotionMB, _ int, _ []int8, _ bool, out []h264.Decision) error {
 	for i := range out {
 		out[i] = h264.Decision{Type: h264.TracePSkip, QP: 26}
 	}

@@ -131,7 +131,7 @@ func TestEmuRunAllocatesNothing(t *testing.T) {
 	src := padded(cur, 1)
 	dec := make([]h264.MacroblockTrace, len(out))
 	if n := testing.AllocsPerRun(3, func() {
-		if err := d.Run(src, out, 26, true, dec); err != nil {
+		if err := d.Run(src, out, 26, nil, true, dec); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {

@@ -86,7 +86,7 @@ func compareTrace(t *testing.T, c *traceCase, ms *MotionSearch, d *Decider) {
 				t.Fatal(err)
 			}
 		}
-		if err := d.Run(tr.Source, field, tr.QP, !tr.IDR, dec); err != nil {
+		if err := d.Run(tr.Source, field, tr.QP, tr.QPOffsets, !tr.IDR, dec); err != nil {
 			t.Fatal(err)
 		}
 		bad := 0

@@ -484,6 +484,9 @@ KERNEL analyse_mb(const int64_t *P, int n, int arg)
 	int qp = PARAM_INT(P, AP_QP), aq = PARAM_INT(P, AP_AQ);
 	if (aq != 0)
 		qp = imax(0, imin(51, qp + aq_offset(P, x, y, aq)));
+	const signed char *qpOff = PARAM_PTR(const signed char, P, AP_QPOFF);
+	if (qpOff)
+		qp = imax(0, imin(51, qp + qpOff[i]));
 	int lambda = PARAM_INT(P, AP_LAMBDA_TAB + qp);
 	int avail = mb_avail(x, y, mbW);
 	int ss = 16 * mbW;

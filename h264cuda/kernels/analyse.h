@@ -22,7 +22,8 @@ enum {
 	AP_PARTS,     /* preset tries 16x8, 8x16, 8x8 (0/1) */
 	AP_AQ,        /* adaptive quantisation strength in 1/16 (0: off) */
 	AP_LAMBDA_TAB,/* 52 entries: lambdaMotion(0..51) */
-	AP_COUNT = AP_LAMBDA_TAB + 52
+	AP_QPOFF = AP_LAMBDA_TAB + 52, /* int8 QP offset per MB (lookahead's macroblock tree), or 0: none */
+	AP_COUNT
 };
 
 /* One macroblock's decision record (h264's macroblock fields of stage 2). */
