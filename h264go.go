@@ -21,6 +21,7 @@ func init() {
 // same bytes.
 type h264Core interface {
 	Encode(pic *h264.Picture) (h264.AccessUnit, error)
+	Flush() (h264.AccessUnit, bool, error)
 	Headers() (sps, pps []byte)
 	Reconstruction() *h264.Picture
 }
@@ -45,7 +46,16 @@ type ownH264Encoder struct {
 	stage  []byte // host copy of a CUDA frame
 	width  int
 	height int
+	// pts holds the timestamps of the pictures the lookahead holds back,
+	// oldest first.
+	pts []int64
 }
+
+// DefaultH264Lookahead is the lookahead (pictures held back for the
+// macroblock tree, option rc-lookahead) of h264_go and h264_cuda in a
+// Writer when neither qp nor rc-lookahead is given. With qp every
+// macroblock is coded at that QP unless rc-lookahead asks for the tree.
+const DefaultH264Lookahead = 20
 
 // h264GoOptions maps a stream's key=value options onto h264.Options.
 func h264GoOptions(cfg StreamConfig, color av.Color) (h264.Options, error) {
@@ -110,12 +120,22 @@ func h264GoOptions(cfg StreamConfig, color av.Color) (h264.Options, error) {
 			if o.Threads, err = strconv.Atoi(v); err != nil {
 				return o, bad(err)
 			}
+		case "rc-lookahead":
+			if o.Lookahead, err = strconv.Atoi(v); err != nil {
+				return o, bad(err)
+			}
+			if o.Lookahead < 0 || o.Lookahead > h264.MaxLookahead {
+				return o, bad(fmt.Errorf("must be 0..%d", h264.MaxLookahead))
+			}
 		default:
 			unknown = append(unknown, k)
 		}
 	}
+	if _, set := cfg.Options["rc-lookahead"]; !set && o.RateControl != h264.ConstantQP {
+		o.Lookahead = DefaultH264Lookahead
+	}
 	if len(unknown) > 0 {
-		return o, &UnusedOptionsError{Component: "encoder h264_go (options: qp, crf, b, maxrate, bufsize, g, preset, threads, ipoffset)", Names: unknown}
+		return o, &UnusedOptionsError{Component: "encoder h264_go (options: qp, crf, b, maxrate, bufsize, g, preset, threads, ipoffset, rc-lookahead)", Names: unknown}
 	}
 	return o, nil
 }
@@ -210,7 +230,7 @@ func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc)
 			if err != nil {
 				return err
 			}
-			return e.emit(au, pts, emit)
+			return e.emitDelayed(au, pts, emit)
 		}
 		host, err := stageOnHost(frames, i, &e.stage)
 		if err != nil {
@@ -242,7 +262,20 @@ func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc)
 	if err != nil {
 		return err
 	}
-	return e.emit(au, pts, emit)
+	return e.emitDelayed(au, pts, emit)
+}
+
+// emitDelayed queues pts, the timestamp of the picture just given to the
+// encoder, and emits au (nil Data: the lookahead holds the picture back)
+// with the oldest timestamp queued: pictures come out in input order.
+func (e *ownH264Encoder) emitDelayed(au h264.AccessUnit, pts int64, emit emitFunc) error {
+	e.pts = append(e.pts, pts)
+	if au.Data == nil {
+		return nil
+	}
+	first := e.pts[0]
+	e.pts = append(e.pts[:0], e.pts[1:]...)
+	return e.emit(au, first, emit)
 }
 
 // emit hands an access unit to the muxer and writes the reconstruction.
@@ -273,7 +306,24 @@ func writeReconstruction(w io.Writer, pic *h264.Picture) error {
 	return nil
 }
 
-func (e *ownH264Encoder) flush(emitFunc) error { return nil } // no delay: every frame is out already
+// flush codes and emits the pictures the lookahead still holds.
+func (e *ownH264Encoder) flush(emit emitFunc) error {
+	for len(e.pts) > 0 {
+		au, ok, err := e.enc.Flush()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("gpuenc: %s: %d pictures given but not coded", e.name, len(e.pts))
+		}
+		first := e.pts[0]
+		e.pts = e.pts[1:]
+		if err := e.emit(au, first, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (e *ownH264Encoder) close() {
 	if e.closer != nil {

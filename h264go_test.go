@@ -95,3 +95,54 @@ func TestH264GoIPOffsetOption(t *testing.T) {
 		}
 	}
 }
+
+// TestH264GoLookaheadThroughWriter: with the lookahead holding pictures
+// back, every picture still comes out, in order (the decoder's frames equal
+// the reconstructions, written as pictures are coded), the Close flushes the
+// held ones, and the option is checked.
+func TestH264GoLookaheadThroughWriter(t *testing.T) {
+	oracle.Require(t)
+	const n = 9
+	src := source(t, gpuenc.YUV420P, 64, 48, n)
+	recon := func(name string, opts map[string]string) []byte {
+		var r bytes.Buffer
+		path := encode(t, src, name, gpuenc.StreamConfig{Encoder: "h264_go", Reconstruction: &r, Options: opts})
+		dec, err := oracle.FFmpegDecodeFile(context.Background(), path, "yuv420p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := gpuenc.YUV420P.FrameSize(64, 48)
+		if len(dec.Frames) != n || r.Len() != n*size {
+			t.Fatalf("%v: decoded %d frames, reconstruction %d bytes; want %d frames of %d", opts, len(dec.Frames), r.Len(), n, size)
+		}
+		for i, f := range dec.Frames {
+			if !bytes.Equal(f, r.Bytes()[i*size:(i+1)*size]) {
+				t.Fatalf("%v: frame %d: decoder output differs from the reconstruction", opts, i)
+			}
+		}
+		return r.Bytes()
+	}
+	plain := recon("qp.mp4", map[string]string{"qp": "30"})
+	if tree := recon("tree.mkv", map[string]string{"qp": "30", "rc-lookahead": "4"}); bytes.Equal(plain, tree) {
+		t.Error("rc-lookahead=4 with qp gave the reconstruction of qp alone: the option was ignored")
+	}
+	def := recon("default.mp4", nil)
+	if bytes.Equal(def, recon("none.mp4", map[string]string{"rc-lookahead": "0"})) {
+		t.Error("crf without rc-lookahead gave the reconstruction of rc-lookahead=0: the default lookahead is off")
+	}
+	if !bytes.Equal(def, recon("long.mp4", map[string]string{"rc-lookahead": "30"})) { // longer than the clip, as 20 is
+		t.Error("the default lookahead and one longer than the clip code differently")
+	}
+	w, err := gpuenc.Create(filepath.Join(t.TempDir(), "x.h264"), gpuenc.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, v := range []string{"-1", "251", "x"} {
+		cfg := gpuenc.StreamConfig{Width: 32, Height: 32, Format: gpuenc.YUV420P, FrameRate: gpuenc.Rational{Num: 25, Den: 1}, Encoder: "h264_go", Options: map[string]string{"rc-lookahead": v}}
+		var ce *gpuenc.ConfigError
+		if _, err := w.AddVideoStream(cfg); !errors.As(err, &ce) {
+			t.Errorf("rc-lookahead=%s: got %v, want ConfigError", v, err)
+		}
+	}
+}

@@ -267,7 +267,7 @@ func (r *Report) writeMarkdown(w io.Writer, pngs map[string]string) error {
 	p("- Encoders that do not take %s (h264_go: 4:2:0 only) get frames converted by the Writer with swscale, inside the clock; their output is decoded back to %s like the others', so their chroma figures include the loss of subsampling.\n", c.Format, c.Format)
 	p("- Quality: the last repeat's output decoded (FFmpeg's decoder, in the source's pixel format) and compared with the source: PSNR per plane and 6:1:1 weighted (PSNR column), SSIM of all planes (SSIM column), as FFmpeg's psnr/ssim filters compute them (package quality).\n")
 	if c.Sweep {
-		p("- Sweep: each encoder at four quality settings (libx264: crf 18, 23, 28, 33 with tune=psnr; h264_go: qp 18–33; NVENC: constqp), one timed run each; BD-rate against `%s` from the 6:1:1 PSNR and the bit rate, PCHIP interpolation.\n", c.Anchor.String())
+		p("- Sweep: each encoder at four quality settings (libx264: crf 18, 23, 28, 33 with tune=psnr; h264_go and h264_cuda: qp 18, 23, 28, 33 with rc-lookahead=20, their macroblock tree; NVENC: constqp; options given with an encoder win), one timed run each; BD-rate against `%s` from the 6:1:1 PSNR and the bit rate, PCHIP interpolation.\n", c.Anchor.String())
 	}
 	p("\n## Results\n\n")
 	p("| resolution | configuration | source | threads | point | time [s] median (min–max) | fps | size [B] | kb/s | PSNR Y/U/V [dB] | PSNR 6:1:1 [dB] | SSIM |\n")

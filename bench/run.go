@@ -125,7 +125,8 @@ func gpuEncoder(name string) bool {
 }
 
 // sweepPoints returns the quality settings a sweep of encoder visits, as
-// option maps with a label each.
+// option maps with a label each, and the options every point gets (options
+// given with the encoder win over them).
 func sweepPoints(encoder string) (key string, values []int, extra map[string]string) {
 	switch {
 	case encoder == "libx264":
@@ -135,8 +136,8 @@ func sweepPoints(encoder string) (key string, values []int, extra map[string]str
 		return "qp", []int{72, 92, 112, 132}, map[string]string{"rc": "constqp"}
 	case strings.HasSuffix(encoder, "_nvenc"):
 		return "qp", []int{18, 23, 28, 33}, map[string]string{"rc": "constqp"}
-	default: // h264_go, h264_cuda
-		return "qp", []int{18, 23, 28, 33}, nil
+	default: // h264_go, h264_cuda: with the macroblock tree, as x264's crf has its own
+		return "qp", []int{18, 23, 28, 33}, map[string]string{"rc-lookahead": "20"}
 	}
 }
 
@@ -213,7 +214,7 @@ func plans(cfg *Config) (run []plan, skipped []Row) {
 	addSweep := func(enc, name string, opts map[string]string) {
 		key, values, extra := sweepPoints(enc)
 		for _, v := range values {
-			o := merge(cfg.Options, opts, extra, map[string]string{key: strconv.Itoa(v)})
+			o := merge(cfg.Options, extra, opts, map[string]string{key: strconv.Itoa(v)})
 			run = append(run, plan{encoder: enc, config: name, source: "cpu", options: o,
 				sweep: name, point: key + "=" + strconv.Itoa(v), repeats: 1})
 		}
@@ -226,7 +227,7 @@ func plans(cfg *Config) (run []plan, skipped []Row) {
 	}
 	for _, spec := range usable {
 		key, _, extra := sweepPoints(spec.Encoder)
-		addSweep(spec.Encoder, label(spec.Encoder, optionLabel(merge(spec.Options, extra)), userOpts, "("+key+" sweep)"), spec.Options)
+		addSweep(spec.Encoder, label(spec.Encoder, optionLabel(merge(extra, spec.Options)), userOpts, "("+key+" sweep)"), spec.Options)
 	}
 	return run, skipped
 }
