@@ -1,6 +1,7 @@
 package h264
 
 import (
+	"runtime"
 	"testing"
 )
 
@@ -92,5 +93,49 @@ func BenchmarkDeblock(b *testing.B) {
 				enc.deblockMB(x, y)
 			}
 		}
+	}
+}
+
+// benchLookahead returns a 1080p lookahead holding 21 analysed pictures
+// (the default depth of gpuenc's Writer, 20, plus the picture coded next)
+// and the clip they came from.
+func benchLookahead(b *testing.B) (*lookahead, []*Picture) {
+	b.Helper()
+	const w, h = 1920, 1080
+	la := newLookahead(20, (w+15)/16, (h+15)/16)
+	pics := clip(w, h, 4, 1)
+	for i := 0; i < 21; i++ {
+		f := la.frame()
+		padInto(f.src, pics[i%len(pics)])
+		if err := la.push(f, runtime.GOMAXPROCS(0)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return la, pics
+}
+
+// BenchmarkLookaheadAnalysis1080p measures the half-resolution analysis
+// of one 1080p picture entering the lookahead (all cores), per picture.
+func BenchmarkLookaheadAnalysis1080p(b *testing.B) {
+	la, pics := benchLookahead(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		la.recycle(la.pop())
+		f := la.frame()
+		padInto(f.src, pics[i%len(pics)])
+		if err := la.push(f, runtime.GOMAXPROCS(0)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMacroblockTree1080p measures the propagation through 20 held
+// 1080p pictures and the offsets of the next one, per picture.
+func BenchmarkMacroblockTree1080p(b *testing.B) {
+	la, _ := benchLookahead(b)
+	out := make([]int8, la.mbW*la.mbH)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		la.treeOffsets(21, runtime.GOMAXPROCS(0), out)
 	}
 }

@@ -281,7 +281,10 @@ func (e *Encoder) codeQueued() (AccessUnit, error) {
 	for n < len(e.la.queue) && !e.la.queue[n].force && s+n < e.o.GOP {
 		n++
 	}
-	e.la.treeOffsets(n, e.treeOff)
+	if err := e.la.treeOffsets(n, e.o.Threads, e.treeOff); err != nil {
+		e.broken = err
+		return AccessUnit{}, err
+	}
 	au, err := e.code(f.force)
 	e.la.pop()
 	e.la.recycle(f)

@@ -7,6 +7,8 @@
 
 package h264
 
+import "slices"
+
 // Half-resolution analysis: one 8×8 block per macroblock.
 const (
 	laBlock  = 8  // block edge at half resolution
@@ -22,6 +24,7 @@ type laFrame struct {
 	intra []int32     // per macroblock: SATD of the best of DC, V, H from source neighbours
 	inter []int32     // per macroblock: SATD of the best full-sample vector into the previous picture (intra when none)
 	mv    []MV        // per macroblock: that vector, in half-resolution samples
+	frac  []uint32    // per macroblock: (intra − inter) / intra in 1/65536, the share the reference supplies
 	force bool        // ForceKeyframe was called before this picture was given
 }
 
@@ -54,6 +57,7 @@ func (la *lookahead) frame() *laFrame {
 		intra: make([]int32, n),
 		inter: make([]int32, n),
 		mv:    make([]MV, n),
+		frac:  make([]uint32, n),
 	}
 	f.low.reset(laBlock*la.mbW, laBlock*la.mbH, laMargin)
 	return f
@@ -122,7 +126,7 @@ func (la *lookahead) analyse(f, prev *laFrame, x, y int) {
 	org := L.origin + laBlock*(y*L.stride+x)
 	f.intra[i] = int32(la.intraCost(f, x, y))
 	if prev == nil {
-		f.inter[i], f.mv[i] = f.intra[i], MV{}
+		f.inter[i], f.mv[i], f.frac[i] = f.intra[i], MV{}, 0
 		return
 	}
 	R := &prev.low
@@ -137,31 +141,51 @@ func (la *lookahead) analyse(f, prev *laFrame, x, y int) {
 	best := MV{}
 	bestSAD := sad(best)
 	// The previous picture's vectors (its own search, against the one
-	// before it) at this block and its neighbours.
+	// before it) at this block and its neighbours; each distinct vector
+	// once.
+	var tried [5]MV
+	nTried := 0
 	for _, d := range [5][2]int{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
 		nx, ny := x+d[0], y+d[1]
 		if nx < 0 || ny < 0 || nx >= la.mbW || ny >= la.mbH {
 			continue
 		}
 		v := clamp(prev.mv[ny*la.mbW+nx])
+		if v == (MV{}) || slices.Contains(tried[:nTried], v) {
+			continue
+		}
+		tried[nTried] = v
+		nTried++
 		if c := sad(v); c < bestSAD || c == bestSAD && motionNorm(v) < motionNorm(best) {
 			best, bestSAD = v, c
 		}
 	}
-	for step := 0; step < laSteps; step++ {
-		centre := best
-		for _, d := range [4]MV{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+	// Small diamond: the step's neighbours but the centre it came from
+	// (which cost more than the new centre).
+	dirs := [4]MV{{-1, 0}, {1, 0}, {0, -1}, {0, 1}}
+	back := -1
+	for step := 0; step < laSteps && bestSAD > 0; step++ {
+		centre, moved := best, -1
+		for k, d := range dirs {
+			if k == back {
+				continue
+			}
 			v := clamp(MV{centre.X + d.X, centre.Y + d.Y})
+			if v == centre {
+				continue
+			}
 			if c := sad(v); c < bestSAD {
-				best, bestSAD = v, c
+				best, bestSAD, moved = v, c, k
 			}
 		}
-		if best == centre {
+		if moved < 0 {
 			break
 		}
+		back = moved ^ 1 // the opposite direction
 	}
-	inter := satd8x8Raw(L.pix, org, L.stride, R.pix, org+int(best.Y)*R.stride+int(best.X), R.stride) >> 1
-	f.inter[i], f.mv[i] = int32(min(inter, int(f.intra[i]))), best
+	inter := min(satd8x8Raw(L.pix, org, L.stride, R.pix, org+int(best.Y)*R.stride+int(best.X), R.stride)>>1, int(f.intra[i]))
+	f.inter[i], f.mv[i] = int32(inter), best
+	f.frac[i] = uint32((uint64(int(f.intra[i])-inter) << 16) / uint64(f.intra[i]))
 }
 
 // intraCost is the SATD of block (x, y) against the best of the DC,

@@ -131,17 +131,18 @@ func TestTreeOffsets(t *testing.T) {
 	copy(f0.intra, []int32{1000, 1000})
 	copy(f1.intra, []int32{3000, 3000})
 	copy(f1.inter, []int32{0, 3000})   // block 1 is new content
+	copy(f1.frac, []uint32{65536, 0})  // (intra − inter) / intra
 	copy(f1.mv, []MV{{X: -4}, {X: 0}}) // block 0 predicts from x = −4..3
 	la.queue = []*laFrame{f0, f1}
 	out := make([]int8, 2)
-	la.treeOffsets(2, out)
+	la.treeOffsets(2, 1, out)
 	// Block 0 of picture 1 passes 3000 on, half to block 0 of picture 0
 	// (the other half falls outside the picture): log2(2500/1000) = 1.32,
 	// times 2 is 2.64, rounded 3. Nothing reaches block 1.
 	if out[0] != -3 || out[1] != 0 {
 		t.Fatalf("offsets %v, want [-3 0]", out)
 	}
-	la.treeOffsets(1, out) // no later picture: nothing to propagate
+	la.treeOffsets(1, 1, out) // no later picture: nothing to propagate
 	if out[0] != 0 || out[1] != 0 {
 		t.Fatalf("offsets without later pictures %v, want [0 0]", out)
 	}

@@ -7,8 +7,9 @@
 // passes on the share of its information that its vector's reference
 // supplies,
 //
-//	amount = (propagated + intra) · (intra − inter) / intra,
+//	amount = (propagated + intra) · (intra − inter) / intra
 //
+// (the fraction in 1/65536, computed once per picture by the analysis),
 // spread over the (up to four) reference blocks its displaced block
 // overlaps, by area. The picture being coded then gets, per macroblock,
 //
@@ -23,10 +24,18 @@ package h264
 // 5·(1 − qcomp) with its default qcomp of 0.6.
 const treeStrength16 = 32
 
+// treeReach is how many block rows away from its own a block's
+// displaced copy can reach: the search range, plus one for a fractional
+// overlap.
+const treeReach = (laRange+laBlock-1)/laBlock + 1
+
 // treeOffsets writes the macroblock-tree QP offsets of the oldest queued
 // picture into out, from the first n queued pictures (n ≥ 1: with n = 1
-// there is no later picture and every offset is 0).
-func (la *lookahead) treeOffsets(n int, out []int8) {
+// there is no later picture and every offset is 0). Each pass runs in
+// bands of target rows on up to threads goroutines: a band reads the
+// source rows that can reach it and adds only what lands in it, so every
+// sum is the same for any number of goroutines.
+func (la *lookahead) treeOffsets(n, threads int, out []int8) error {
 	nMB := la.mbW * la.mbH
 	for len(la.prop) < n {
 		la.prop = append(la.prop, make([]uint64, nMB))
@@ -34,29 +43,15 @@ func (la *lookahead) treeOffsets(n int, out []int8) {
 	for j := 0; j < n; j++ {
 		clear(la.prop[j])
 	}
+	bands := max(1, min(threads, la.mbH/(2*treeReach)))
 	for j := n - 1; j >= 1; j-- {
 		f, in, dst := la.queue[j], la.prop[j], la.prop[j-1]
-		for y := 0; y < la.mbH; y++ {
-			for x := 0; x < la.mbW; x++ {
-				i := y*la.mbW + x
-				intra, inter := uint64(f.intra[i]), uint64(f.inter[i])
-				if inter >= intra {
-					continue
-				}
-				amount := (in[i] + intra) * (intra - inter) / intra
-				v := f.mv[i]
-				px, py := laBlock*x+int(v.X), laBlock*y+int(v.Y)
-				bx, by := px>>3, py>>3 // floor: px may be negative
-				fx, fy := uint64(px&7), uint64(py&7)
-				w := [4]uint64{(8 - fx) * (8 - fy), fx * (8 - fy), (8 - fx) * fy, fx * fy}
-				for k := 0; k < 4; k++ {
-					tx, ty := bx+k&1, by+k>>1
-					if w[k] == 0 || tx < 0 || ty < 0 || tx >= la.mbW || ty >= la.mbH {
-						continue
-					}
-					dst[ty*la.mbW+tx] += amount * w[k] >> 6
-				}
-			}
+		err := runRows(bands, threads, func(_, b int) {
+			r0, r1 := b*la.mbH/bands, (b+1)*la.mbH/bands
+			la.propagate(f, in, dst, max(0, r0-treeReach), min(la.mbH, r1+treeReach), r0, r1)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	f, prop := la.queue[0], la.prop[0]
@@ -64,5 +59,45 @@ func (la *lookahead) treeOffsets(n int, out []int8) {
 		intra := uint64(f.intra[i])
 		d := treeStrength16 * (log2Q8(intra+prop[i]) - log2Q8(intra)) // 1/4096 units, ≥ 0
 		out[i] = int8(-min(12, (d+2048)>>12))
+	}
+	return nil
+}
+
+// propagate adds to dst, rows t0..t1-1 only, what the blocks of f in rows
+// s0..s1-1 pass on to their reference, given what reached them (in).
+func (la *lookahead) propagate(f *laFrame, in, dst []uint64, s0, s1, t0, t1 int) {
+	add := func(tx, ty int, v uint64) {
+		if tx >= 0 && ty >= t0 && tx < la.mbW && ty < t1 {
+			dst[ty*la.mbW+tx] += v
+		}
+	}
+	for y := s0; y < s1; y++ {
+		for x := 0; x < la.mbW; x++ {
+			i := y*la.mbW + x
+			frac := uint64(f.frac[i])
+			if frac == 0 {
+				continue
+			}
+			amount := (in[i] + uint64(f.intra[i])) * frac >> 16
+			v := f.mv[i]
+			if v.X&7 == 0 && v.Y&7 == 0 {
+				// Whole blocks (a still block above all): one target.
+				add(x+int(v.X>>3), y+int(v.Y>>3), amount)
+				continue
+			}
+			px, py := laBlock*x+int(v.X), laBlock*y+int(v.Y)
+			bx, by := px>>3, py>>3 // floor: px may be negative
+			fx, fy := uint64(px&7), uint64(py&7)
+			add(bx, by, amount*((8-fx)*(8-fy))>>6)
+			if fx != 0 {
+				add(bx+1, by, amount*(fx*(8-fy))>>6)
+			}
+			if fy != 0 {
+				add(bx, by+1, amount*((8-fx)*fy)>>6)
+				if fx != 0 {
+					add(bx+1, by+1, amount*(fx*fy)>>6)
+				}
+			}
+		}
 	}
 }
