@@ -79,6 +79,8 @@ type Encoder struct {
 	// being coded (nil without lookahead).
 	la      *lookahead
 	treeOff []int8
+	tree    chan error // the goroutine computing treeOff (codeQueued), nil once waited for
+	treeErr error
 	// trace, when set (EncodeTrace), receives copies of each stage's output.
 	trace *PictureTrace
 }
@@ -242,14 +244,18 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	f := e.la.frame()
 	padInto(f.src, pic)
 	f.force = force
-	if err := e.la.push(f, e.o.Threads); err != nil {
-		e.broken = err
-		return AccessUnit{}, err
-	}
+	prev := e.la.enqueue(f)
+	analyse := func() error { return e.la.analyse(f, prev, e.o.Threads) }
 	if len(e.la.queue) <= e.la.depth {
+		if err := analyse(); err != nil {
+			e.broken = err
+			return AccessUnit{}, err
+		}
 		return AccessUnit{}, nil
 	}
-	return e.codeQueued()
+	// The new picture's analysis runs while the oldest one's coding
+	// starts (stage 1 needs neither it nor the tree).
+	return e.codeQueued(analyse)
 }
 
 // Flush codes the oldest picture still held back by the lookahead and
@@ -263,14 +269,17 @@ func (e *Encoder) Flush() (au AccessUnit, ok bool, err error) {
 	if e.la == nil || len(e.la.queue) == 0 {
 		return AccessUnit{}, false, nil
 	}
-	au, err = e.codeQueued()
+	au, err = e.codeQueued(nil)
 	return au, err == nil, err
 }
 
 // codeQueued codes the oldest picture of the lookahead, with the
 // macroblock tree's QP offsets from the pictures after it up to the next
-// IDR picture the GOP length makes.
-func (e *Encoder) codeQueued() (AccessUnit, error) {
+// IDR picture the GOP length makes. analyse, when not nil, is the newest
+// picture's analysis, still to run: it and the tree run in their own
+// goroutine while stage 1 runs (encodePicture waits for them before
+// stage 2, waitTree).
+func (e *Encoder) codeQueued(analyse func() error) (AccessUnit, error) {
 	f := e.la.queue[0]
 	e.src = f.src
 	s := e.sinceIDR
@@ -281,14 +290,40 @@ func (e *Encoder) codeQueued() (AccessUnit, error) {
 	for n < len(e.la.queue) && !e.la.queue[n].force && s+n < e.o.GOP {
 		n++
 	}
-	if err := e.la.treeOffsets(n, e.o.Threads, e.treeOff); err != nil {
-		e.broken = err
-		return AccessUnit{}, err
-	}
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		if perr := guard(func() {
+			if analyse != nil {
+				err = analyse()
+			}
+			if err == nil {
+				err = e.la.treeOffsets(n, e.o.Threads, e.treeOff)
+			}
+		}); perr != nil {
+			err = perr
+		}
+		done <- err
+	}()
+	e.tree, e.treeErr = done, nil
 	au, err := e.code(f.force)
+	if werr := e.waitTree(); werr != nil && err == nil {
+		e.broken = werr
+		au, err = AccessUnit{}, werr
+	}
 	e.la.pop()
 	e.la.recycle(f)
 	return au, err
+}
+
+// waitTree waits for the lookahead's goroutine of the picture being coded
+// (codeQueued) and returns its error; it returns at once without one.
+func (e *Encoder) waitTree() error {
+	if e.tree != nil {
+		e.treeErr = <-e.tree
+		e.tree = nil
+	}
+	return e.treeErr
 }
 
 // isIDR reports whether the next picture coded is an IDR picture (before
@@ -347,7 +382,11 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		qp = e.rc.crfQP(qp, float64(sum)/float64(len(e.field.MBs)))
 	}
 	// Stage 2: decisions, per macroblock, from the source (and for P
-	// pictures the motion field); rows in parallel.
+	// pictures the motion field) and the lookahead's QP offsets; rows in
+	// parallel.
+	if err := e.waitTree(); err != nil {
+		return AccessUnit{}, err
+	}
 	if e.accel != nil {
 		if err := e.accelDecide(qp, pSlice); err != nil {
 			return AccessUnit{}, err

@@ -71,9 +71,27 @@ func (la *lookahead) recycle(f *laFrame) {
 	}
 }
 
-// push analyses pic (already padded into f.src) against the last picture
-// given and queues it.
+// push queues f (its picture already padded into f.src) and analyses it.
 func (la *lookahead) push(f *laFrame, threads int) error {
+	return la.analyse(f, la.enqueue(f), threads)
+}
+
+// enqueue queues f, the picture given after prev (nil for the first),
+// which it returns: f's analysis reads prev's.
+func (la *lookahead) enqueue(f *laFrame) (prev *laFrame) {
+	prev = la.last
+	if prev != nil && !la.queued(prev) {
+		// Coded already: f's analysis is the last to read it, and it ends
+		// before the next picture takes a frame (Encode waits for it).
+		la.free = append(la.free, prev)
+	}
+	la.last = f
+	la.queue = append(la.queue, f)
+	return prev
+}
+
+// analyse runs the half-resolution analysis of f against prev.
+func (la *lookahead) analyse(f, prev *laFrame, threads int) error {
 	err := runRows(la.mbH, threads, func(_, y int) {
 		for r := y * laBlock; r < (y+1)*laBlock; r++ {
 			motionDownRow(&f.low, f.src.Y.Pix, 0, f.src.Y.Stride, r)
@@ -83,20 +101,11 @@ func (la *lookahead) push(f *laFrame, threads int) error {
 		return err
 	}
 	f.low.extendTopBottom()
-	prev := la.last
-	if err := runRows(la.mbH, threads, func(_, y int) {
+	return runRows(la.mbH, threads, func(_, y int) {
 		for x := 0; x < la.mbW; x++ {
-			la.analyse(f, prev, x, y)
+			la.analyseBlock(f, prev, x, y)
 		}
-	}); err != nil {
-		return err
-	}
-	if prev != nil && !la.queued(prev) {
-		la.free = append(la.free, prev)
-	}
-	la.last = f
-	la.queue = append(la.queue, f)
-	return nil
+	})
 }
 
 func (la *lookahead) queued(f *laFrame) bool {
@@ -116,11 +125,11 @@ func (la *lookahead) pop() *laFrame {
 	return f
 }
 
-// analyse computes block (x, y)'s intra and inter costs. The inter search
+// analyseBlock computes block (x, y)'s intra and inter costs. The inter search
 // starts from the zero vector and from the vectors the previous picture's
 // analysis found at this block and its four neighbours, then walks a
 // small diamond by SAD; the cost is the SATD at the vector found.
-func (la *lookahead) analyse(f, prev *laFrame, x, y int) {
+func (la *lookahead) analyseBlock(f, prev *laFrame, x, y int) {
 	i := y*la.mbW + x
 	L := &f.low
 	org := L.origin + laBlock*(y*L.stride+x)

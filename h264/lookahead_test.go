@@ -158,3 +158,41 @@ func TestLookaheadOption(t *testing.T) {
 		}
 	}
 }
+
+// TestLookaheadTrace: EncodeTrace gives no trace while the picture is held
+// back, then the trace of the picture coded, with its QP offsets, which
+// the decisions applied.
+func TestLookaheadTrace(t *testing.T) {
+	o := Options{Width: 208, Height: 160, RateControl: ConstantQP, QP: 30, Lookahead: 2, Threads: 2}
+	enc, err := NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowered := 0
+	for i, p := range photoClip(t, o.Width, o.Height, 5) {
+		au, tr, err := enc.EncodeTrace(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (tr == nil) != (i < 2) || (au.Data == nil) != (i < 2) {
+			t.Fatalf("call %d: trace %v, data %v", i, tr != nil, au.Data != nil)
+		}
+		if tr == nil {
+			continue
+		}
+		if len(tr.QPOffsets) != len(tr.Decisions) {
+			t.Fatalf("picture %d: %d offsets for %d macroblocks", au.FrameNum, len(tr.QPOffsets), len(tr.Decisions))
+		}
+		for k, d := range tr.Decisions {
+			if want := max(0, min(51, tr.QP+int(tr.QPOffsets[k]))); d.QP != want {
+				t.Fatalf("picture %d MB %d: QP %d, want %d (slice %d, offset %d)", au.FrameNum, k, d.QP, want, tr.QP, tr.QPOffsets[k])
+			}
+			if tr.QPOffsets[k] < 0 {
+				lowered++
+			}
+		}
+	}
+	if lowered == 0 {
+		t.Fatal("no macroblock got a lower QP from the tree on a slow pan")
+	}
+}

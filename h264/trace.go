@@ -99,11 +99,11 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 		if !idr {
 			t.Reference = clonePicture(e.ref)
 		}
-		if e.treeOff != nil {
-			t.QPOffsets = append([]int8(nil), e.treeOff...)
-		}
 	case 2:
 		t.QP = qp // constant quality settles the QP after stage 1
+		if e.treeOff != nil {
+			t.QPOffsets = append([]int8(nil), e.treeOff...) // ready from stage 2 on
+		}
 		t.Decisions = e.decisionTrace()
 	case 21: // 2b
 		t.Probed = e.decisionTrace()
