@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -57,6 +58,23 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if *srcFormat != "rawvideo" {
+		// --size and --rate describe raw frames only: say so rather than
+		// let FFmpeg probe a .yuv file and fail with "Picture size 0x0".
+		var rawOnly []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "size" || f.Name == "rate" {
+				rawOnly = append(rawOnly, "--"+f.Name)
+			}
+		})
+		if len(rawOnly) > 0 {
+			verb := "is"
+			if len(rawOnly) > 1 {
+				verb = "are"
+			}
+			return fmt.Errorf("%s %s for raw frames: add --src-format rawvideo and --format (the frames' pixel format), or drop it for a media file or lavfi source", strings.Join(rawOnly, " and "), verb)
+		}
+	}
 	ropts := gpuenc.ReaderOptions{Format: *srcFormat, Output: gpuenc.PixelFormat(*format)}
 	if *srcFormat == "rawvideo" {
 		w, h, err := parseSize(*size)

@@ -76,6 +76,7 @@ func TestEncodeErrors(t *testing.T) {
 		{[]string{"encode", "--src", "testsrc2=size=32x32:duration=1", "--src-format", "lavfi", "--encoder", "x264", "-o", "-", "--container", "mkv"}, 1, `encoder "x264"`},
 		{[]string{"encode", "--src", "testsrc2=size=32x32:duration=1", "--src-format", "lavfi", "-o", "-"}, 1, "unknown container"},
 		{[]string{"nosuch"}, 2, "unknown command"},
+		{[]string{"encode", "--src", "frames.yuv", "--size", "64x48", "--format", "yuv420p", "-o", "x.mp4"}, 1, "--size is for raw frames: add --src-format rawvideo"},
 	} {
 		code, _, stderr := runCLI(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
