@@ -78,6 +78,18 @@ type InterAccelerator interface {
 	InterLevels(i int, out *InterResult)
 }
 
+// ProbeAccelerator is an InterAccelerator that also runs pass 1 of stage
+// 2b, the skip probe (skipprobe.go): ProbeSkips codes each macroblock i
+// whose dec[i].Type is P_L0_16x16 as stage 3 would (with dec[i].QP and
+// the vectors dec[i].MV, all the probe's vector) and sets nothing[i] to
+// whether no level is left; it leaves nothing[i] alone where dec[i] is an
+// intra type. It may use the inter stage's device state: the encoder
+// calls ReconInter after it, which uploads rec again.
+type ProbeAccelerator interface {
+	InterAccelerator
+	ProbeSkips(src, ref *Picture, dec []Decision, nothing []bool) error
+}
+
 // DeblockAccelerator is an Accelerator that also runs stage 5, the
 // deblocking filter (ITU-T H.264 clause 8.7), exactly as
 // DeblockReference does: Deblock filters rec, the picture's
@@ -106,6 +118,8 @@ type EntropyAccelerator interface {
 type accelState struct {
 	acc     Accelerator
 	inter   InterAccelerator   // nil: stage 3 stays in Go
+	probe   ProbeAccelerator   // nil: stage 2b's pass 1 stays in Go
+	nothing []bool             // ProbeSkips' results
 	deblock DeblockAccelerator // nil: stage 5 stays in Go
 	entropy EntropyAccelerator // nil: stage 4 stays in Go
 	field   []MotionMB
@@ -136,6 +150,10 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	if ia, ok := acc.(InterAccelerator); ok {
 		a.inter = ia
 		a.res = make([]InterResult, n)
+	}
+	if pa, ok := acc.(ProbeAccelerator); ok {
+		a.probe = pa
+		a.nothing = make([]bool, n)
 	}
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)

@@ -21,10 +21,16 @@
 
 package h264
 
+import "fmt"
+
 // probeSkips runs stage 2b on a P picture's decisions.
 func (e *Encoder) probeSkips() error {
 	// Pass 1: probe at the skip vectors of the stage 2 field.
-	if err := runRows(e.mbH, e.o.Threads, func(w, y int) {
+	if e.accel != nil && e.accel.probe != nil {
+		if err := e.accelProbe(); err != nil {
+			return err
+		}
+	} else if err := runRows(e.mbH, e.o.Threads, func(w, y int) {
 		wk := &e.workers[w]
 		for x := 0; x < e.mbW; x++ {
 			i := y*e.mbW + x
@@ -61,6 +67,35 @@ func (e *Encoder) probeSkips() error {
 			}
 		}
 	})
+}
+
+// accelProbe is pass 1 by the accelerator: every macroblock that wants a
+// probe goes as P_L0_16x16 at its skip vector, the others as intra.
+func (e *Encoder) accelProbe() error {
+	a := e.accel
+	for y := 0; y < e.mbH; y++ {
+		for x := 0; x < e.mbW; x++ {
+			i := y*e.mbW + x
+			mb, d := &e.mbs[i], &a.dec[i]
+			smv := e.skipMV(x, y, mb)
+			e.skipProbe[i] = probeResult{mv: smv}
+			d.Type, d.QP = mbI16x16, int(mb.qp)
+			if e.wantsProbe(mb, smv) {
+				d.Type = mbP16x16
+				for k := range d.MV {
+					d.MV[k] = smv
+				}
+			}
+			a.nothing[i] = false
+		}
+	}
+	if err := a.probe.ProbeSkips(e.src, e.ref, a.dec, a.nothing); err != nil {
+		return fmt.Errorf("%w: skip probe: %w", ErrAccelerator, err)
+	}
+	for i := range e.skipProbe {
+		e.skipProbe[i].nothing = a.nothing[i]
+	}
+	return nil
 }
 
 // probeResult is pass 1's result for one macroblock: whether coding it at

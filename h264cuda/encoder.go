@@ -2,10 +2,12 @@
 // (mode decision) and, as selected (Stages), 3 for inter macroblocks
 // (inter reconstruction), 4 (CAVLC entropy coding and bit packing) and 5
 // (deblocking) run by this package's kernels through h264.Accelerator and
-// its optional extensions (h264/accel.go). Intra reconstruction (a
-// wavefront), P_Skip, rate control, the scene-cut rule and the NAL
-// framing stay in h264's Go code, so the stream and the reconstruction are
-// h264_go's, byte for byte.
+// its optional extensions (h264/accel.go); with stage 3 on the GPU, the
+// first pass of the skip probe (stage 2b) runs on its kernel too. The
+// lookahead, intra reconstruction (a wavefront), the probe's raster pass,
+// P_Skip, rate control, the scene-cut rule and the NAL framing stay in
+// h264's Go code, so the stream and the reconstruction are h264_go's, byte
+// for byte.
 
 package h264cuda
 
@@ -66,7 +68,7 @@ type stages struct {
 }
 
 // wallNames names the stage groups of stages.wall (StageTimes).
-var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock"}
+var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe"}
 
 const wallStages = len(wallNames)
 
@@ -124,6 +126,23 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	return err
 }
 
+// ProbeSkips implements h264.ProbeAccelerator with the inter kernel, on
+// the source and reference luma already on the device as ReconInter
+// reads them (Decide has returned).
+func (s stagesInter) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
+	defer s.since(5, time.Now())
+	r := s.inter
+	r.dev = [ipRefCr + 1]uint64{}
+	if s.fieldOnDevice && s.shareInputs {
+		d, m := s.dec, s.ms
+		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
+		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
+	}
+	err := r.probe(src, ref, dec, nothing)
+	r.dev = [ipRefCr + 1]uint64{}
+	return err
+}
+
 // InterLevels implements h264.InterAccelerator: it decodes macroblock i's
 // downloaded level record (safe for concurrent use with distinct i).
 func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
@@ -174,6 +193,11 @@ func (p interPart) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *
 
 // InterLevels implements h264.InterAccelerator (stagesInter.InterLevels).
 func (p interPart) InterLevels(i int, out *h264.InterResult) { p.s.inter.decode(i, out) }
+
+// ProbeSkips implements h264.ProbeAccelerator (stagesInter.ProbeSkips).
+func (p interPart) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
+	return stagesInter{p.s}.ProbeSkips(src, ref, dec, nothing)
+}
 
 // SliceData implements h264.EntropyAccelerator with EntropyCoder (the
 // records are packed on the host).

@@ -151,6 +151,30 @@ func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	return r.exec(src, ref, rec, n)
 }
 
+// probe runs the kernel on dec (P_L0_16x16 records for the macroblocks to
+// probe, intra ones elsewhere) and sets nothing[i], for each probed
+// macroblock i, to whether it has no level left (CBP 0). The samples it
+// reconstructs stay on the device, where the next reconInter's upload of
+// rec replaces them.
+func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
+	n := r.mbW * r.mbH
+	if len(dec) != n || len(nothing) != n {
+		return fmt.Errorf("%w: decisions or results do not hold %d macroblocks", ErrInput, n)
+	}
+	for i := range dec {
+		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
+	}
+	if err := r.exec(src, ref, nil, n); err != nil {
+		return err
+	}
+	for i := range dec {
+		if typ := dec[i].Type; typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8 {
+			nothing[i] = binary.LittleEndian.Uint32(r.levels[4*(lvWords*i+lvCBP):]) == 0
+		}
+	}
+	return nil
+}
+
 // putDecision writes the fields inter_recon reads of macroblock i's
 // decision record.
 func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
@@ -198,13 +222,13 @@ func (r *interRecon) decode(i int, t *h264.InterResult) {
 
 // exec uploads the pictures and the decision records put before, runs the
 // kernel and downloads rec and the levels (nOut is the caller's output
-// length).
+// length). With rec nil (probe) only the levels come back.
 func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if r.closed {
 		return ErrClosed
 	}
 	n := r.mbW * r.mbH
-	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || !r.macroblockPicture(rec) {
+	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || (rec != nil && !r.macroblockPicture(rec)) {
 		return fmt.Errorf("%w: pictures must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
 	}
 	if nOut != n {
@@ -231,13 +255,16 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if err := be.upload(r.off[ipDec], r.dec); err != nil {
 		return err
 	}
-	planes := [...]struct {
+	type plane struct {
 		idx int
 		p   *h264.Plane
-	}{
+	}
+	planes := []plane{
 		{ipSrcY, &src.Y}, {ipSrcCb, &src.Cb}, {ipSrcCr, &src.Cr},
 		{ipRefY, &ref.Y}, {ipRefCb, &ref.Cb}, {ipRefCr, &ref.Cr},
-		{ipRecY, &rec.Y}, {ipRecCb, &rec.Cb}, {ipRecCr, &rec.Cr},
+	}
+	if rec != nil {
+		planes = append(planes, plane{ipRecY, &rec.Y}, plane{ipRecCb, &rec.Cb}, plane{ipRecCr, &rec.Cr})
 	}
 	for _, pl := range planes {
 		if pl.idx < len(r.dev) && r.dev[pl.idx] != 0 {
