@@ -48,6 +48,7 @@ func BenchmarkH264GoVsPeers(b *testing.B) {
 			}
 		}
 		b.Run(res.name+"/h264_go-medium", writer("h264_go", map[string]string{"threads": threads, "qp": "26"}))
+		b.Run(res.name+"/h264_go-medium-lookahead", writer("h264_go", map[string]string{"threads": threads, "qp": "26", "rc-lookahead": "20"}))
 		b.Run(res.name+"/h264_go-ultrafast", writer("h264_go", map[string]string{"threads": threads, "qp": "26", "preset": "ultrafast"}))
 		b.Run(res.name+"/libx264-ultrafast", writer("libx264", map[string]string{"threads": threads, "qp": "26", "preset": "ultrafast"}))
 		b.Run(res.name+"/libx264-veryfast", writer("libx264", map[string]string{"threads": threads, "qp": "26", "preset": "veryfast"}))
