@@ -6,6 +6,7 @@ package h264
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // AccessUnit is one coded picture in Annex B form.
@@ -77,6 +78,11 @@ type Encoder struct {
 	// la holds pictures back for the macroblock tree (Options.Lookahead;
 	// nil without lookahead), treeOff its QP offsets for the picture
 	// being coded (nil without lookahead).
+	// timing, when set (SetStageTiming), adds each host stage's wall time
+	// to times (StageTimes).
+	timing bool
+	times  [hostStages]time.Duration
+
 	la      *lookahead
 	treeOff []int8
 	tree    chan error // the goroutine computing treeOff (codeQueued), nil once waited for
@@ -237,12 +243,15 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	}
 	force := e.forceIDR
 	e.forceIDR = false
+	load := e.lapFrom(time.Time{})
 	if e.la == nil {
 		padInto(e.src, pic)
+		e.lap(hostLoad, load)
 		return e.code(force)
 	}
 	f := e.la.frame()
 	padInto(f.src, pic)
+	e.lap(hostLoad, load)
 	f.force = force
 	prev := e.la.enqueue(f)
 	analyse := func() error { return e.la.analyse(f, prev, e.o.Threads) }
@@ -364,6 +373,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	threads := e.o.Threads
 	pSlice := !idr
 	e.traceStage(0, idr, qp)
+	lap := e.lapFrom(time.Time{})
 	if pSlice {
 		// Stage 1: motion search (motion.go).
 		if e.accel != nil {
@@ -381,12 +391,14 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 		qp = e.rc.crfQP(qp, float64(sum)/float64(len(e.field.MBs)))
 	}
+	lap = e.lap(hostMotion, lap)
 	// Stage 2: decisions, per macroblock, from the source (and for P
 	// pictures the motion field) and the lookahead's QP offsets; rows in
 	// parallel.
 	if err := e.waitTree(); err != nil {
 		return AccessUnit{}, err
 	}
+	lap = e.lap(hostTreeWait, lap)
 	if e.accel != nil {
 		if err := e.accelDecide(qp, pSlice); err != nil {
 			return AccessUnit{}, err
@@ -414,6 +426,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 	}
 	e.traceStage(2, idr, qp)
+	lap = e.lap(hostDecide, lap)
 	// Stage 2b: vectors moved to the P_Skip vector where that codes
 	// nothing (skipprobe.go); not when a test forces the decisions.
 	if pSlice && e.hooks == nil {
@@ -422,6 +435,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 	}
 	e.traceStage(21, idr, qp)
+	lap = e.lap(hostProbe, lap)
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
 	accInter, err := e.accelInter(pSlice)
@@ -451,6 +465,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		return AccessUnit{}, err
 	}
 	e.traceStage(3, idr, qp)
+	lap = e.lap(hostRecon, lap)
 	// Stage 3b: P_Skip, per macroblock, once every vector is final.
 	if err := guard(func() { e.decideSkips(); e.assignQPDeltas(qp) }); err != nil {
 		return AccessUnit{}, err
@@ -459,6 +474,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	if err := e.accelRecords(); err != nil {
 		return AccessUnit{}, err
 	}
+	lap = e.lap(hostSkip, lap)
 	// Stage 4: entropy coding, per macroblock into its own bit string
 	// (by the accelerator at the concatenation instead, when it does it;
 	// a trace still gets the Go bit strings).
@@ -484,6 +500,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 		}
 	}
 	e.traceStage(4, idr, qp)
+	lap = e.lap(hostCAVLC, lap)
 	h := sliceHeader{idr: idr, qp: qp, frameNum: e.sinceIDR % maxFrameNum, idrPicID: e.idrCount % 65536}
 	if idr {
 		h.sliceTyp = sliceI
@@ -507,6 +524,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 
 	e.traceStage(5, idr, qp)
+	lap = e.lap(hostDeblock, lap)
 	// Concatenation: the slice header, then the macroblocks' bit strings with
 	// mb_skip_run in between.
 	rbsp, err := e.accelSliceWait()
@@ -537,6 +555,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 			return AccessUnit{}, fmt.Errorf("h264: slice: %w", err)
 		}
 	}
+	e.lap(hostConcat, lap)
 	var au AccessUnit
 	au.Keyframe = idr
 	au.QP = qp

@@ -196,3 +196,39 @@ func TestLookaheadTrace(t *testing.T) {
 		t.Fatal("no macroblock got a lower QP from the tree on a slow pan")
 	}
 }
+
+// TestStageTimes: with timing on, every segment is reported and the
+// picture's time lands in them; off, nothing is reported.
+func TestStageTimes(t *testing.T) {
+	pics := clip(64, 48, 3, 9)
+	enc, err := NewEncoder(Options{Width: 64, Height: 48, Threads: 2, Lookahead: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.StageTimes() != nil {
+		t.Fatal("StageTimes without timing is not nil")
+	}
+	enc.SetStageTiming(true)
+	for _, p := range pics {
+		if _, err := enc.Encode(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := enc.StageTimes()
+	if len(ts) != hostStages {
+		t.Fatalf("%d stages, want %d", len(ts), hostStages)
+	}
+	total := 0.0
+	for _, s := range ts {
+		if s.Seconds < 0 {
+			t.Fatalf("%s: %v s", s.Stage, s.Seconds)
+		}
+		total += s.Seconds
+	}
+	if ts[hostRecon].Seconds <= 0 || total <= 0 {
+		t.Fatalf("no time in the stages: %+v", ts)
+	}
+	if again := enc.StageTimes(); again[hostRecon].Seconds != 0 {
+		t.Fatalf("StageTimes did not reset: %+v", again)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gpuenc/gpuenc/cuda"
+	"github.com/gpuenc/gpuenc/h264"
 	"github.com/gpuenc/gpuenc/h264cuda/kernels"
 )
 
@@ -233,8 +234,6 @@ func (b *gpuBackend) close() error {
 	return first
 }
 
-// StageTime is the GPU time of one stage, measured with CUDA events.
-type StageTime struct {
-	Stage   string
-	Seconds float64
-}
+// StageTime is the time of one stage: GPU time measured with CUDA
+// events, or host wall time (h264.StageTime).
+type StageTime = h264.StageTime

@@ -448,7 +448,9 @@ func (e *Encoder) DeblockOnGPU() bool { return e.st.db != nil }
 // ("motion/", "analyse/", "inter/", "cavlc/", "deblock/"), then the host
 // wall time of each group's calls, uploads, downloads and decoding
 // included ("wall/motion", "wall/analyse", "wall/inter", "wall/cavlc",
-// "wall/deblock").
+// "wall/deblock", "wall/probe"), and the host wall time of each segment of
+// the encoder's pipeline, whoever ran it (h264.Encoder.StageTimes:
+// "host/0-load" ... "host/concat").
 func (e *Encoder) StageTimes() ([]StageTime, error) {
 	var out []StageTime
 	if e.st.timing {
@@ -456,6 +458,7 @@ func (e *Encoder) StageTimes() ([]StageTime, error) {
 		for k, name := range wallNames {
 			out = append(out, StageTime{Stage: name, Seconds: e.st.wall[k].Seconds()})
 		}
+		out = append(out, e.enc.StageTimes()...)
 	}
 	for _, g := range []struct {
 		name string
@@ -498,6 +501,7 @@ func (e *Encoder) postBackend(deblock bool) backend {
 // SetTiming turns per-stage CUDA event timing on or off (see StageTimes).
 func (e *Encoder) SetTiming(on bool) {
 	e.st.timing, e.st.wall = on, [wallStages]time.Duration{}
+	e.enc.SetStageTiming(on)
 	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true)} {
 		if gb, ok := be.(*gpuBackend); ok {
 			gb.timing = on
