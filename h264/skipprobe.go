@@ -70,10 +70,11 @@ func (e *Encoder) probeSkips() error {
 }
 
 // accelProbe is pass 1 by the accelerator: every macroblock that wants a
-// probe goes as P_L0_16x16 at its skip vector, the others as intra.
+// probe goes as P_L0_16x16 at its skip vector, the others as intra (the
+// records are made by rows in parallel).
 func (e *Encoder) accelProbe() error {
 	a := e.accel
-	for y := 0; y < e.mbH; y++ {
+	if err := runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for x := 0; x < e.mbW; x++ {
 			i := y*e.mbW + x
 			mb, d := &e.mbs[i], &a.dec[i]
@@ -88,6 +89,8 @@ func (e *Encoder) accelProbe() error {
 			}
 			a.nothing[i] = false
 		}
+	}); err != nil {
+		return err
 	}
 	if err := a.probe.ProbeSkips(e.src, e.ref, a.dec, a.nothing); err != nil {
 		return fmt.Errorf("%w: skip probe: %w", ErrAccelerator, err)
