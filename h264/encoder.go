@@ -6,7 +6,6 @@ package h264
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 )
 
@@ -439,49 +438,31 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	lap = e.lap(hostProbe, lap)
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours).
-	// Inter macroblocks read only the reference: rows in parallel first;
-	// then the intra ones as a wavefront, skipped when there are none.
 	accInter, err := e.accelInter(pSlice)
 	if err != nil {
 		return AccessUnit{}, err
 	}
-	var intraMBs atomic.Int64
-	if !pSlice {
-		intraMBs.Store(1)
-	} else if err := runRows(e.mbH, threads, func(w, y int) {
+	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
 		wk := &e.workers[w]
-		for x := 0; x < e.mbW; x++ {
-			i := y*e.mbW + x
-			mb := &e.mbs[i]
-			switch {
-			case isIntra(mb.typ):
-				intraMBs.Add(1)
-			case accInter:
-				e.accelInterMB(mb, i)
-			default:
+		mb := &e.mbs[y*e.mbW+x]
+		switch mb.typ {
+		case mbI4x4:
+			e.reconI4x4(wk, mb, x, y)
+			e.intraChromaPred(wk, mb, x, y)
+			e.chroma(wk, mb, x, y, true)
+		case mbI16x16:
+			e.reconI16(wk, mb, x, y)
+			e.intraChromaPred(wk, mb, x, y)
+			e.chroma(wk, mb, x, y, true)
+		default:
+			if accInter {
+				e.accelInterMB(mb, y*e.mbW+x)
+			} else {
 				e.reconInter(wk, mb, x, y)
 			}
 		}
 	}); err != nil {
 		return AccessUnit{}, err
-	}
-	if intraMBs.Load() > 0 {
-		if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
-			wk := &e.workers[w]
-			mb := &e.mbs[y*e.mbW+x]
-			switch mb.typ {
-			case mbI4x4:
-				e.reconI4x4(wk, mb, x, y)
-				e.intraChromaPred(wk, mb, x, y)
-				e.chroma(wk, mb, x, y, true)
-			case mbI16x16:
-				e.reconI16(wk, mb, x, y)
-				e.intraChromaPred(wk, mb, x, y)
-				e.chroma(wk, mb, x, y, true)
-			}
-		}); err != nil {
-			return AccessUnit{}, err
-		}
 	}
 	e.traceStage(3, idr, qp)
 	lap = e.lap(hostRecon, lap)
