@@ -31,6 +31,7 @@ const (
 	ipLevels
 	ipMBW
 	ipMBH
+	ipCBP // a copy of each inter macroblock's CBP (probe), or 0
 	ipCount
 )
 
@@ -53,6 +54,8 @@ type interRecon struct {
 	params   []byte
 	dec      []byte
 	levels   []byte
+	offCBP   int    // device offset of the CBP copies (probe)
+	cbp      []byte // their staging
 	// stage holds the staging buffer of each plane (by parameter index),
 	// made on the plane's first upload: copies are asynchronous, so no two
 	// planes of one run share one.
@@ -82,6 +85,8 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 		r.off[i] = at
 		at += align(sz)
 	}
+	r.offCBP = at
+	at += align(4 * n)
 	var err error
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
@@ -89,7 +94,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 4 * lvWords * n}} {
+	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 4 * lvWords * n}, {&r.cbp, 4 * n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -153,9 +158,9 @@ func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 
 // probe runs the kernel on dec (P_L0_16x16 records for the macroblocks to
 // probe, intra ones elsewhere) and sets nothing[i], for each probed
-// macroblock i, to whether it has no level left (CBP 0). The samples it
-// reconstructs stay on the device, where the next reconInter's upload of
-// rec replaces them.
+// macroblock i, to whether it has no level left (CBP 0). Only the CBP
+// copies come back; the samples and levels it writes stay on the device,
+// where the next reconInter's upload of rec replaces the samples.
 func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	n := r.mbW * r.mbH
 	if len(dec) != n || len(nothing) != n {
@@ -169,7 +174,7 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 	}
 	for i := range dec {
 		if typ := dec[i].Type; typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8 {
-			nothing[i] = binary.LittleEndian.Uint32(r.levels[4*(lvWords*i+lvCBP):]) == 0
+			nothing[i] = binary.LittleEndian.Uint32(r.cbp[4*i:]) == 0
 		}
 	}
 	return nil
@@ -222,7 +227,7 @@ func (r *interRecon) decode(i int, t *h264.InterResult) {
 
 // exec uploads the pictures and the decision records put before, runs the
 // kernel and downloads rec and the levels (nOut is the caller's output
-// length). With rec nil (probe) only the levels come back.
+// length). With rec nil (probe) only the CBP copies come back.
 func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if r.closed {
 		return ErrClosed
@@ -245,6 +250,10 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	}
 	put(ipMBW, int64(r.mbW))
 	put(ipMBH, int64(r.mbH))
+	put(ipCBP, 0)
+	if rec == nil {
+		put(ipCBP, int64(r.base)+int64(r.offCBP))
+	}
 	be := r.be
 	if err := be.mark("upload"); err != nil {
 		return err
@@ -287,7 +296,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if err := be.mark("end"); err != nil {
 		return err
 	}
-	if err := be.download(r.levels, r.off[ipLevels]); err != nil {
+	if rec == nil {
+		if err := be.download(r.cbp, r.offCBP); err != nil {
+			return err
+		}
+	} else if err := be.download(r.levels, r.off[ipLevels]); err != nil {
 		return err
 	}
 	for _, pl := range planes[6:] {

@@ -100,7 +100,7 @@ func TestInterLayout(t *testing.T) {
 		{"IP_SRC_Y", ipSrcY}, {"IP_SRC_CB", ipSrcCb}, {"IP_SRC_CR", ipSrcCr}, {"IP_REF_Y", ipRefY},
 		{"IP_REF_CB", ipRefCb}, {"IP_REF_CR", ipRefCr}, {"IP_REC_Y", ipRecY}, {"IP_REC_CB", ipRecCb},
 		{"IP_REC_CR", ipRecCr}, {"IP_DEC", ipDec}, {"IP_LEVELS", ipLevels}, {"IP_MBW", ipMBW},
-		{"IP_MBH", ipMBH}, {"IP_COUNT", ipCount}, {"LV_LUMA", lvLuma}, {"LV_CDC", lvCDC},
+		{"IP_MBH", ipMBH}, {"IP_CBP", ipCBP}, {"IP_COUNT", ipCount}, {"LV_LUMA", lvLuma}, {"LV_CDC", lvCDC},
 		{"LV_CAC", lvCAC}, {"LV_NZ", lvNZ}, {"LV_NZC", lvNZC}, {"LV_CBP", lvCBP}, {"LV_WORDS", lvWords},
 	} {
 		if got := cemu.MotionConst(kv.name); got != kv.v {

@@ -394,6 +394,9 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		for (int k = 0; k < 8; k++)
 			L[LV_CDC + k] = 0;
 	L[LV_CBP] = cbp | (cbpC << 4);
+	int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
+	if (cbpOut)
+		cbpOut[i] = L[LV_CBP];
 	for (int c = 0; c < 2; c++) {
 		uint8_t *out = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + y * 8 * cs + x * 8;
 		int32_t f[4];

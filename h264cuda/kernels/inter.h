@@ -20,6 +20,7 @@ enum {
 	IP_LEVELS,    /* int32[LV_WORDS] per MB, written for inter MBs */
 	IP_MBW,
 	IP_MBH,
+	IP_CBP,       /* int32 per MB: LV_CBP again, for inter MBs, or 0: none (the skip probe reads only this) */
 	IP_COUNT
 };
 

@@ -99,7 +99,7 @@ int cemu_motion_const(const char *name)
 		{"IP_SRC_Y", IP_SRC_Y}, {"IP_SRC_CB", IP_SRC_CB}, {"IP_SRC_CR", IP_SRC_CR}, {"IP_REF_Y", IP_REF_Y},
 		{"IP_REF_CB", IP_REF_CB}, {"IP_REF_CR", IP_REF_CR}, {"IP_REC_Y", IP_REC_Y}, {"IP_REC_CB", IP_REC_CB},
 		{"IP_REC_CR", IP_REC_CR}, {"IP_DEC", IP_DEC}, {"IP_LEVELS", IP_LEVELS}, {"IP_MBW", IP_MBW},
-		{"IP_MBH", IP_MBH}, {"IP_COUNT", IP_COUNT}, {"LV_LUMA", LV_LUMA}, {"LV_CDC", LV_CDC},
+		{"IP_MBH", IP_MBH}, {"IP_CBP", IP_CBP}, {"IP_COUNT", IP_COUNT}, {"LV_LUMA", LV_LUMA}, {"LV_CDC", LV_CDC},
 		{"CV_IN", CV_IN}, {"CV_Y", CV_Y}, {"CV_CB", CV_CB}, {"CV_CR", CV_CR}, {"CV_W", CV_W},
 		{"CV_H", CV_H}, {"CV_PW", CV_PW}, {"CV_PH", CV_PH}, {"CV_FMT", CV_FMT}, {"CV_COUNT", CV_COUNT},
 		{"CV_FMT_YUV420P", CV_FMT_YUV420P}, {"CV_FMT_NV12", CV_FMT_NV12}, {"CV_FMT_YUV444P", CV_FMT_YUV444P},
