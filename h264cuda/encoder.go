@@ -114,6 +114,15 @@ type stagesInter struct{ *stages }
 // Decide on the same pictures just before); they are read there.
 func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
 	defer s.since(2, time.Now())
+	s.shareWithInter()
+	defer s.inter.forgetShared()
+	return s.inter.reconInter(src, ref, dec, rec)
+}
+
+// shareWithInter points the inter stage at the source planes Decide
+// uploaded and the reference luma Motion uploaded, when both ran on this
+// picture (interRecon.forgetShared undoes it).
+func (s *stages) shareWithInter() {
 	r := s.inter
 	r.dev = [ipRefCr + 1]uint64{}
 	if s.fieldOnDevice && s.shareInputs {
@@ -121,9 +130,6 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
 		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
 	}
-	err := r.reconInter(src, ref, dec, rec)
-	r.dev = [ipRefCr + 1]uint64{}
-	return err
 }
 
 // ProbeSkips implements h264.ProbeAccelerator with the inter kernel, on
@@ -131,16 +137,9 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 // reads them (Decide has returned).
 func (s stagesInter) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	defer s.since(5, time.Now())
-	r := s.inter
-	r.dev = [ipRefCr + 1]uint64{}
-	if s.fieldOnDevice && s.shareInputs {
-		d, m := s.dec, s.ms
-		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
-		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
-	}
-	err := r.probe(src, ref, dec, nothing)
-	r.dev = [ipRefCr + 1]uint64{}
-	return err
+	s.shareWithInter()
+	defer s.inter.forgetShared()
+	return s.inter.probe(src, ref, dec, nothing)
 }
 
 // InterLevels implements h264.InterAccelerator: it decodes macroblock i's

@@ -110,6 +110,9 @@ func (r *interRecon) close() error {
 	return r.be.close()
 }
 
+// forgetShared drops the device planes set in dev: the next run uploads.
+func (r *interRecon) forgetShared() { r.dev = [ipRefCr + 1]uint64{} }
+
 // macroblockPicture reports whether p is a picture of the grid.
 func (r *interRecon) macroblockPicture(p *h264.Picture) bool {
 	return p != nil && p.Y.Width == 16*r.mbW && p.Y.Height == 16*r.mbH && p.Cb.Width == 8*r.mbW &&
