@@ -117,17 +117,23 @@ type EntropyAccelerator interface {
 // accelState is an Encoder's accelerator and its records, sized once.
 type accelState struct {
 	acc     Accelerator
-	inter   InterAccelerator   // nil: stage 3 stays in Go
-	probe   ProbeAccelerator   // nil: stage 2b's pass 1 stays in Go
-	nothing []bool             // ProbeSkips' results
-	deblock DeblockAccelerator // nil: stage 5 stays in Go
-	entropy EntropyAccelerator // nil: stage 4 stays in Go
-	field   []MotionMB
-	dec     []Decision
-	res     []InterResult
-	mbs     []MacroblockTrace // the final macroblocks, for stages 4 and 5
-	hdr     []byte            // the slice header's bits
-	rbsp    []byte            // SliceData's output
+	inter   InterAccelerator // nil: stage 3 stays in Go
+	probe   ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
+	nothing []bool           // ProbeSkips' results
+	// badInRow holds, per macroblock row, the first invalid decision
+	// (accelDecide), or -1; copyDecisionRow is e.copyDecisions, decidedP
+	// whether the picture is a P picture.
+	badInRow        []int32
+	copyDecisionRow func(w, y int)
+	decidedP        bool
+	deblock         DeblockAccelerator // nil: stage 5 stays in Go
+	entropy         EntropyAccelerator // nil: stage 4 stays in Go
+	field           []MotionMB
+	dec             []Decision
+	res             []InterResult
+	mbs             []MacroblockTrace // the final macroblocks, for stages 4 and 5
+	hdr             []byte            // the slice header's bits
+	rbsp            []byte            // SliceData's output
 
 	// SliceData runs in its own goroutine during stage 5 (accelSliceStart).
 	hdrBits      int
@@ -146,7 +152,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		return e, err
 	}
 	n := e.mbW * e.mbH
-	a := &accelState{acc: acc, field: make([]MotionMB, n), dec: make([]Decision, n)}
+	a := &accelState{acc: acc, field: make([]MotionMB, n), dec: make([]Decision, n), badInRow: make([]int32, e.mbH)}
 	if ia, ok := acc.(InterAccelerator); ok {
 		a.inter = ia
 		a.res = make([]InterResult, n)
@@ -162,6 +168,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		a.mbs = make([]MacroblockTrace, n)
 	}
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
+	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
 	e.accel = a
 	return e, nil
 }
@@ -190,16 +197,36 @@ func (e *Encoder) accelDecide(qp int, pSlice bool) error {
 	if err := a.acc.Decide(e.src, field, qp, e.treeOff, pSlice, a.dec); err != nil {
 		return fmt.Errorf("%w: mode decision: %w", ErrAccelerator, err)
 	}
-	for i := range a.dec {
+	// Rows in parallel; each row notes its first invalid decision, and
+	// the error names the first in raster order.
+	a.decidedP = pSlice
+	if err := runRows(e.mbH, e.o.Threads, a.copyDecisionRow); err != nil {
+		return err
+	}
+	for _, i := range a.badInRow {
+		if i >= 0 {
+			return fmt.Errorf("%w: mode decision: macroblock %d: invalid decision %+v", ErrAccelerator, i, a.dec[i])
+		}
+	}
+	return nil
+}
+
+// copyDecisions copies row y of the accelerator's decisions into the
+// macroblock records, noting the row's first invalid one in badInRow
+// (accelState.copyDecisionRow, made once: no allocation per picture).
+func (e *Encoder) copyDecisions(y int) {
+	a := e.accel
+	a.badInRow[y] = -1
+	for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
 		d, mb := &a.dec[i], &e.mbs[i]
 		if d.Type < mbI4x4 || d.Type > mbP8x8 || d.QP < 0 || d.QP > 51 || d.I16Mode < 0 || d.I16Mode > 3 ||
-			d.ChromaMode < 0 || d.ChromaMode > 3 || (!pSlice && d.Type > mbI16x16) {
-			return fmt.Errorf("%w: mode decision: macroblock %d: invalid decision %+v", ErrAccelerator, i, *d)
+			d.ChromaMode < 0 || d.ChromaMode > 3 || (!a.decidedP && d.Type > mbI16x16) {
+			a.badInRow[y] = int32(i)
+			return
 		}
 		mb.typ, mb.i16Mode, mb.chromaMode, mb.qp, mb.cbp = uint8(d.Type), uint8(d.I16Mode), uint8(d.ChromaMode), uint8(d.QP), 0
 		mb.i4Mode, mb.partMV, mb.mv = d.I4Modes, d.PartMV, d.MV
 	}
-	return nil
 }
 
 // accelInter runs stage 3 of the inter macroblocks by the accelerator

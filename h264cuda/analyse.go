@@ -8,6 +8,8 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -66,6 +68,7 @@ type Decider struct {
 	field    []byte
 	dec      []byte
 	stage    [3][]byte // staging of the source planes (one each: uploads are asynchronous)
+	decodeWG sync.WaitGroup
 	closed   bool
 	// devField, when not 0, is the device address of the motion field in
 	// the kernels' record layout (a MotionSearch's output, complete before
@@ -167,10 +170,31 @@ func (d *Decider) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOff
 	if err := d.run(src, field, qp, qpOffset, pSlice, len(out)); err != nil {
 		return err
 	}
-	for i := range out {
+	workers := min(runtime.GOMAXPROCS(0), len(out)/packMin)
+	if workers <= 1 {
+		d.decodeRange(out, 0, len(out))
+		return nil
+	}
+	d.decodeWG.Add(workers)
+	for w := 0; w < workers; w++ {
+		go d.decodePart(out, w, workers)
+	}
+	d.decodeWG.Wait()
+	return nil
+}
+
+// decodePart is Decide's goroutine w of workers: its share of the records.
+func (d *Decider) decodePart(out []h264.Decision, w, workers int) {
+	defer d.decodeWG.Done()
+	n := len(out)
+	d.decodeRange(out, w*n/workers, (w+1)*n/workers)
+}
+
+// decodeRange converts the records lo..hi-1.
+func (d *Decider) decodeRange(out []h264.Decision, lo, hi int) {
+	for i := lo; i < hi; i++ {
 		d.decode(i, &out[i])
 	}
-	return nil
 }
 
 // decode converts the downloaded record of macroblock i.
