@@ -61,6 +61,7 @@ type Encoder struct {
 	field     motionField
 	prevField []MV
 	skipProbe []probeResult // stage 2b, pass 1 (skipprobe.go)
+	skipMoved []bool        // stage 2b, pass 2: the macroblocks it moved
 
 	forceIDR   bool
 	aqStrength int // adaptive quantisation strength in 1/16 (0: off)
@@ -126,6 +127,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.workers = make([]worker, o.Threads)
 	e.prevField = make([]MV, e.mbW*e.mbH)
 	e.skipProbe = make([]probeResult, e.mbW*e.mbH)
+	e.skipMoved = make([]bool, e.mbW*e.mbH)
 	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
 	cfg.Partitions = p.partitions
 	cfg.MaxVerticalMV = min(512, e.sp.level.mvY)
@@ -195,8 +197,14 @@ func copyPlane(dst, src *Plane) {
 // padInto copies pic into dst, a picture of whole macroblocks,
 // replicating the last column and row into the padding.
 func padInto(dst, pic *Picture) {
-	pad := func(dst, src *Plane) {
-		for y := 0; y < dst.Height; y++ {
+	padRows(dst, pic, 0, dst.Y.Height/16)
+}
+
+// padRows is padInto for macroblock rows r0..r1-1 (16 luma and 8 chroma
+// sample rows each).
+func padRows(dst, pic *Picture, r0, r1 int) {
+	pad := func(dst, src *Plane, h int) {
+		for y := r0 * h; y < r1*h; y++ {
 			sy := min(y, src.Height-1)
 			row := dst.Pix[y*dst.Stride : y*dst.Stride+dst.Width]
 			n := copy(row[:src.Width], src.Pix[sy*src.Stride:sy*src.Stride+src.Width])
@@ -206,9 +214,14 @@ func padInto(dst, pic *Picture) {
 			}
 		}
 	}
-	pad(&dst.Y, &pic.Y)
-	pad(&dst.Cb, &pic.Cb)
-	pad(&dst.Cr, &pic.Cr)
+	pad(&dst.Y, &pic.Y, 16)
+	pad(&dst.Cb, &pic.Cb, 8)
+	pad(&dst.Cr, &pic.Cr, 8)
+}
+
+// load is padInto with macroblock rows in parallel (stage 0).
+func (e *Encoder) load(dst, pic *Picture) error {
+	return runRows(e.mbH, e.o.Threads, func(_, r int) { padRows(dst, pic, r, r+1) })
 }
 
 func checkPicture(p *Picture, w, h int) error {
@@ -245,12 +258,18 @@ func (e *Encoder) Encode(pic *Picture) (AccessUnit, error) {
 	e.forceIDR = false
 	load := e.lapFrom(time.Time{})
 	if e.la == nil {
-		padInto(e.src, pic)
+		if err := e.load(e.src, pic); err != nil {
+			e.broken = err
+			return AccessUnit{}, err
+		}
 		e.lap(hostLoad, load)
 		return e.code(force)
 	}
 	f := e.la.frame()
-	padInto(f.src, pic)
+	if err := e.load(f.src, pic); err != nil {
+		e.broken = err
+		return AccessUnit{}, err
+	}
 	e.lap(hostLoad, load)
 	f.force = force
 	prev := e.la.enqueue(f)

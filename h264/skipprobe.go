@@ -14,10 +14,10 @@
 //
 // The order matters only through the skip vectors, so the costly part
 // runs in parallel: pass 1 probes every macroblock at the skip vector of
-// the stage 2 field; pass 2 recomputes each skip vector in an order where
-// its four neighbours are final (the wavefront of intra reconstruction)
-// and probes again only where it changed. The result is that of the
-// plain raster walk, for any number of workers.
+// the stage 2 field; pass 2 walks the raster order, recomputes a skip
+// vector only next to a macroblock it moved and probes again only where
+// the vector changed. The result is that of the plain raster walk, for any
+// number of workers.
 
 package h264
 
@@ -44,27 +44,51 @@ func (e *Encoder) probeSkips() error {
 	}); err != nil {
 		return err
 	}
-	// Pass 2: the raster walk's result, probing again where a neighbour
-	// moved. A skip vector reads the left, top-left, top and top-right
-	// macroblocks, all final before this one in the wavefront's order too,
-	// so the wavefront gives the raster walk's result.
-	return e.wf.run(e.mbW, e.mbH, e.o.Threads, func(w, x, y int) {
-		i := y*e.mbW + x
-		mb := &e.mbs[i]
-		smv := e.skipMV(x, y, mb)
-		if !e.wantsProbe(mb, smv) {
-			return
-		}
-		nothing := e.skipProbe[i].nothing
-		if smv != e.skipProbe[i].mv {
-			nothing = e.codesNothingAt(&e.workers[w], mb, x, y, smv)
-		}
-		if nothing {
-			mb.typ = mbP16x16
-			mb.partMV[0] = smv
-			mb.setMVs()
+	// Pass 2: the raster walk. A skip vector reads only the left,
+	// top-left, top and top-right macroblocks, so where none of them moved
+	// in this pass it is pass 1's; only next to a move is it computed (and
+	// probed) again. Moves are rare, so the walk is cheap on one goroutine.
+	return guard(func() {
+		wk := &e.workers[0]
+		for y := 0; y < e.mbH; y++ {
+			for x := 0; x < e.mbW; x++ {
+				i := y*e.mbW + x
+				mb := &e.mbs[i]
+				e.skipMoved[i] = false
+				smv := e.skipProbe[i].mv
+				if e.neighbourMoved(x, y) {
+					smv = e.skipMV(x, y, mb)
+				}
+				if !e.wantsProbe(mb, smv) {
+					continue
+				}
+				nothing := e.skipProbe[i].nothing
+				if smv != e.skipProbe[i].mv {
+					nothing = e.codesNothingAt(wk, mb, x, y, smv)
+				}
+				if nothing {
+					mb.typ = mbP16x16
+					mb.partMV[0] = smv
+					mb.setMVs()
+					e.skipMoved[i] = true
+				}
+			}
 		}
 	})
+}
+
+// neighbourMoved reports whether pass 2 moved macroblock (x, y)'s left,
+// top-left, top or top-right neighbour (all before it in raster order).
+func (e *Encoder) neighbourMoved(x, y int) bool {
+	i := y*e.mbW + x
+	if x > 0 && e.skipMoved[i-1] {
+		return true
+	}
+	if y == 0 {
+		return false
+	}
+	up := i - e.mbW
+	return e.skipMoved[up] || x > 0 && e.skipMoved[up-1] || x+1 < e.mbW && e.skipMoved[up+1]
 }
 
 // accelProbe is pass 1 by the accelerator: every macroblock that wants a
