@@ -126,6 +126,7 @@ type accelState struct {
 	badInRow        []int32
 	copyDecisionRow func(w, y int)
 	decidedP        bool
+	copyFieldRow    func(w, y int)     // e.copyField
 	deblock         DeblockAccelerator // nil: stage 5 stays in Go
 	entropy         EntropyAccelerator // nil: stage 4 stays in Go
 	field           []MotionMB
@@ -169,6 +170,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	}
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
+	a.copyFieldRow = func(_, y int) { e.copyField(y) }
 	e.accel = a
 	return e, nil
 }
@@ -180,10 +182,16 @@ func (e *Encoder) accelMotion(qp int) error {
 	if err := a.acc.Motion(e.src, e.ref, e.prevField, qp, a.field); err != nil {
 		return fmt.Errorf("%w: motion search: %w", ErrAccelerator, err)
 	}
-	for i := range a.field {
-		e.field.MBs[i] = mbMotion(a.field[i])
+	return runRows(e.mbH, e.o.Threads, a.copyFieldRow)
+}
+
+// copyField copies row y of the accelerator's motion field into the
+// encoder's (accelState.copyFieldRow, made once: no allocation per
+// picture).
+func (e *Encoder) copyField(y int) {
+	for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
+		e.field.MBs[i] = mbMotion(e.accel.field[i])
 	}
-	return nil
 }
 
 // accelDecide is stage 2 by the accelerator, its decisions copied into the

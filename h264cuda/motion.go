@@ -9,6 +9,8 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -119,6 +121,8 @@ type MotionSearch struct {
 	prev   []byte
 	out    []byte
 	closed bool
+
+	decodeWG sync.WaitGroup
 }
 
 // NewMotionSearch validates cfg (h264.ValidateMotionConfig; Workers is
@@ -391,7 +395,28 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 
 // decode converts the downloaded output records.
 func (s *MotionSearch) decode(out []h264.MotionMB) {
-	for i := range out {
+	workers := min(runtime.GOMAXPROCS(0), len(out)/packMin)
+	if workers <= 1 {
+		s.decodeRange(out, 0, len(out))
+		return
+	}
+	s.decodeWG.Add(workers)
+	for w := 0; w < workers; w++ {
+		go s.decodePart(out, w, workers)
+	}
+	s.decodeWG.Wait()
+}
+
+// decodePart is decode's goroutine w of workers: its share of the records.
+func (s *MotionSearch) decodePart(out []h264.MotionMB, w, workers int) {
+	defer s.decodeWG.Done()
+	n := len(out)
+	s.decodeRange(out, w*n/workers, (w+1)*n/workers)
+}
+
+// decodeRange converts the records lo..hi-1.
+func (s *MotionSearch) decodeRange(out []h264.MotionMB, lo, hi int) {
+	for i := lo; i < hi; i++ {
 		rec := s.out[4*outWords*i : 4*outWords*(i+1)]
 		w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
 		mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
