@@ -42,8 +42,9 @@ type ownH264Encoder struct {
 	pkt    *av.Packet
 	tb     av.Rational
 	recon  io.Writer
-	buf    []byte // yuv420p staging for converted input
-	stage  []byte // host copy of a CUDA frame
+	buf    []byte        // yuv420p staging for converted input
+	pic420 *h264.Picture // yuv444p input averaged down
+	stage  []byte        // host copy of a CUDA frame
 	width  int
 	height int
 	// pts holds the timestamps of the pictures the lookahead holds back,
@@ -245,7 +246,15 @@ func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc)
 	case NV12:
 		pic = h264.PictureFromNV12(frames.Frame(i), e.width, e.height)
 	case YUV444P:
-		pic = h264.PictureFromYUV444P(frames.Frame(i), e.width, e.height)
+		// Averaged down into one picture kept for the purpose, on all
+		// cores (the encoder copies it before Encode returns).
+		if e.pic420 == nil {
+			e.pic420 = h264.NewPicture(e.width, e.height)
+		}
+		if err := e.pic420.SetYUV444P(frames.Frame(i)); err != nil {
+			return err
+		}
+		pic = e.pic420
 	default:
 		if err := e.in.MakeWritable(); err != nil {
 			return err

@@ -3,6 +3,11 @@
 
 package h264
 
+import (
+	"fmt"
+	"runtime"
+)
+
 // NewPicture allocates a w×h 4:2:0 picture (chroma planes of
 // ceil(w/2)×ceil(h/2)) with tightly packed rows.
 func NewPicture(w, h int) *Picture {
@@ -66,17 +71,40 @@ func PictureFromYUV444P(frame []byte, w, h int) *Picture {
 		return nil
 	}
 	p := NewPicture(w, h)
-	copy(p.Y.Pix, frame[:w*h])
+	p.yuv444p(frame, 0, p.Cb.Height)
+	return p
+}
+
+// SetYUV444P converts a tightly packed yuv444p frame of p's size into p,
+// as PictureFromYUV444P does, without allocating; rows run on all cores
+// for large pictures. It returns an error matching ErrPictureSize if
+// frame is too short.
+func (p *Picture) SetYUV444P(frame []byte) error {
+	w, h := p.Y.Width, p.Y.Height
+	if len(frame) < 3*w*h || p.Cb.Width != (w+1)/2 || p.Cb.Height != (h+1)/2 {
+		return fmt.Errorf("%w: %d bytes for a %dx%d yuv444p frame", ErrPictureSize, len(frame), w, h)
+	}
+	const band = 16 // chroma rows a goroutine takes at a time
+	return runRows((p.Cb.Height+band-1)/band, runtime.GOMAXPROCS(0), func(_, b int) {
+		p.yuv444p(frame, b*band, min((b+1)*band, p.Cb.Height))
+	})
+}
+
+// yuv444p converts chroma rows y0..y1-1 of frame (and their luma rows).
+func (p *Picture) yuv444p(frame []byte, y0, y1 int) {
+	w, h := p.Y.Width, p.Y.Height
+	for y := 2 * y0; y < min(2*y1, h); y++ {
+		copy(p.Y.Pix[y*p.Y.Stride:y*p.Y.Stride+w], frame[y*w:(y+1)*w])
+	}
 	for c, dst := range []*Plane{&p.Cb, &p.Cr} {
 		src := frame[(c+1)*w*h : (c+2)*w*h]
-		for y := 0; y < dst.Height; y++ {
-			y0, y1 := 2*y, min(2*y+1, h-1)
+		for y := y0; y < y1; y++ {
+			r0, r1 := 2*y, min(2*y+1, h-1)
 			for x := 0; x < dst.Width; x++ {
 				x0, x1 := 2*x, min(2*x+1, w-1)
-				s := int(src[y0*w+x0]) + int(src[y0*w+x1]) + int(src[y1*w+x0]) + int(src[y1*w+x1])
+				s := int(src[r0*w+x0]) + int(src[r0*w+x1]) + int(src[r1*w+x0]) + int(src[r1*w+x1])
 				dst.Pix[y*dst.Stride+x] = uint8((s + 2) >> 2)
 			}
 		}
 	}
-	return p
 }

@@ -2,6 +2,7 @@ package h264
 
 import (
 	"bytes"
+	"errors"
 	"math/rand"
 	"testing"
 )
@@ -62,4 +63,51 @@ func TestThreadsDoNotChangeOutput(t *testing.T) {
 			t.Fatalf("%d threads give a different stream", th)
 		}
 	}
+}
+
+// TestSetYUV444P: the in-place, parallel conversion equals
+// PictureFromYUV444P (luma included) at sizes of one band and of many, odd
+// ones too, and refuses a short frame.
+func TestSetYUV444P(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, sz := range [][2]int{{1, 1}, {17, 9}, {99, 77}, {640, 361}} {
+		w, h := sz[0], sz[1]
+		y444 := make([]byte, 3*w*h)
+		r.Read(y444)
+		want := PictureFromYUV444P(y444, w, h).AppendYUV420P(nil)
+		p := NewPicture(w, h)
+		for i := range p.Cb.Pix {
+			p.Cb.Pix[i] = 0xa5 // left from an earlier frame
+		}
+		if err := p.SetYUV444P(y444); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(p.AppendYUV420P(nil), want) {
+			t.Fatalf("%dx%d: SetYUV444P differs from PictureFromYUV444P", w, h)
+		}
+		if err := p.SetYUV444P(y444[:len(y444)-1]); !errors.Is(err, ErrPictureSize) {
+			t.Fatalf("%dx%d: short frame: %v", w, h, err)
+		}
+	}
+}
+
+// BenchmarkYUV444PTo420 compares PictureFromYUV444P (one goroutine, a new
+// picture each time) with SetYUV444P (all cores, in place) at 1080p.
+func BenchmarkYUV444PTo420(b *testing.B) {
+	const w, h = 1920, 1080
+	y444 := make([]byte, 3*w*h)
+	rand.New(rand.NewSource(3)).Read(y444)
+	b.Run("PictureFromYUV444P", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			PictureFromYUV444P(y444, w, h)
+		}
+	})
+	b.Run("SetYUV444P", func(b *testing.B) {
+		p := NewPicture(w, h)
+		for i := 0; i < b.N; i++ {
+			if err := p.SetYUV444P(y444); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
