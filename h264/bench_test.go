@@ -107,7 +107,7 @@ func benchLookahead(b *testing.B) (*lookahead, []*Picture) {
 	for i := 0; i < 21; i++ {
 		f := la.frame()
 		padInto(f.src, pics[i%len(pics)])
-		if err := la.push(f, runtime.GOMAXPROCS(0)); err != nil {
+		if err := la.analyse(f, la.enqueue(f), runtime.GOMAXPROCS(0)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -123,7 +123,7 @@ func BenchmarkLookaheadAnalysis1080p(b *testing.B) {
 		la.recycle(la.pop())
 		f := la.frame()
 		padInto(f.src, pics[i%len(pics)])
-		if err := la.push(f, runtime.GOMAXPROCS(0)); err != nil {
+		if err := la.analyse(f, la.enqueue(f), runtime.GOMAXPROCS(0)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -71,11 +71,6 @@ func (la *lookahead) recycle(f *laFrame) {
 	}
 }
 
-// push queues f (its picture already padded into f.src) and analyses it.
-func (la *lookahead) push(f *laFrame, threads int) error {
-	return la.analyse(f, la.enqueue(f), threads)
-}
-
 // enqueue queues f, the picture given after prev (nil for the first),
 // which it returns: f's analysis reads prev's.
 func (la *lookahead) enqueue(f *laFrame) (prev *laFrame) {
