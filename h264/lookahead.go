@@ -1,7 +1,7 @@
 // The lookahead: pictures held back before coding (Options.Lookahead) and
 // their half-resolution analysis, from which the macroblock tree
 // (mbtree.go) estimates how much of each macroblock later pictures will
-// reuse. Everything here runs in Go for both back ends, before stage 1,
+// reuse. Everything here runs in Go for both back ends, beside stage 1,
 // and depends only on the source pictures: integer costs, rows in
 // parallel, each row reading only the previous picture's analysis.
 
