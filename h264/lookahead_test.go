@@ -52,16 +52,7 @@ func TestLookaheadDelayAndFlush(t *testing.T) {
 			got = append(got, au)
 		}
 	}
-	for {
-		au, ok, err := enc.Flush()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			break
-		}
-		got = append(got, au)
-	}
+	got = append(got, flushAll(t, enc)...)
 	if _, ok, _ := enc.Flush(); ok {
 		t.Fatal("Flush after the last picture returned one")
 	}
@@ -70,16 +61,7 @@ func TestLookaheadDelayAndFlush(t *testing.T) {
 			t.Fatalf("after a flush: %v, data %v (want held back)", err, au.Data != nil)
 		}
 	}
-	for {
-		au, ok, err := enc.Flush()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			break
-		}
-		got = append(got, au)
-	}
+	got = append(got, flushAll(t, enc)...)
 	if len(got) != len(pics) {
 		t.Fatalf("%d access units for %d pictures", len(got), len(pics))
 	}
@@ -90,6 +72,23 @@ func TestLookaheadDelayAndFlush(t *testing.T) {
 		if want := i == 0 || i == 4; au.Keyframe != want {
 			t.Fatalf("picture %d keyframe %v, want %v", i, au.Keyframe, want)
 		}
+	}
+}
+
+// flushAll calls Flush until it reports no picture left and returns the
+// access units.
+func flushAll(t *testing.T, enc *Encoder) []AccessUnit {
+	t.Helper()
+	var aus []AccessUnit
+	for {
+		au, ok, err := enc.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return aus
+		}
+		aus = append(aus, au)
 	}
 }
 
