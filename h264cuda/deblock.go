@@ -1,14 +1,16 @@
 // Deblocking on the GPU: the host side of kernels/deblock.cu, mirroring
 // h264/deblock.go (stage 5 of h264/DESIGN.md, ITU-T H.264 clause 8.7). The
 // kernels filter the reconstructed picture in place exactly as h264's Go
-// encoder does (h264.DeblockReference), as a wavefront over the
-// macroblocks' anti-diagonals (DESIGN-deblock.md).
+// encoder does (h264.DeblockReference), in one launch: a wavefront of
+// macroblock rows, one warp each (DESIGN-deblock.md).
 
 package h264cuda
 
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -22,6 +24,7 @@ const (
 	dpCb
 	dpCr
 	dpMB
+	dpRows
 	dpMBW
 	dpMBH
 	dpCount
@@ -35,9 +38,12 @@ const (
 	dbIntra = 0x100
 )
 
-// deblockKernels are the kernels of deblock.cu, in launch order per
-// anti-diagonal.
-var deblockKernels = []string{"deblock_v", "deblock_h"}
+// deblockKernels are the kernels of deblock.cu.
+var deblockKernels = []string{"deblock_rows"}
+
+// deblockLanes is the number of threads deblock_rows runs per macroblock
+// row (one warp).
+const deblockLanes = 32
 
 // maxDeblockSide bounds the picture's width and height in luma samples
 // (far above any level's limit; keeps the kernels' int offsets small).
@@ -51,13 +57,27 @@ type Deblocker struct {
 	mbW, mbH int
 	be       backend
 	base     uint64
-	off      [dpMB + 1]int // arena offset of each buffer (by parameter index)
+	off      [dpRows + 1]int // arena offset of each buffer (by parameter index)
 
 	// Host staging, sized once.
 	params []byte
-	recs   []byte
+	recs   []byte // the records, then the zeroed row counters (dpRows)
 	planes [3][]byte
 	closed bool
+
+	// The host side of the Run in progress, done in bands of macroblock
+	// rows (inBands).
+	job     deblockJob
+	bandErr []error
+	bandWG  sync.WaitGroup
+}
+
+// deblockJob is what a Run's bands work on: before the launch they pack
+// mbs and stage rec; after it (unpack) they copy the result into out.
+type deblockJob struct {
+	rec, out *h264.Picture
+	mbs      []h264.MacroblockTrace
+	unpack   bool
 }
 
 // NewDeblocker prepares the deblocking of width×height pictures (luma
@@ -94,12 +114,15 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	}
 	d := &Deblocker{mbW: (width + 15) / 16, mbH: (height + 15) / 16, be: be}
 	n := d.mbW * d.mbH
-	sizes := [dpMB + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: 4 * dbWords * n}
+	sizes := [dpMB + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: d.recordBytes()}
 	at := align(8 * dpCount) // the parameter block is at offset 0
 	for i, sz := range sizes {
 		d.off[i] = at
 		at += align(sz)
 	}
+	// The row counters follow the records, so that one upload of the
+	// records also zeroes them.
+	d.off[dpRows] = d.off[dpMB] + 4*dbWords*n
 	var err error
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for deblocking: %w", at, err)
@@ -107,14 +130,14 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&d.params, 8 * dpCount}, {&d.recs, 4 * dbWords * n}, {&d.planes[0], 256 * n}, {&d.planes[1], 64 * n}, {&d.planes[2], 64 * n}} {
+	}{{&d.params, 8 * dpCount}, {&d.recs, d.recordBytes()}, {&d.planes[0], 256 * n}, {&d.planes[1], 64 * n}, {&d.planes[2], 64 * n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
 	}
 	p := d.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
-	for i := dpY; i <= dpMB; i++ {
+	for i := dpY; i <= dpRows; i++ {
 		put(i, int64(d.base)+int64(d.off[i]))
 	}
 	put(dpMBW, int64(d.mbW))
@@ -138,16 +161,10 @@ func (d *Deblocker) Close() error {
 	return d.be.close()
 }
 
-// diagonals is the number of anti-diagonals x + y of the grid.
-func (d *Deblocker) diagonals() int { return d.mbW + d.mbH - 1 }
-
-// diagonalMBs is the number of macroblocks (x, y) with x + y = t (the
-// kernels' db_diag_mb enumerates the same ones, top row first).
-func (d *Deblocker) diagonalMBs(t int) int {
-	lo := max(0, t-(d.mbW-1))
-	hi := min(d.mbH-1, t)
-	return max(0, hi-lo+1)
-}
+// recordBytes is the size of the records upload: the macroblock records,
+// then deblock_rows' ticket and one counter per row, which stay zero on
+// the host.
+func (d *Deblocker) recordBytes() int { return 4*dbWords*d.mbW*d.mbH + 4*(1+d.mbH) }
 
 // Run deblocks rec, the reconstruction padded to whole macroblocks
 // (h264.PictureTrace.Reconstructed), with the macroblock records mbs
@@ -169,7 +186,9 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if len(mbs) != d.mbW*d.mbH {
 		return fmt.Errorf("%w: %d macroblock records, want %d", ErrInput, len(mbs), d.mbW*d.mbH)
 	}
-	if err := d.packRecords(mbs); err != nil {
+	d.job = deblockJob{rec: rec, out: out, mbs: mbs}
+	defer func() { d.job = deblockJob{} }()
+	if err := d.inBands(); err != nil {
 		return err
 	}
 	be := d.be
@@ -179,8 +198,8 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if err := be.upload(0, d.params); err != nil {
 		return err
 	}
-	for i, pl := range []*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
-		if err := be.upload(d.off[dpY+i], stagePlane(d.planes[i], pl)); err != nil {
+	for i := range d.planes {
+		if err := be.upload(d.off[dpY+i], d.planes[i]); err != nil {
 			return err
 		}
 	}
@@ -190,21 +209,8 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if err := be.mark("deblock"); err != nil {
 		return err
 	}
-	// The launches are the same for every picture of the size (only the
-	// arena's contents change), so after the first picture they replay as
-	// one CUDA graph instead of ~4 launches per diagonal.
-	if err := be.replay("deblock", func() error {
-		for t := 0; t < d.diagonals(); t++ {
-			n := 16 * d.diagonalMBs(t)
-			for _, k := range deblockKernels {
-				if err := be.launch(k, n, 0, t); err != nil {
-					return fmt.Errorf("h264cuda: %s (diagonal %d): %w", k, t, err)
-				}
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
+	if err := be.launch("deblock_rows", deblockLanes*d.mbH, 0, 0); err != nil {
+		return fmt.Errorf("h264cuda: deblock_rows: %w", err)
 	}
 	if err := be.mark("end"); err != nil {
 		return err
@@ -217,18 +223,86 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if err := be.sync(); err != nil {
 		return err
 	}
-	for i, pl := range []*h264.Plane{&out.Y, &out.Cb, &out.Cr} {
-		w := pl.Width
-		for y := 0; y < pl.Height; y++ {
-			copy(pl.Pix[y*pl.Stride:y*pl.Stride+w], d.planes[i][y*w:(y+1)*w])
+	d.job.unpack = true
+	return d.inBands()
+}
+
+// bandMin is the number of macroblocks below which inBands stays on one
+// goroutine.
+const bandMin = 512
+
+// inBands runs band over every macroblock row of the picture: in bands
+// on GOMAXPROCS goroutines for large pictures. The error is the first
+// band's (the first bad macroblock in raster order).
+func (d *Deblocker) inBands() error {
+	workers := min(runtime.GOMAXPROCS(0), d.mbW*d.mbH/bandMin, d.mbH)
+	if workers <= 1 {
+		return d.band(0, d.mbH)
+	}
+	if len(d.bandErr) < workers {
+		d.bandErr = make([]error, workers)
+	}
+	d.bandWG.Add(workers)
+	for w := 0; w < workers; w++ {
+		go d.bandPart(w, workers)
+	}
+	d.bandWG.Wait()
+	for _, err := range d.bandErr[:workers] {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// packRecords writes the kernels' records (deblock.h DB_*) of mbs.
-func (d *Deblocker) packRecords(mbs []h264.MacroblockTrace) error {
-	for i := range mbs {
+// bandPart is inBands' goroutine w of workers.
+func (d *Deblocker) bandPart(w, workers int) {
+	defer d.bandWG.Done()
+	d.bandErr[w] = d.band(w*d.mbH/workers, (w+1)*d.mbH/workers)
+}
+
+// band does the job's host work for macroblock rows y0..y1-1: packs their
+// records and stages their samples, or (unpack) copies their deblocked
+// samples into the output picture.
+func (d *Deblocker) band(y0, y1 int) error {
+	j := &d.job
+	if !j.unpack {
+		if err := d.packRecords(j.mbs, y0*d.mbW, y1*d.mbW); err != nil {
+			return err
+		}
+	}
+	for i, scale := range [3]int{16, 8, 8} {
+		pl := planeOf(j.rec, i)
+		if j.unpack {
+			pl = planeOf(j.out, i)
+		}
+		w := pl.Width
+		for y := y0 * scale; y < y1*scale; y++ {
+			row, staged := pl.Pix[y*pl.Stride:y*pl.Stride+w], d.planes[i][y*w:(y+1)*w]
+			if j.unpack {
+				copy(row, staged)
+			} else {
+				copy(staged, row)
+			}
+		}
+	}
+	return nil
+}
+
+// planeOf is plane i (Y, Cb, Cr) of p.
+func planeOf(p *h264.Picture, i int) *h264.Plane {
+	switch i {
+	case 0:
+		return &p.Y
+	case 1:
+		return &p.Cb
+	}
+	return &p.Cr
+}
+
+// packRecords writes the kernels' records (deblock.h DB_*) of mbs[lo:hi].
+func (d *Deblocker) packRecords(mbs []h264.MacroblockTrace, lo, hi int) error {
+	for i := lo; i < hi; i++ {
 		m := &mbs[i]
 		if m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip || m.QP < 0 || m.QP > 51 {
 			return fmt.Errorf("%w: macroblock %d has type %d, QP %d", ErrInput, i, m.Type, m.QP)

@@ -6,23 +6,25 @@
  *
  * Schedule (see DESIGN-deblock.md): the Go encoder filters macroblock by
  * macroblock in raster order, vertical edges V then horizontal ones H.
- * The only ordered pairs that share samples are V(x,y) -> H(x,y),
- * H(x-1,y) -> V(x,y), V(x+1,y-1) -> H(x,y) and H(x,y-1) -> H(x,y), so
- * the halves of one anti-diagonal t = x + y touch disjoint samples: the
- * V halves of diagonal t can run at once once diagonal t-1 is done, and
- * its H halves once its V halves are. Each diagonal is two
- * launches: deblock_v (its vertical edges, one thread per macroblock and
- * sample row: a row of a vertical edge is filtered independently of every
- * other row) then deblock_h (its horizontal edges, one thread per
- * macroblock and sample column). Thread i of a macroblock filters luma
- * line i and chroma line i & 7 of Cb (i < 8) or Cr (i >= 8). arg is t; n
- * is 16 x the number of macroblocks on the diagonal.
+ * V(x,y) touches only macroblock row y's samples; H(x,y) also the bottom
+ * four sample rows of row y-1, which V(x,y-1), V(x+1,y-1) and H(x,y-1)
+ * touch before it. deblock_rows is one launch: one warp per macroblock
+ * row, taken in order from a ticket counter, walks its row left to right,
+ * and before H(x,y) waits until row y-1 has finished macroblocks 0..x+1
+ * (a progress counter per row). Lanes 0..15 filter luma line lane, lanes
+ * 16..31 chroma line lane-16 (Cb 0..7, Cr 8..15): V lines are sample rows,
+ * H lines sample columns, so the lanes of one direction never share a
+ * sample. A row's own samples are filtered in a window of four macroblocks
+ * in shared memory, loaded one macroblock ahead and written back to the
+ * picture once final; only H's top edge reads and writes the picture
+ * itself (the row above's bottom samples). n is 32 x the number of rows;
+ * arg is unused.
  */
 #include "common.h"
 #include "deblock.h"
 
 /* DB_UNROLL asks nvcc to unroll a constant-count loop, so that the line
- * arrays of db_edges live in registers (no effect in the C emulation). */
+ * arrays of db_line live in registers (no effect in the C emulation). */
 #ifdef __CUDACC__
 #define DB_UNROLL _Pragma("unroll")
 #else
@@ -154,18 +156,12 @@ DEVICE_FN void db_filter_line(uint8_t *pix, int o, int across, int s, int qp, in
 	}
 }
 
-/* db_edges filters line i (0..15) of every luma edge and line i & 7 of
- * both chroma edges of Cb (i < 8) or Cr of macroblock (x, y) in one
- * direction: vertical (sample rows, left to right) or horizontal (sample
- * columns, top to bottom).
- *
- * Every boundary strength and QP is worked out first (the records are
- * never written, so this is the order-independent part), then the line's
- * samples are loaded into a local array at once, filtered there edge after
- * edge, and stored back: no other thread of the launch touches these
- * samples (DESIGN-deblock.md), so this is exactly the in-place order, with
- * one round trip to memory instead of one per edge. */
-DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
+/* db_line_bs works out the boundary strengths of line i's edges of
+ * macroblock (x, y) in one direction (vertical: the edges cross sample
+ * rows) and their QPs: bs[0..3] and qp[0..1] (edge 0, inner edges) for
+ * luma line i, or bs[0..1] and qp[0..1] for chroma line i & 7 (chroma).
+ * A missing edge 0 (the picture's border) gets bS 0. */
+DEVICE_FN void db_line_bs(const int64_t *P, int x, int y, int i, int vertical, int chroma, int bs[4], int qp[2])
 {
 	int mbW = PARAM_INT(P, DP_MBW);
 	const int32_t *recs = PARAM_PTR(const int32_t, P, DP_MB);
@@ -173,13 +169,15 @@ DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 	int hasP = vertical ? x > 0 : y > 0;
 	const int32_t *pm = hasP ? (vertical ? q - DB_WORDS : q - mbW * DB_WORDS) : q;
 	int qpQ = q[DB_INFO] & 0xff, qpP = pm[DB_INFO] & 0xff;
-	int k = i >> 2;
-	int r = i & 7, kc = r >> 1;
-
-	int bs[4], cbs[2];
+	int k = chroma ? (i & 7) >> 1 : i >> 2;
+	int edges = chroma ? 2 : 4;
 	DB_UNROLL
-	for (int e = 0; e < 4; e++) {
-		int qi, pi;
+	for (int h = 0; h < 4; h++) {
+		int e = chroma ? 2 * h : h, qi, pi;
+		if (h >= edges) {
+			bs[h] = 0;
+			continue;
+		}
 		if (vertical) {
 			qi = k * 4 + e;
 			pi = e == 0 ? k * 4 + 3 : qi - 1;
@@ -187,85 +185,268 @@ DEVICE_FN void db_edges(const int64_t *P, int x, int y, int i, int vertical)
 			qi = e * 4 + k;
 			pi = e == 0 ? 12 + k : qi - 4;
 		}
-		bs[e] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
+		bs[h] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
 	}
-	DB_UNROLL
-	for (int h = 0; h < 2; h++) {
-		int e = 2 * h, qi, pi;
-		if (vertical) {
-			qi = kc * 4 + e;
-			pi = e == 0 ? kc * 4 + 3 : qi - 1;
-		} else {
-			qi = e * 4 + kc;
-			pi = e == 0 ? 12 + kc : qi - 4;
-		}
-		cbs[h] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
+	if (chroma) {
+		qpQ = db_chroma_qp[qpQ];
+		qpP = db_chroma_qp[qpP];
 	}
-	int qpEdge = (qpP + qpQ + 1) >> 1;
-	int cqQ = db_chroma_qp[qpQ], cqP = db_chroma_qp[qpP];
-	int cqEdge = (cqP + cqQ + 1) >> 1;
+	qp[0] = (qpP + qpQ + 1) >> 1;
+	qp[1] = qpQ;
+}
 
-	/* Luma: samples -4..15 of the line (line[j] is sample j - 4). */
-	if (bs[0] | bs[1] | bs[2] | bs[3]) {
-		uint8_t *Y = PARAM_PTR(uint8_t, P, DP_Y);
-		int ys = 16 * mbW;
-		int o = vertical ? (y * 16 + i) * ys + x * 16 : (y * 16) * ys + x * 16 + i;
-		int step = vertical ? 1 : ys;
-		int lo = hasP ? 0 : 4;
-		uint8_t line[20];
-		DB_UNROLL
-		for (int j = 0; j < 20; j++)
-			line[j] = j >= lo ? Y[o + (j - 4) * step] : 0;
-		DB_UNROLL
-		for (int e = 0; e < 4; e++) {
-			if (bs[e] != 0)
-				db_filter_line(line, 4 + 4 * e, 1, bs[e], e == 0 ? qpEdge : qpQ, 0);
-		}
-		DB_UNROLL
-		for (int j = 0; j < 20; j++) {
-			if (j >= lo)
-				Y[o + (j - 4) * step] = line[j];
-		}
-	}
-
-	/* Chroma: samples -2..7 of the line (cl[j] is sample j - 2). */
-	if (cbs[0] | cbs[1]) {
-		uint8_t *C = PARAM_PTR(uint8_t, P, i < 8 ? DP_CB : DP_CR);
-		int cs = 8 * mbW;
-		int o = vertical ? (y * 8 + r) * cs + x * 8 : (y * 8) * cs + x * 8 + r;
-		int step = vertical ? 1 : cs;
-		int lo = hasP ? 0 : 2;
-		uint8_t cl[10];
-		DB_UNROLL
-		for (int j = 0; j < 10; j++)
-			cl[j] = j >= lo ? C[o + (j - 2) * step] : 0;
+/* db_line filters a line held in v across its edges: luma, v[j] is
+ * sample j - 4 and the edges are at 0, 4, 8, 12; chroma, v[j] is sample
+ * j - 2 and the edges are at 0 and 4. Every sample's operations happen in
+ * the order of h264's in-place filter. */
+DEVICE_FN void db_line(uint8_t *v, int chroma, const int bs[4], const int qp[2])
+{
+	if (chroma) {
 		DB_UNROLL
 		for (int h = 0; h < 2; h++) {
-			if (cbs[h] != 0)
-				db_filter_line(cl, 2 + 4 * h, 1, cbs[h], h == 0 ? cqEdge : cqQ, 1);
+			if (bs[h] != 0)
+				db_filter_line(v, 2 + 4 * h, 1, bs[h], qp[h != 0], 1);
 		}
-		DB_UNROLL
-		for (int j = 0; j < 10; j++) {
-			if (j >= lo)
-				C[o + (j - 2) * step] = cl[j];
-		}
+		return;
+	}
+	DB_UNROLL
+	for (int e = 0; e < 4; e++) {
+		if (bs[e] != 0)
+			db_filter_line(v, 4 + 4 * e, 1, bs[e], qp[e != 0], 0);
 	}
 }
 
-/* deblock_v: the vertical edges of anti-diagonal arg's macroblocks. */
-KERNEL deblock_v(const int64_t *P, int n, int arg)
+/*
+ * The window: a row's samples of four macroblocks (x & 3 is macroblock
+ * x's slot), luma 16 rows of 64 bytes, then Cb and Cr 8 rows of 32 bytes
+ * each. A sample's column c (in the picture) sits at c & 63 (chroma
+ * c & 31) in its row, so the four slots form a ring.
+ */
+#define DB_WIN_BYTES (16 * 64 + 2 * 8 * 32)
+
+/* db_win_at is the window position of sample row r (0..15 luma, 0..7
+ * chroma) and picture column c of lane plane part pl (0 luma, 1 Cb, 2 Cr). */
+DEVICE_FN int db_win_at(int pl, int r, int c)
 {
-	int g = GLOBAL_ID(), x, y;
-	if (g >= n || !db_diag_mb(arg, g >> 4, PARAM_INT(P, DP_MBW), PARAM_INT(P, DP_MBH), &x, &y))
-		return;
-	db_edges(P, x, y, g & 15, 1);
+	return pl == 0 ? r * 64 + (c & 63) : 1024 + (pl - 1) * 256 + r * 32 + (c & 31);
 }
 
-/* deblock_h: the horizontal edges of anti-diagonal arg's macroblocks. */
-KERNEL deblock_h(const int64_t *P, int n, int arg)
+/* db_lane_plane is the plane of a lane's line: 0 luma (lanes 0..15), 1 Cb, 2 Cr. */
+DEVICE_FN int db_lane_plane(int lane) { return lane < 16 ? 0 : (lane < 24 ? 1 : 2); }
+
+/* db_plane is the picture's plane pl and its row stride. */
+DEVICE_FN uint8_t *db_plane(const int64_t *P, int pl, int *stride)
 {
-	int g = GLOBAL_ID(), x, y;
-	if (g >= n || !db_diag_mb(arg, g >> 4, PARAM_INT(P, DP_MBW), PARAM_INT(P, DP_MBH), &x, &y))
+	int mbW = PARAM_INT(P, DP_MBW);
+	*stride = pl == 0 ? 16 * mbW : 8 * mbW;
+	return PARAM_PTR(uint8_t, P, pl == 0 ? DP_Y : (pl == 1 ? DP_CB : DP_CR));
+}
+
+/* db_move copies lane's sample row of macroblock x of row y between the
+ * picture and the window: 16 bytes of luma or 8 of chroma (both aligned). */
+DEVICE_FN void db_move(const int64_t *P, uint8_t *win, int lane, int x, int y, int toWindow)
+{
+	int pl = db_lane_plane(lane), stride;
+	uint8_t *pix = db_plane(P, pl, &stride);
+	int n = pl == 0 ? 16 : 8, r = pl == 0 ? lane : lane & 7;
+	uint8_t *g = pix + (n * y + r) * stride + n * x;
+	uint8_t *w = win + db_win_at(pl, r, n * x);
+#ifdef __CUDACC__
+	if (pl == 0) {
+		if (toWindow)
+			*(uint4 *)w = *(const uint4 *)g;
+		else
+			*(uint4 *)g = *(const uint4 *)w;
+	} else {
+		if (toWindow)
+			*(uint2 *)w = *(const uint2 *)g;
+		else
+			*(uint2 *)g = *(const uint2 *)w;
+	}
+#else
+	for (int j = 0; j < n; j++) {
+		if (toWindow)
+			w[j] = g[j];
+		else
+			g[j] = w[j];
+	}
+#endif
+}
+
+/* db_vertical filters lane's line of macroblock (x, y)'s vertical edges,
+ * in the window: a sample row, from 4 (chroma 2) samples left of the
+ * macroblock to its right end. */
+DEVICE_FN void db_vertical(const int64_t *P, uint8_t *win, int lane, int x, int y)
+{
+	int pl = db_lane_plane(lane), chroma = pl != 0;
+	int n = chroma ? 8 : 16, r = chroma ? lane & 7 : lane, back = chroma ? 2 : 4;
+	int bs[4], qp[2];
+	db_line_bs(P, x, y, lane & 15, 1, chroma, bs, qp);
+	if (!(bs[0] | bs[1] | bs[2] | bs[3]))
 		return;
-	db_edges(P, x, y, g & 15, 0);
+	uint8_t v[20];
+	int lo = x > 0 ? 0 : back, len = n + back;
+	DB_UNROLL
+	for (int j = 0; j < 20; j++) {
+		if (j < len)
+			v[j] = j >= lo ? win[db_win_at(pl, r, n * x - back + j)] : 0;
+	}
+	db_line(v, chroma, bs, qp);
+	DB_UNROLL
+	for (int j = 0; j < 20; j++) {
+		if (j >= lo && j < len)
+			win[db_win_at(pl, r, n * x - back + j)] = v[j];
+	}
+}
+
+/* db_horizontal filters lane's line of macroblock (x, y)'s horizontal
+ * edges: a sample column, whose 4 (chroma 2) samples above the macroblock
+ * are the row above's, in the picture, and the rest in the window. */
+DEVICE_FN void db_horizontal(const int64_t *P, uint8_t *win, int lane, int x, int y)
+{
+	int pl = db_lane_plane(lane), chroma = pl != 0, stride;
+	int n = chroma ? 8 : 16, c = n * x + (chroma ? lane & 7 : lane), back = chroma ? 2 : 4;
+	uint8_t *pix = db_plane(P, pl, &stride);
+	uint8_t v[20];
+	int lo = y > 0 ? 0 : back, len = n + back;
+	DB_UNROLL
+	for (int j = 0; j < 4; j++) {
+		if (j < back)
+			v[j] = j >= lo ? pix[(n * y - back + j) * stride + c] : 0;
+	}
+	int bs[4], qp[2];
+	db_line_bs(P, x, y, lane & 15, 0, chroma, bs, qp);
+	if (!(bs[0] | bs[1] | bs[2] | bs[3]))
+		return;
+	DB_UNROLL
+	for (int j = 0; j < 20; j++) {
+		if (j >= back && j < len)
+			v[j] = win[db_win_at(pl, j - back, c)];
+	}
+	db_line(v, chroma, bs, qp);
+	DB_UNROLL
+	for (int j = 0; j < 20; j++) {
+		if (j >= lo && j < back)
+			pix[(n * y - back + j) * stride + c] = v[j];
+		else if (j >= back && j < len)
+			win[db_win_at(pl, j - back, c)] = v[j];
+	}
+}
+
+/*
+ * The row wavefront's synchronisation. On the GPU a row's 32 lanes are one
+ * warp: lane 0 takes the row's ticket, __syncwarp orders the lanes'
+ * accesses between steps, and the row counters are published with a
+ * release store and read with acquire loads (PTX memory model, gpu
+ * scope), so the samples another row wrote before it published are the
+ * ones this row reads. Tickets are handed out in the order warps start,
+ * so a row only ever waits for a row whose warp is already running: no
+ * deadlock, however many rows are resident.
+ *
+ * The C emulation runs one lane at a time, so there lane 0 runs all 32
+ * lanes of each step itself (DB_FOR_LANES) and the other lanes return at
+ * once; rows run one after another in ticket order, so a wait is always
+ * already satisfied there (db_wait traps if it is not).
+ */
+#ifdef __CUDACC__
+#define DB_FOR_LANES(lane) for (int lane = THREAD_X() & 31, db_once_ = 1; db_once_; db_once_ = 0)
+/* A window per warp of a block: every launch has 64 threads a block
+ * (h264cuda/backend.go blockThreads). */
+#define DB_WINDOW(win) \
+	__shared__ __align__(16) uint8_t db_win_[2][DB_WIN_BYTES]; \
+	uint8_t *win = db_win_[(THREAD_X() >> 5) & 1]
+
+DEVICE_FN int db_take_row(int32_t *ticket)
+{
+	int row = 0;
+	if ((THREAD_X() & 31) == 0)
+		row = atomicAdd(ticket, 1);
+	return __shfl_sync(0xffffffffu, row, 0);
+}
+
+/* db_wait returns once *p >= need, or at once when seen (the last value
+ * this warp read) already was. */
+DEVICE_FN int db_wait(const int32_t *p, int need, int seen)
+{
+	while (seen < need)
+		asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(seen) : "l"(p) : "memory");
+	return seen;
+}
+
+DEVICE_FN void db_sync_lanes(void) { __syncwarp(); }
+
+/* db_publish sets this row's counter to v once every lane's stores are
+ * done (release: they are visible to whoever acquires the value). */
+DEVICE_FN void db_publish(int32_t *p, int v)
+{
+	__syncwarp();
+	if ((THREAD_X() & 31) == 0)
+		asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
+}
+#else
+#define DB_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
+#define DB_WINDOW(win) \
+	uint8_t win[DB_WIN_BYTES]
+
+DEVICE_FN int db_take_row(int32_t *ticket)
+{
+	return (THREAD_X() & 31) == 0 ? (*ticket)++ : -1;
+}
+
+DEVICE_FN int db_wait(const int32_t *p, int need, int seen)
+{
+	(void)seen;
+	if (*p < need)
+		__builtin_trap();
+	return *p;
+}
+
+DEVICE_FN void db_sync_lanes(void) {}
+
+DEVICE_FN void db_publish(int32_t *p, int v) { *p = v; }
+#endif
+
+/* deblock_rows filters the whole picture: one warp per macroblock row
+ * (DP_ROWS: the ticket, then one progress counter per row, zero before
+ * the launch). Step x filters macroblock x's V and H halves in the
+ * window, loads macroblock x+1 into it (its slot held x-3, written out
+ * two steps before) and writes macroblock x-1 out: final now, since
+ * nothing of this row touches it again. Publishing x+1 then tells the row
+ * below that macroblocks 0..x-1 are in the picture, which is what its
+ * wait for x+1 finished macroblocks needs (its H(x-1) reads macroblock
+ * x-1's bottom rows). */
+KERNEL deblock_rows(const int64_t *P, int n, int arg)
+{
+	(void)n;
+	(void)arg;
+	DB_WINDOW(win);
+	int mbW = PARAM_INT(P, DP_MBW), mbH = PARAM_INT(P, DP_MBH);
+	int32_t *rows = PARAM_PTR(int32_t, P, DP_ROWS);
+	int y = db_take_row(rows);
+	if (y < 0 || y >= mbH)
+		return;
+	DB_FOR_LANES(lane) db_move(P, win, lane, 0, y, 1);
+	db_sync_lanes();
+	int seen = 0;
+	for (int x = 0; x < mbW; x++) {
+		DB_FOR_LANES(lane)
+		{
+			if (x + 1 < mbW)
+				db_move(P, win, lane, x + 1, y, 1);
+			db_vertical(P, win, lane, x, y);
+		}
+		db_sync_lanes();
+		if (y > 0)
+			seen = db_wait(rows + y, imin(x + 2, mbW), seen);
+		DB_FOR_LANES(lane) db_horizontal(P, win, lane, x, y);
+		db_sync_lanes();
+		DB_FOR_LANES(lane)
+		{
+			if (x > 0)
+				db_move(P, win, lane, x - 1, y, 0);
+			if (x == mbW - 1)
+				db_move(P, win, lane, x, y, 0);
+		}
+		db_publish(rows + 1 + y, x + 1);
+	}
 }

@@ -6,12 +6,13 @@
 #ifndef GPUENC_DEBLOCK_H
 #define GPUENC_DEBLOCK_H
 
-/* Indices into the int64 parameter block of deblock_v and deblock_h. */
+/* Indices into the int64 parameter block of deblock_rows. */
 enum {
 	DP_Y = 0, /* luma, 16mbW x 16mbH, row stride 16mbW, filtered in place */
 	DP_CB,    /* chroma, 8mbW x 8mbH each, row stride 8mbW */
 	DP_CR,
 	DP_MB,    /* records: int32[DB_WORDS] per macroblock, raster order */
+	DP_ROWS,  /* int32[1 + mbH]: the row ticket, then each row's finished macroblocks; zero before a launch */
 	DP_MBW,
 	DP_MBH,
 	DP_COUNT

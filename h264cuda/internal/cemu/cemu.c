@@ -1,7 +1,9 @@
 /*
  * cemu.c: the kernels of h264cuda/kernels compiled as plain C, and a
  * launcher that runs every thread of a grid in turn (no shared memory or
- * barriers are used by the kernels, so this is the same computation).
+ * block barriers are used by the kernels, so this is the same computation;
+ * deblock_rows, the one kernel whose warps synchronise, runs a warp's lanes
+ * in one call there).
  */
 #include <string.h>
 
@@ -34,8 +36,7 @@ static const struct {
 	{"motion_parts", motion_parts},
 	{"motion_parts16", motion_parts16},
 	{"analyse_mb", analyse_mb},
-	{"deblock_v", deblock_v},
-	{"deblock_h", deblock_h},
+	{"deblock_rows", deblock_rows},
 	{"inter_recon", inter_recon},
 	{"cavlc_mb", cavlc_mb},
 	{"cavlc_chunk_sum", cavlc_chunk_sum},
