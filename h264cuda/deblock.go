@@ -25,6 +25,7 @@ const (
 	dpCr
 	dpMB
 	dpRows
+	dpEdges
 	dpMBW
 	dpMBH
 	dpCount
@@ -38,8 +39,18 @@ const (
 	dbIntra = 0x100
 )
 
-// deblockKernels are the kernels of deblock.cu.
-var deblockKernels = []string{"deblock_rows"}
+// The per-macroblock edge record deblock_edges writes (DE_*; only its
+// size matters here).
+const (
+	deBSV   = 0
+	deBSH   = 2
+	deQP    = 4
+	deCQP   = 5
+	deWords = 8
+)
+
+// deblockKernels are the kernels of deblock.cu, in launch order.
+var deblockKernels = []string{"deblock_edges", "deblock_rows"}
 
 // deblockLanes is the number of threads deblock_rows runs per macroblock
 // row (one warp).
@@ -57,7 +68,7 @@ type Deblocker struct {
 	mbW, mbH int
 	be       backend
 	base     uint64
-	off      [dpRows + 1]int // arena offset of each buffer (by parameter index)
+	off      [dpEdges + 1]int // arena offset of each buffer (by parameter index)
 
 	// Host staging, sized once.
 	params []byte
@@ -114,11 +125,13 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	}
 	d := &Deblocker{mbW: (width + 15) / 16, mbH: (height + 15) / 16, be: be}
 	n := d.mbW * d.mbH
-	sizes := [dpMB + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: d.recordBytes()}
+	sizes := [dpEdges + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: d.recordBytes(), dpEdges: 4 * deWords * n}
 	at := align(8 * dpCount) // the parameter block is at offset 0
 	for i, sz := range sizes {
-		d.off[i] = at
-		at += align(sz)
+		if i != dpRows {
+			d.off[i] = at
+			at += align(sz)
+		}
 	}
 	// The row counters follow the records, so that one upload of the
 	// records also zeroes them.
@@ -137,7 +150,7 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	}
 	p := d.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
-	for i := dpY; i <= dpRows; i++ {
+	for i := dpY; i <= dpEdges; i++ {
 		put(i, int64(d.base)+int64(d.off[i]))
 	}
 	put(dpMBW, int64(d.mbW))
@@ -208,6 +221,9 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	}
 	if err := be.mark("deblock"); err != nil {
 		return err
+	}
+	if err := be.launch("deblock_edges", d.mbW*d.mbH, 0, 0); err != nil {
+		return fmt.Errorf("h264cuda: deblock_edges: %w", err)
 	}
 	if err := be.launch("deblock_rows", deblockLanes*d.mbH, 0, 0); err != nil {
 		return fmt.Errorf("h264cuda: deblock_rows: %w", err)

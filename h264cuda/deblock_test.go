@@ -352,7 +352,7 @@ func TestEmuDeblockErrors(t *testing.T) {
 	}
 }
 
-var headerConstRE = regexp.MustCompile(`^\s*(DP_\w+|DB_\w+)\s*(?:=\s*(\w+))?\s*,?`)
+var headerConstRE = regexp.MustCompile(`^\s*(DP_\w+|DB_\w+|DE_\w+)\s*(?:=\s*(\w+))?\s*,?`)
 
 // headerConsts returns the DP_* and DB_* constants of deblock.h (enum
 // members, implicit values counted on, and #defines).
@@ -401,8 +401,9 @@ func headerConsts(t *testing.T) map[string]int {
 func TestDeblockLayout(t *testing.T) {
 	h := headerConsts(t)
 	want := map[string]int{
-		"DP_Y": dpY, "DP_CB": dpCb, "DP_CR": dpCr, "DP_MB": dpMB, "DP_ROWS": dpRows, "DP_MBW": dpMBW, "DP_MBH": dpMBH, "DP_COUNT": dpCount,
+		"DP_Y": dpY, "DP_CB": dpCb, "DP_CR": dpCr, "DP_MB": dpMB, "DP_ROWS": dpRows, "DP_EDGES": dpEdges, "DP_MBW": dpMBW, "DP_MBH": dpMBH, "DP_COUNT": dpCount,
 		"DB_INFO": dbInfo, "DB_NZ": dbNZ, "DB_MV": dbMV, "DB_WORDS": dbWords, "DB_INTRA": dbIntra,
+		"DE_BS_V": deBSV, "DE_BS_H": deBSH, "DE_QP": deQP, "DE_CQP": deCQP, "DE_WORDS": deWords,
 	}
 	for name, v := range want {
 		got, ok := h[name]

@@ -17,7 +17,9 @@
  * sample. A row's own samples are filtered in a window of four macroblocks
  * in shared memory, loaded one macroblock ahead and written back to the
  * picture once final; only H's top edge reads and writes the picture
- * itself (the row above's bottom samples). n is 32 x the number of rows;
+ * itself (the row above's bottom samples). The boundary strengths and
+ * QPs come from deblock_edges, a launch before, which works them out for
+ * every macroblock at once. deblock_rows' n is 32 x the number of rows;
  * arg is unused.
  */
 #include "common.h"
@@ -66,19 +68,6 @@ DEVICE_CONST uint8_t db_chroma_qp[52] = {
 };
 
 DEVICE_FN int db_clip3(int lo, int hi, int v) { return v < lo ? lo : (v > hi ? hi : v); }
-
-/* db_diag_mb finds macroblock j of anti-diagonal t (rows from the top);
- * it returns 0 when there is none. */
-DEVICE_FN int db_diag_mb(int t, int j, int mbW, int mbH, int *x, int *y)
-{
-	int ylo = t - (mbW - 1) > 0 ? t - (mbW - 1) : 0;
-	int yy = ylo + j, xx = t - yy;
-	if (yy >= mbH || xx < 0 || xx >= mbW)
-		return 0;
-	*x = xx;
-	*y = yy;
-	return 1;
-}
 
 /* db_mv_far: the vectors a and b (DB_MV words) differ by 4 or more
  * quarter samples in x or y. */
@@ -156,43 +145,74 @@ DEVICE_FN void db_filter_line(uint8_t *pix, int o, int across, int s, int qp, in
 	}
 }
 
-/* db_line_bs works out the boundary strengths of line i's edges of
- * macroblock (x, y) in one direction (vertical: the edges cross sample
- * rows) and their QPs: bs[0..3] and qp[0..1] (edge 0, inner edges) for
- * luma line i, or bs[0..1] and qp[0..1] for chroma line i & 7 (chroma).
- * A missing edge 0 (the picture's border) gets bS 0. */
-DEVICE_FN void db_line_bs(const int64_t *P, int x, int y, int i, int vertical, int chroma, int bs[4], int qp[2])
+/* deblock_edges writes every macroblock's DE_* record (n = mbW·mbH
+ * threads, one per macroblock): the boundary strengths and QPs that
+ * deblock_rows reads, worked out ahead in parallel so that the wavefront
+ * reads one 32-byte record a macroblock instead of chains of the records'
+ * words. */
+KERNEL deblock_edges(const int64_t *P, int n, int arg)
 {
+	(void)arg;
+	int g = GLOBAL_ID();
+	if (g >= n)
+		return;
 	int mbW = PARAM_INT(P, DP_MBW);
-	const int32_t *recs = PARAM_PTR(const int32_t, P, DP_MB);
-	const int32_t *q = recs + (y * mbW + x) * DB_WORDS;
-	int hasP = vertical ? x > 0 : y > 0;
-	const int32_t *pm = hasP ? (vertical ? q - DB_WORDS : q - mbW * DB_WORDS) : q;
-	int qpQ = q[DB_INFO] & 0xff, qpP = pm[DB_INFO] & 0xff;
+	int x = g % mbW, y = g / mbW;
+	const int32_t *q = PARAM_PTR(const int32_t, P, DP_MB) + g * DB_WORDS;
+	int32_t *out = PARAM_PTR(int32_t, P, DP_EDGES) + g * DE_WORDS;
+	int qpQ = q[DB_INFO] & 0xff;
+	int qp = 0, cqp = 0;
+	for (int vertical = 1; vertical >= 0; vertical--) {
+		int hasP = vertical ? x > 0 : y > 0;
+		const int32_t *pm = hasP ? (vertical ? q - DB_WORDS : q - mbW * DB_WORDS) : q;
+		uint32_t lo = 0, hi = 0;
+		for (int e = 0; e < 4; e++) {
+			for (int k = 0; k < 4; k++) {
+				int qi, pi;
+				if (vertical) {
+					qi = k * 4 + e;
+					pi = e == 0 ? k * 4 + 3 : qi - 1;
+				} else {
+					qi = e * 4 + k;
+					pi = e == 0 ? 12 + k : qi - 4;
+				}
+				uint32_t b = e == 0 && !hasP ? 0 : (uint32_t)db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
+				int nib = 4 * e + k;
+				if (nib < 8)
+					lo |= b << (4 * nib);
+				else
+					hi |= b << (4 * (nib - 8));
+			}
+		}
+		int qpP = pm[DB_INFO] & 0xff, sh = vertical ? 0 : 8;
+		qp |= ((qpP + qpQ + 1) >> 1) << sh;
+		cqp |= ((db_chroma_qp[qpP] + db_chroma_qp[qpQ] + 1) >> 1) << sh;
+		out[vertical ? DE_BS_V : DE_BS_H] = (int32_t)lo;
+		out[(vertical ? DE_BS_V : DE_BS_H) + 1] = (int32_t)hi;
+	}
+	out[DE_QP] = qp | qpQ << 16;
+	out[DE_CQP] = cqp | db_chroma_qp[qpQ] << 16;
+	out[6] = 0;
+	out[7] = 0;
+}
+
+/* db_line_bs reads line i's boundary strengths and QPs in one direction
+ * from a DE_* record: bs[0..3] and qp[0..1] (edge 0, inner edges) for
+ * luma line i, or bs[0..1] (edges 0 and 2 of segment (i & 7) >> 1) and the
+ * chroma QPs for chroma line i & 7. */
+DEVICE_FN void db_line_bs(const int32_t *er, int i, int vertical, int chroma, int bs[4], int qp[2])
+{
+	const int32_t *w = er + (vertical ? DE_BS_V : DE_BS_H);
+	uint64_t nib = (uint32_t)w[0] | (uint64_t)(uint32_t)w[1] << 32;
 	int k = chroma ? (i & 7) >> 1 : i >> 2;
-	int edges = chroma ? 2 : 4;
 	DB_UNROLL
 	for (int h = 0; h < 4; h++) {
-		int e = chroma ? 2 * h : h, qi, pi;
-		if (h >= edges) {
-			bs[h] = 0;
-			continue;
-		}
-		if (vertical) {
-			qi = k * 4 + e;
-			pi = e == 0 ? k * 4 + 3 : qi - 1;
-		} else {
-			qi = e * 4 + k;
-			pi = e == 0 ? 12 + k : qi - 4;
-		}
-		bs[h] = e == 0 && !hasP ? 0 : db_bs(q, e == 0 ? pm : q, qi, pi, e == 0);
+		int e = chroma ? 2 * h : h;
+		bs[h] = chroma && h >= 2 ? 0 : (int)(nib >> (4 * (4 * e + k))) & 15;
 	}
-	if (chroma) {
-		qpQ = db_chroma_qp[qpQ];
-		qpP = db_chroma_qp[qpP];
-	}
-	qp[0] = (qpP + qpQ + 1) >> 1;
-	qp[1] = qpQ;
+	int q = er[chroma ? DE_CQP : DE_QP];
+	qp[0] = (q >> (vertical ? 0 : 8)) & 0xff;
+	qp[1] = (q >> 16) & 0xff;
 }
 
 /* db_line filters a line held in v across its edges: luma, v[j] is
@@ -219,10 +239,18 @@ DEVICE_FN void db_line(uint8_t *v, int chroma, const int bs[4], const int qp[2])
 /*
  * The window: a row's samples of four macroblocks (x & 3 is macroblock
  * x's slot), luma 16 rows of 64 bytes, then Cb and Cr 8 rows of 32 bytes
- * each. A sample's column c (in the picture) sits at c & 63 (chroma
- * c & 31) in its row, so the four slots form a ring.
+ * each, then the four macroblocks' DE_* records. A sample's column c (in
+ * the picture) sits at c & 63 (chroma c & 31) in its row, so the four
+ * slots form a ring.
  */
-#define DB_WIN_BYTES (16 * 64 + 2 * 8 * 32)
+#define DB_WIN_EDGES (16 * 64 + 2 * 8 * 32)
+#define DB_WIN_BYTES (DB_WIN_EDGES + 4 * 4 * DE_WORDS)
+
+/* db_win_edges is macroblock x's DE_* record in the window. */
+DEVICE_FN const int32_t *db_win_edges(const uint8_t *win, int x)
+{
+	return (const int32_t *)(win + DB_WIN_EDGES + (x & 3) * 4 * DE_WORDS);
+}
 
 /* db_win_at is the window position of sample row r (0..15 luma, 0..7
  * chroma) and picture column c of lane plane part pl (0 luma, 1 Cb, 2 Cr). */
@@ -242,34 +270,68 @@ DEVICE_FN uint8_t *db_plane(const int64_t *P, int pl, int *stride)
 	return PARAM_PTR(uint8_t, P, pl == 0 ? DP_Y : (pl == 1 ? DP_CB : DP_CR));
 }
 
-/* db_move copies lane's sample row of macroblock x of row y between the
- * picture and the window: 16 bytes of luma or 8 of chroma (both aligned). */
-DEVICE_FN void db_move(const int64_t *P, uint8_t *win, int lane, int x, int y, int toWindow)
+/* db_lane_row is lane's sample row of macroblock x of row y: its
+ * address in the picture and in the window, and its length (16 bytes of
+ * luma or 8 of chroma, both aligned). */
+DEVICE_FN int db_lane_row(const int64_t *P, uint8_t *win, int lane, int x, int y, uint8_t **g, uint8_t **w)
 {
 	int pl = db_lane_plane(lane), stride;
 	uint8_t *pix = db_plane(P, pl, &stride);
 	int n = pl == 0 ? 16 : 8, r = pl == 0 ? lane : lane & 7;
-	uint8_t *g = pix + (n * y + r) * stride + n * x;
-	uint8_t *w = win + db_win_at(pl, r, n * x);
+	*g = pix + (n * y + r) * stride + n * x;
+	*w = win + db_win_at(pl, r, n * x);
+	return n;
+}
+
+/* db_fetch starts copying lane's sample row of macroblock x of row y
+ * into the window (lanes 0 and 1 also copy half of its DE_* record each);
+ * db_fetched waits for the lane's copies. On the GPU these are
+ * asynchronous copies (cp.async), so the load of macroblock x+1 runs
+ * while macroblock x is filtered; in the C emulation plain copies. */
+DEVICE_FN void db_fetch(const int64_t *P, uint8_t *win, int lane, int x, int y)
+{
+	uint8_t *g, *w;
+	int n = db_lane_row(P, win, lane, x, y, &g, &w);
+	const uint8_t *eg = (const uint8_t *)(PARAM_PTR(const int32_t, P, DP_EDGES) + (y * PARAM_INT(P, DP_MBW) + x) * DE_WORDS) + 16 * lane;
+	uint8_t *ew = (uint8_t *)db_win_edges(win, x) + 16 * lane;
 #ifdef __CUDACC__
-	if (pl == 0) {
-		if (toWindow)
-			*(uint4 *)w = *(const uint4 *)g;
-		else
-			*(uint4 *)g = *(const uint4 *)w;
-	} else {
-		if (toWindow)
-			*(uint2 *)w = *(const uint2 *)g;
-		else
-			*(uint2 *)g = *(const uint2 *)w;
-	}
+	unsigned sw = (unsigned)__cvta_generic_to_shared(w), se = (unsigned)__cvta_generic_to_shared(ew);
+	if (n == 16)
+		asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(sw), "l"(g) : "memory");
+	else
+		asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" ::"r"(sw), "l"(g) : "memory");
+	if (lane < 2)
+		asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(se), "l"(eg) : "memory");
+	asm volatile("cp.async.commit_group;" ::: "memory");
 #else
-	for (int j = 0; j < n; j++) {
-		if (toWindow)
-			w[j] = g[j];
-		else
-			g[j] = w[j];
-	}
+	for (int j = 0; j < n; j++)
+		w[j] = g[j];
+	for (int j = 0; lane < 2 && j < 16; j++)
+		ew[j] = eg[j];
+#endif
+}
+
+DEVICE_FN void db_fetched(void)
+{
+#ifdef __CUDACC__
+	asm volatile("cp.async.wait_all;" ::: "memory");
+#endif
+}
+
+/* db_store writes lane's sample row of macroblock x of row y from the
+ * window back into the picture. */
+DEVICE_FN void db_store(const int64_t *P, uint8_t *win, int lane, int x, int y)
+{
+	uint8_t *g, *w;
+	int n = db_lane_row(P, win, lane, x, y, &g, &w);
+#ifdef __CUDACC__
+	if (n == 16)
+		*(uint4 *)g = *(const uint4 *)w;
+	else
+		*(uint2 *)g = *(const uint2 *)w;
+#else
+	for (int j = 0; j < n; j++)
+		g[j] = w[j];
 #endif
 }
 
@@ -281,7 +343,7 @@ DEVICE_FN void db_vertical(const int64_t *P, uint8_t *win, int lane, int x, int 
 	int pl = db_lane_plane(lane), chroma = pl != 0;
 	int n = chroma ? 8 : 16, r = chroma ? lane & 7 : lane, back = chroma ? 2 : 4;
 	int bs[4], qp[2];
-	db_line_bs(P, x, y, lane & 15, 1, chroma, bs, qp);
+	db_line_bs(db_win_edges(win, x), lane & 15, 1, chroma, bs, qp);
 	if (!(bs[0] | bs[1] | bs[2] | bs[3]))
 		return;
 	uint8_t v[20];
@@ -315,7 +377,7 @@ DEVICE_FN void db_horizontal(const int64_t *P, uint8_t *win, int lane, int x, in
 			v[j] = j >= lo ? pix[(n * y - back + j) * stride + c] : 0;
 	}
 	int bs[4], qp[2];
-	db_line_bs(P, x, y, lane & 15, 0, chroma, bs, qp);
+	db_line_bs(db_win_edges(win, x), lane & 15, 0, chroma, bs, qp);
 	if (!(bs[0] | bs[1] | bs[2] | bs[3]))
 		return;
 	DB_UNROLL
@@ -386,7 +448,7 @@ DEVICE_FN void db_publish(int32_t *p, int v)
 #else
 #define DB_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
 #define DB_WINDOW(win) \
-	uint8_t win[DB_WIN_BYTES]
+	_Alignas(16) uint8_t win[DB_WIN_BYTES]
 
 DEVICE_FN int db_take_row(int32_t *ticket)
 {
@@ -425,14 +487,15 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 	int y = db_take_row(rows);
 	if (y < 0 || y >= mbH)
 		return;
-	DB_FOR_LANES(lane) db_move(P, win, lane, 0, y, 1);
-	db_sync_lanes();
+	DB_FOR_LANES(lane) db_fetch(P, win, lane, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
+		DB_FOR_LANES(lane) db_fetched();
+		db_sync_lanes();
 		DB_FOR_LANES(lane)
 		{
 			if (x + 1 < mbW)
-				db_move(P, win, lane, x + 1, y, 1);
+				db_fetch(P, win, lane, x + 1, y);
 			db_vertical(P, win, lane, x, y);
 		}
 		db_sync_lanes();
@@ -443,9 +506,9 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 		DB_FOR_LANES(lane)
 		{
 			if (x > 0)
-				db_move(P, win, lane, x - 1, y, 0);
+				db_store(P, win, lane, x - 1, y);
 			if (x == mbW - 1)
-				db_move(P, win, lane, x, y, 0);
+				db_store(P, win, lane, x, y);
 		}
 		db_publish(rows + 1 + y, x + 1);
 	}

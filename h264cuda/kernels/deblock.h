@@ -13,6 +13,7 @@ enum {
 	DP_CR,
 	DP_MB,    /* records: int32[DB_WORDS] per macroblock, raster order */
 	DP_ROWS,  /* int32[1 + mbH]: the row ticket, then each row's finished macroblocks; zero before a launch */
+	DP_EDGES, /* int32[DE_WORDS] per macroblock, written by deblock_edges */
 	DP_MBW,
 	DP_MBH,
 	DP_COUNT
@@ -27,5 +28,17 @@ enum {
 };
 
 #define DB_INTRA 0x100
+
+/* One macroblock's edges, worked out by deblock_edges from the records:
+ * the boundary strength of each 4-sample segment k (0..3) of each edge e
+ * (0..3, 0 the macroblock's own left or top edge, 0 at the picture's
+ * border) as nibble 4e + k, and the QPs the filters use. */
+enum {
+	DE_BS_V = 0, /* two words: the vertical edges' 16 nibbles, low word first */
+	DE_BS_H = 2, /* two words: the horizontal edges' */
+	DE_QP = 4,   /* luma: edge 0 vertical | edge 0 horizontal << 8 | inner edges << 16 */
+	DE_CQP = 5,  /* chroma, the same */
+	DE_WORDS = 8 /* 32 bytes (two 16-byte copies) */
+};
 
 #endif

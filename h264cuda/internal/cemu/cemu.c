@@ -36,6 +36,7 @@ static const struct {
 	{"motion_parts", motion_parts},
 	{"motion_parts16", motion_parts16},
 	{"analyse_mb", analyse_mb},
+	{"deblock_edges", deblock_edges},
 	{"deblock_rows", deblock_rows},
 	{"inter_recon", inter_recon},
 	{"cavlc_mb", cavlc_mb},
