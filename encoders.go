@@ -2,6 +2,7 @@ package gpuenc
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -25,10 +26,32 @@ var candidates = map[string][]string{
 	"av1":  {"av1_nvenc"},
 }
 
-// notAutomatic lists encoders that ChooseEncoder passes over even when
-// they are usable, and why.
-var notAutomatic = map[string]string{
-	"h264_cuda": "usable, but not chosen automatically yet: only some of its stages run on the GPU, and libx264 is faster today (ask for it by name)",
+// h264CUDASamplesPerCore is where h264_cuda overtakes libx264 (default
+// settings of each) as frames grow or CPU cores get fewer: from this many
+// luma samples a frame per CPU core, h264_cuda was the faster one. Both
+// use the host's cores (h264_cuda for the stages that stay in Go), so the
+// crossover moves with the frame size: on an NVIDIA H200 machine
+// (h264cuda/NOTES.md, "Which encoder h264 chooses") 1080p crossed over
+// between 8 and 12 cores, 720p between 4 and 8, 360p below 4.
+const h264CUDASamplesPerCore = 200_000
+
+// h264CUDAFaster reports whether h264_cuda is expected to encode
+// width×height frames faster than libx264 on cores CPU cores.
+func h264CUDAFaster(width, height, cores int) bool {
+	return width*height >= h264CUDASamplesPerCore*cores
+}
+
+// passOver returns why ChooseEncoderFor passes over a usable encoder for
+// width×height frames, or "".
+func passOver(name string, width, height int) string {
+	if name == "h264_cuda" {
+		cores := runtime.NumCPU()
+		if !h264CUDAFaster(width, height, cores) {
+			return fmt.Sprintf("usable, but libx264 on this machine's %d CPU cores is faster at %dx%d (h264_cuda is chosen from %d luma samples a frame per core; ask for it by name)",
+				cores, width, height, h264CUDASamplesPerCore)
+		}
+	}
+	return ""
 }
 
 // usability says whether an encoder can run on this machine, and if not,
@@ -65,9 +88,18 @@ func Usable(encoder string) (bool, string) {
 }
 
 // ChooseEncoder picks the best encoder usable here for a codec ("h264",
-// "hevc", "av1"): NVENC first, then gpuenc's own GPU encoder, then
-// software.
+// "hevc", "av1") for frames of unknown size, taken as 1920×1080; see
+// ChooseEncoderFor.
 func ChooseEncoder(codec string) (Choice, error) {
+	return ChooseEncoderFor(codec, 1920, 1080)
+}
+
+// ChooseEncoderFor picks the best encoder usable here for a codec
+// ("h264", "hevc", "av1") and width×height frames: NVENC first; then, on
+// a GPU without NVENC, gpuenc's h264_cuda where it is expected to be
+// faster than libx264 on this machine's CPU cores (large frames, few
+// cores); then software.
+func ChooseEncoderFor(codec string, width, height int) (Choice, error) {
 	list, ok := candidates[strings.ToLower(codec)]
 	if !ok {
 		return Choice{}, fmt.Errorf("%w: %q is not a codec gpuenc chooses encoders for (h264, hevc, av1)", ErrUnknownEncoder, codec)
@@ -78,8 +110,10 @@ func ChooseEncoder(codec string) (Choice, error) {
 			continue
 		}
 		ok, why := Usable(name)
-		if ok && notAutomatic[name] != "" {
-			ok, why = false, notAutomatic[name]
+		if ok {
+			if reason := passOver(name, width, height); reason != "" {
+				ok, why = false, reason
+			}
 		}
 		if ok {
 			c.Encoder = name
@@ -94,10 +128,11 @@ func ChooseEncoder(codec string) (Choice, error) {
 	return c, &EncoderError{Encoder: codec, Reason: "no usable encoder on this machine: " + strings.Join(c.Passed, "; ")}
 }
 
-// resolveEncoder turns a stream's Encoder field into an encoder name.
-func resolveEncoder(name string) (string, error) {
+// resolveEncoder turns a stream's Encoder field into an encoder name for
+// width×height frames.
+func resolveEncoder(name string, width, height int) (string, error) {
 	if _, ok := candidates[strings.ToLower(name)]; ok {
-		c, err := ChooseEncoder(name)
+		c, err := ChooseEncoderFor(name, width, height)
 		if err != nil {
 			return "", err
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"math/rand"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/gpuenc/gpuenc/cuda"
@@ -284,4 +286,29 @@ func TestGPUH264CUDAThroughWriter(t *testing.T) {
 		d.Free()
 	}
 	t.Logf("h264_go and h264_cuda (host and CUDA frames) wrote the same %d bytes", len(goStream))
+}
+
+// TestGPUChooseH264CUDA checks the automatic choice on a GPU without
+// NVENC: h264_cuda for frames large enough for this machine's cores,
+// libx264 (h264_cuda passed over, with the reason) for small ones.
+func TestGPUChooseH264CUDA(t *testing.T) {
+	requireGPU(t)
+	if ok, _ := Usable("h264_nvenc"); ok {
+		t.Skip("this GPU has NVENC: h264 chooses h264_nvenc")
+	}
+	if ok, why := Usable("h264_cuda"); !ok {
+		t.Fatalf("h264_cuda not usable on a GPU machine: %s", why)
+	}
+	h := 1088
+	w := 16 * ((h264CUDASamplesPerCore*runtime.NumCPU()/h + 15) / 16)
+	c, err := ChooseEncoderFor("h264", w, h)
+	if err != nil || c.Encoder != "h264_cuda" {
+		t.Fatalf("%dx%d on %d cores: chose %q (%s), %v; want h264_cuda", w, h, runtime.NumCPU(), c.Encoder, c.Reason, err)
+	}
+	t.Logf("%dx%d: %s (%s)", w, h, c.Encoder, c.Reason)
+	c, err = ChooseEncoderFor("h264", 64, 64)
+	if err != nil || c.Encoder != "libx264" || !strings.Contains(c.Reason, "h264_cuda: usable, but libx264") {
+		t.Fatalf("64x64: chose %q (%s), %v; want libx264, passing over h264_cuda", c.Encoder, c.Reason, err)
+	}
+	t.Logf("64x64: %s (%s)", c.Encoder, c.Reason)
 }

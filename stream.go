@@ -46,7 +46,7 @@ func newStream(w *Writer, index int, cfg StreamConfig) (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := resolveEncoder(cfg.Encoder)
+	name, err := resolveEncoder(cfg.Encoder, cfg.Width, cfg.Height)
 	if err != nil {
 		return nil, err
 	}

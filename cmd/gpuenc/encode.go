@@ -97,7 +97,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	defer reader.Close()
 	info := reader.Info()
 
-	if c, err := chooseIfCodec(*encoder, stderr); err != nil {
+	if c, err := chooseIfCodec(*encoder, info.Width, info.Height, stderr); err != nil {
 		return err
 	} else if c != "" {
 		*encoder = c
@@ -185,14 +185,15 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// chooseIfCodec resolves a codec name to an encoder and says why.
-func chooseIfCodec(name string, stderr io.Writer) (string, error) {
+// chooseIfCodec resolves a codec name to an encoder for width×height
+// frames and says why.
+func chooseIfCodec(name string, width, height int, stderr io.Writer) (string, error) {
 	switch strings.ToLower(name) {
 	case "h264", "hevc", "av1":
 	default:
 		return "", nil
 	}
-	c, err := gpuenc.ChooseEncoder(name)
+	c, err := gpuenc.ChooseEncoderFor(name, width, height)
 	if err != nil {
 		return "", err
 	}

@@ -48,7 +48,7 @@ func runProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, p.GPUText)
-	fmt.Fprintln(stdout, "\nAutomatic choice (--encoder h264|hevc|av1):")
+	fmt.Fprintln(stdout, "\nAutomatic choice (--encoder h264|hevc|av1) for 1920x1080 frames:")
 	for _, c := range p.Choices {
 		if c.Encoder == "" {
 			fmt.Fprintf(stdout, "  %-5s none usable: %s\n", c.Codec, strings.Join(c.Passed, "; "))
