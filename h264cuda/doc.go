@@ -9,9 +9,9 @@
 // macroblocks (inter reconstruction), 4 (CAVLC and bit packing,
 // EntropyCoder) and 5 (deblocking, Deblocker) on the GPU or in Go
 // (Stages); NewEncoder's split, DefaultStages, is the fastest measured
-// (stages 1 to 3-inter on the GPU, 4 and 5 in Go for now). Intra
-// reconstruction, P_Skip, rate control and NAL framing stay in Go. The kernels are loaded as PTX
-// embedded in the binary (package kernels), which the driver compiles for
+// (all of them on the GPU). Intra reconstruction, P_Skip, rate control
+// and NAL framing stay in Go. The kernels are loaded as PTX embedded in
+// the binary (package kernels), which the driver compiles for
 // the GPU at hand; see DESIGN.md for the layout and NOTES.md for the
 // measured figures.
 //
