@@ -74,6 +74,18 @@ type Decider struct {
 	// the kernels' record layout (a MotionSearch's output, complete before
 	// Run is called): P pictures read it there instead of uploading field.
 	devField uint64
+	// devSrcY, when not 0, is the device address of the source luma
+	// (packed, stride src.Y.Width), already on the device: Run reads it
+	// there instead of uploading it.
+	devSrcY uint64
+}
+
+// srcYAddr is the device address of the source luma the last Run read.
+func (d *Decider) srcYAddr() uint64 {
+	if d.devSrcY != 0 {
+		return d.devSrcY
+	}
+	return d.base + uint64(d.off[apSrcY])
 }
 
 // NewDecider prepares the mode decision of an h264 Encoder made with o
@@ -235,6 +247,9 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 	if pSlice && d.devField != 0 {
 		put(apField, int64(d.devField))
 	}
+	if d.devSrcY != 0 {
+		put(apSrcY, int64(d.devSrcY))
+	}
 	b2i := func(b bool) int64 {
 		if b {
 			return 1
@@ -267,6 +282,9 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 		return err
 	}
 	for i, pl := range []*h264.Plane{&src.Y, &src.Cb, &src.Cr} {
+		if i == 0 && d.devSrcY != 0 {
+			continue
+		}
 		if err := be.upload(d.off[apSrcY+i], stagePlane(d.stage[i], pl)); err != nil {
 			return err
 		}

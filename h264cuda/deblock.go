@@ -81,7 +81,22 @@ type Deblocker struct {
 	job     deblockJob
 	bandErr []error
 	bandWG  sync.WaitGroup
+
+	// last is the picture the last successful Run wrote: until the next
+	// Run, the device holds its planes (holds).
+	last *h264.Picture
 }
+
+// holds reports whether p is the picture the last Run wrote, so that its
+// planes are in the deblocker's device memory, tightly packed
+// (planeAddr), as the other stages upload theirs.
+func (d *Deblocker) holds(p *h264.Picture) bool {
+	return p != nil && p == d.last && p.Y.Width == 16*d.mbW && p.Y.Height == 16*d.mbH
+}
+
+// planeAddr is the device address of plane i (Y, Cb, Cr) of the picture
+// the last Run wrote.
+func (d *Deblocker) planeAddr(i int) uint64 { return d.base + uint64(d.off[dpY+i]) }
 
 // deblockJob is what a Run's bands work on: before the launch they pack
 // mbs and stage rec; after it (unpack) they copy the result into out.
@@ -199,6 +214,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if len(mbs) != d.mbW*d.mbH {
 		return fmt.Errorf("%w: %d macroblock records, want %d", ErrInput, len(mbs), d.mbW*d.mbH)
 	}
+	d.last = nil
 	d.job = deblockJob{rec: rec, out: out, mbs: mbs}
 	defer func() { d.job = deblockJob{} }()
 	if err := d.inBands(); err != nil {
@@ -240,7 +256,11 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 		return err
 	}
 	d.job.unpack = true
-	return d.inBands()
+	if err := d.inBands(); err != nil {
+		return err
+	}
+	d.last = out
+	return nil
 }
 
 // bandMin is the number of macroblocks below which inBands stays on one

@@ -57,9 +57,19 @@ type stages struct {
 	// fieldOnDevice: the last Motion call succeeded, so its field (and
 	// reference luma) are in the search's device memory.
 	fieldOnDevice bool
-	// shareInputs lets the inter stage read the source and reference
-	// luma already uploaded by the other stages.
+	// shareInputs lets a stage read the planes another stage already
+	// has on the device instead of uploading them: the reference the
+	// deblocker wrote (motion search, inter stage), the source luma the
+	// motion search uploaded (decision), the source and reference the
+	// decision and the search read (inter stage, skip probe).
 	shareInputs bool
+	// motionCur is the picture the last successful Motion call searched;
+	// lastRefY and lastSrcY the device addresses of the reference and
+	// source luma the last search and decision read.
+	motionCur          *h264.Picture
+	lastRefY, lastSrcY uint64
+	// sharedPlanes counts the plane uploads skipped that way.
+	sharedPlanes int
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -82,12 +92,27 @@ func (s *stages) since(k int, t time.Time) {
 // Motion implements h264.Accelerator with MotionSearch.
 func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
 	defer s.since(0, time.Now())
-	s.fieldOnDevice = false
-	if err := s.ms.Run(cur, ref, prev, qp, out); err != nil {
+	s.fieldOnDevice, s.motionCur = false, nil
+	s.ms.devRef = 0
+	if s.deblocked(ref) {
+		s.ms.devRef = s.db.planeAddr(0)
+		s.sharedPlanes++
+	}
+	err := s.ms.Run(cur, ref, prev, qp, out)
+	s.lastRefY = s.ms.refAddr()
+	s.ms.devRef = 0
+	if err != nil {
 		return err
 	}
-	s.fieldOnDevice = true
+	s.fieldOnDevice, s.motionCur = true, cur
 	return nil
+}
+
+// deblocked reports whether p's planes are on the device as the GPU
+// deblocker wrote them (p is the reference it made last), so that the
+// stages may read them there.
+func (s *stages) deblocked(p *h264.Picture) bool {
+	return s.shareInputs && s.db != nil && s.db.holds(p)
 }
 
 // Decide implements h264.Accelerator with Decider. In a P picture the
@@ -95,12 +120,20 @@ func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 // unchanged), so the decision reads it in the search's device memory.
 func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
 	defer s.since(1, time.Now())
-	s.dec.devField = 0
+	s.dec.devField, s.dec.devSrcY = 0, 0
 	if pSlice && s.fieldOnDevice {
 		s.dec.devField = s.ms.base + uint64(s.ms.off[mpOut])
+		// The search uploaded the same luma, packed the same way, when
+		// it is a whole number of macroblocks (the decision's layout).
+		if s.shareInputs && src == s.motionCur && src.Y.Width == 16*s.dec.mbW && src.Y.Height == 16*s.dec.mbH {
+			s.dec.devSrcY = s.ms.base + uint64(s.ms.off[mpCur])
+			s.sharedPlanes++
+		}
 	}
 	err := s.dec.Decide(src, field, qp, qpOffset, pSlice, out)
 	s.dec.devField = 0
+	s.lastSrcY = s.dec.srcYAddr()
+	s.dec.devSrcY = 0
 	return err
 }
 
@@ -114,21 +147,26 @@ type stagesInter struct{ *stages }
 // Decide on the same pictures just before); they are read there.
 func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
 	defer s.since(2, time.Now())
-	s.shareWithInter()
+	s.shareWithInter(ref)
 	defer s.inter.forgetShared()
 	return s.inter.reconInter(src, ref, dec, rec)
 }
 
-// shareWithInter points the inter stage at the source planes Decide
-// uploaded and the reference luma Motion uploaded, when both ran on this
-// picture (interRecon.forgetShared undoes it).
-func (s *stages) shareWithInter() {
+// shareWithInter points the inter stage at the source planes Decide read
+// and the reference luma Motion read, when both ran on this picture, and
+// at the deblocker's planes when ref is the picture it wrote last
+// (interRecon.forgetShared undoes it).
+func (s *stages) shareWithInter(ref *h264.Picture) {
 	r := s.inter
 	r.dev = [ipRefCr + 1]uint64{}
 	if s.fieldOnDevice && s.shareInputs {
-		d, m := s.dec, s.ms
-		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = d.base+uint64(d.off[apSrcY]), d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
-		r.dev[ipRefY] = m.base + uint64(m.off[mpRef])
+		d := s.dec
+		r.dev[ipSrcY], r.dev[ipSrcCb], r.dev[ipSrcCr] = s.lastSrcY, d.base+uint64(d.off[apSrcCb]), d.base+uint64(d.off[apSrcCr])
+		r.dev[ipRefY] = s.lastRefY
+	}
+	if s.deblocked(ref) {
+		r.dev[ipRefY], r.dev[ipRefCb], r.dev[ipRefCr] = s.db.planeAddr(0), s.db.planeAddr(1), s.db.planeAddr(2)
+		s.sharedPlanes += 2
 	}
 }
 
@@ -137,7 +175,7 @@ func (s *stages) shareWithInter() {
 // reads them (Decide has returned).
 func (s stagesInter) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	defer s.since(5, time.Now())
-	s.shareWithInter()
+	s.shareWithInter(ref)
 	defer s.inter.forgetShared()
 	return s.inter.probe(src, ref, dec, nothing)
 }

@@ -273,6 +273,28 @@ func TestEmuEncoderMatchesGo(t *testing.T) {
 	}
 }
 
+// TestEmuEncoderSharesPlanes checks that the stages read the planes
+// already on the device instead of uploading them again (the reference
+// the deblocker wrote, the source luma the search uploaded), and that
+// the bytes stay h264_go's either way (compareEncoders).
+func TestEmuEncoderSharesPlanes(t *testing.T) {
+	c := encClips()[5] // 80x48-medium: an I picture, then P pictures
+	for _, share := range []bool{true, false} {
+		e := emuEncoder(t, c.options(), allStages)
+		e.st.shareInputs = share
+		compareEncoders(t, &c, e)
+		// Each P picture: the search's reference luma, the decision's
+		// source luma and the inter stage's reference chroma at least.
+		if min := 4 * (c.frames - 1); share && e.st.sharedPlanes < min {
+			t.Errorf("%d plane uploads skipped over %d P pictures, want at least %d", e.st.sharedPlanes, c.frames-1, min)
+		}
+		t.Logf("sharing %v: %d plane uploads skipped", share, e.st.sharedPlanes)
+		if !share && e.st.sharedPlanes != 0 {
+			t.Errorf("sharing off: %d plane uploads skipped", e.st.sharedPlanes)
+		}
+	}
+}
+
 // refAccel is an h264.Accelerator made of h264's exported stage
 // references (a new Go search and decision per call): it checks the hook
 // itself, independently of the kernels.

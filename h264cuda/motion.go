@@ -123,6 +123,19 @@ type MotionSearch struct {
 	closed bool
 
 	decodeWG sync.WaitGroup
+
+	// devRef, when not 0, is the device address of the reference luma
+	// (packed, stride ref.Y.Width), already on the device and unchanged
+	// until Run returns: Run reads it there instead of uploading ref.
+	devRef uint64
+}
+
+// refAddr is the device address of the reference luma the last Run read.
+func (s *MotionSearch) refAddr() uint64 {
+	if s.devRef != 0 {
+		return s.devRef
+	}
+	return s.base + uint64(s.off[mpRef])
 }
 
 // NewMotionSearch validates cfg (h264.ValidateMotionConfig; Workers is
@@ -290,6 +303,9 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	for i := mpCur; i <= mpScratch; i++ {
 		put(i, int64(s.base)+int64(s.off[i]))
 	}
+	if s.devRef != 0 {
+		put(mpRef, int64(s.devRef))
+	}
 	fs := ry.Width + 2*s.ext
 	hasPrev := 0
 	if prev != nil {
@@ -319,8 +335,10 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.upload(s.off[mpCur], stagePlane(s.cur, cy)); err != nil {
 		return err
 	}
-	if err := be.upload(s.off[mpRef], stagePlane(s.ref, ry)); err != nil {
-		return err
+	if s.devRef == 0 {
+		if err := be.upload(s.off[mpRef], stagePlane(s.ref, ry)); err != nil {
+			return err
+		}
 	}
 	if prev != nil {
 		for i, v := range prev {
