@@ -84,7 +84,8 @@ type InterAccelerator interface {
 // the vectors dec[i].MV, all the probe's vector) and sets nothing[i] to
 // whether no level is left; it leaves nothing[i] alone where dec[i] is an
 // intra type. It may use the inter stage's device state: the encoder
-// calls ReconInter after it, which uploads rec again.
+// calls ReconInter after it, which must not depend on what the probe
+// left there.
 type ProbeAccelerator interface {
 	InterAccelerator
 	ProbeSkips(src, ref *Picture, dec []Decision, nothing []bool) error

@@ -9,8 +9,6 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -78,9 +76,8 @@ type Deblocker struct {
 
 	// The host side of the Run in progress, done in bands of macroblock
 	// rows (inBands).
-	job     deblockJob
-	bandErr []error
-	bandWG  sync.WaitGroup
+	job   deblockJob
+	bands bands // work: band
 
 	// last is the picture the last successful Run wrote: until the next
 	// Run, the device holds its planes (holds).
@@ -139,6 +136,7 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 		return nil, err
 	}
 	d := &Deblocker{mbW: (width + 15) / 16, mbH: (height + 15) / 16, be: be}
+	d.bands.work = d.band
 	n := d.mbW * d.mbH
 	sizes := [dpEdges + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: d.recordBytes(), dpEdges: 4 * deWords * n}
 	at := align(8 * dpCount) // the parameter block is at offset 0
@@ -263,39 +261,9 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	return nil
 }
 
-// bandMin is the number of macroblocks below which inBands stays on one
-// goroutine.
-const bandMin = 512
-
-// inBands runs band over every macroblock row of the picture: in bands
-// on GOMAXPROCS goroutines for large pictures. The error is the first
-// band's (the first bad macroblock in raster order).
-func (d *Deblocker) inBands() error {
-	workers := min(runtime.GOMAXPROCS(0), d.mbW*d.mbH/bandMin, d.mbH)
-	if workers <= 1 {
-		return d.band(0, d.mbH)
-	}
-	if len(d.bandErr) < workers {
-		d.bandErr = make([]error, workers)
-	}
-	d.bandWG.Add(workers)
-	for w := 0; w < workers; w++ {
-		go d.bandPart(w, workers)
-	}
-	d.bandWG.Wait()
-	for _, err := range d.bandErr[:workers] {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// bandPart is inBands' goroutine w of workers.
-func (d *Deblocker) bandPart(w, workers int) {
-	defer d.bandWG.Done()
-	d.bandErr[w] = d.band(w*d.mbH/workers, (w+1)*d.mbH/workers)
-}
+// inBands runs band over every macroblock row of the picture, in bands
+// on all cores for large pictures.
+func (d *Deblocker) inBands() error { return d.bands.run(d.mbW, d.mbH) }
 
 // band does the job's host work for macroblock rows y0..y1-1: packs their
 // records and stages their samples, or (unpack) copies their deblocked

@@ -66,13 +66,21 @@ type interRecon struct {
 	// Decider's source, the MotionSearch's reference luma), or 0: upload.
 	// The copies must be complete before run is called.
 	dev [ipRefCr + 1]uint64
+
+	// inter[i]: macroblock i's decision is an inter type, so the kernel
+	// reconstructs it (putDecision); only those samples are copied into
+	// rec, in bands of rows (copyOut) with out the picture of the run.
+	inter []bool
+	out   *h264.Picture
+	bands bands // work: copyOut
 }
 
 func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	if mbW < 1 || mbH < 1 {
 		return nil, fmt.Errorf("%w: %dx%d macroblocks", ErrInput, mbW, mbH)
 	}
-	r := &interRecon{mbW: mbW, mbH: mbH, be: be}
+	r := &interRecon{mbW: mbW, mbH: mbH, be: be, inter: make([]bool, mbW*mbH)}
+	r.bands.work = r.copyOut
 	n := mbW * mbH
 	sizes := [ipLevels + 1]int{
 		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
@@ -163,7 +171,7 @@ func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 // probe, intra ones elsewhere) and sets nothing[i], for each probed
 // macroblock i, to whether it has no level left (CBP 0). Only the CBP
 // copies come back; the samples and levels it writes stay on the device,
-// where the next reconInter's upload of rec replaces the samples.
+// where the next reconInter writes its own over them.
 func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	n := r.mbW * r.mbH
 	if len(dec) != n || len(nothing) != n {
@@ -187,6 +195,7 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 // decision record.
 func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
 	w := r.dec[4*decWords*i : 4*decWords*(i+1)]
+	r.inter[i] = typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8
 	le := binary.LittleEndian
 	le.PutUint32(w[4*decType:], uint32(int32(typ)))
 	le.PutUint32(w[4*decQP:], uint32(int32(qp)))
@@ -275,9 +284,6 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 		{ipSrcY, &src.Y}, {ipSrcCb, &src.Cb}, {ipSrcCr, &src.Cr},
 		{ipRefY, &ref.Y}, {ipRefCb, &ref.Cb}, {ipRefCr, &ref.Cr},
 	}
-	if rec != nil {
-		planes = append(planes, plane{ipRecY, &rec.Y}, plane{ipRecCb, &rec.Cb}, plane{ipRecCr, &rec.Cr})
-	}
 	for _, pl := range planes {
 		if pl.idx < len(r.dev) && r.dev[pl.idx] != 0 {
 			continue // already on the device
@@ -306,23 +312,56 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	} else if err := be.download(r.levels, r.off[ipLevels]); err != nil {
 		return err
 	}
-	for _, pl := range planes[6:] {
-		buf, err := r.staging(pl.idx, pl.p)
-		if err != nil {
-			return err
-		}
-		if err := be.download(buf[:pl.p.Width*pl.p.Height], r.off[pl.idx]); err != nil {
-			return err
+	if rec != nil {
+		for i, p := range [3]*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
+			buf, err := r.staging(ipRecY+i, p)
+			if err != nil {
+				return err
+			}
+			if err := be.download(buf[:p.Width*p.Height], r.off[ipRecY+i]); err != nil {
+				return err
+			}
 		}
 	}
 	if err := be.sync(); err != nil {
 		return err
 	}
-	for _, pl := range planes[6:] {
-		w, h := pl.p.Width, pl.p.Height
-		buf := r.stage[pl.idx]
-		for y := 0; y < h; y++ {
-			copy(pl.p.Pix[y*pl.p.Stride:y*pl.p.Stride+w], buf[y*w:(y+1)*w])
+	if rec == nil {
+		return nil
+	}
+	// Only the inter macroblocks' samples are the kernel's: the others of
+	// rec stay as they are (the device's are whatever was there).
+	r.out = rec
+	err := r.bands.run(r.mbW, r.mbH)
+	r.out = nil
+	return err
+}
+
+// copyOut copies the inter macroblocks of macroblock rows y0..y1-1 from
+// the downloaded planes into r.out, a run of neighbours at a time.
+func (r *interRecon) copyOut(y0, y1 int) error {
+	for i, p := range [3]*h264.Plane{&r.out.Y, &r.out.Cb, &r.out.Cr} {
+		n := 16
+		if i > 0 {
+			n = 8
+		}
+		buf, w := r.stage[ipRecY+i], p.Width
+		for y := y0; y < y1; y++ {
+			row := r.inter[y*r.mbW : (y+1)*r.mbW]
+			for x := 0; x < r.mbW; {
+				if !row[x] {
+					x++
+					continue
+				}
+				x1 := x + 1
+				for x1 < r.mbW && row[x1] {
+					x1++
+				}
+				for sy := n * y; sy < n*(y+1); sy++ {
+					copy(p.Pix[sy*p.Stride+n*x:sy*p.Stride+n*x1], buf[sy*w+n*x:sy*w+n*x1])
+				}
+				x = x1
+			}
 		}
 	}
 	return nil
