@@ -45,6 +45,10 @@ const (
 	lvWords = 417
 )
 
+// interLanes is the number of threads inter_recon runs per macroblock
+// (one warp).
+const interLanes = 32
+
 // interRecon reconstructs the inter macroblocks of P pictures of one size.
 type interRecon struct {
 	mbW, mbH int
@@ -299,7 +303,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if err := be.mark("inter"); err != nil {
 		return err
 	}
-	if err := be.launch("inter_recon", n, 0, 0); err != nil {
+	if err := be.launch("inter_recon", interLanes*n, 0, 0); err != nil {
 		return fmt.Errorf("h264cuda: inter_recon: %w", err)
 	}
 	if err := be.mark("end"); err != nil {

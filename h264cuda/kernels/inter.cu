@@ -3,12 +3,13 @@
  * h264/DESIGN.md, as h264_go does it (h264/macroblock.go: interPred,
  * lumaResidual with decimation, lumaRecon, chroma), with the forward and
  * inverse transforms of h264/transform.go (ITU-T H.264 8.5.12) and the
- * quantisation of h264/quant.go (8.5.9, 8.5.11). One thread per
- * macroblock; inter macroblocks depend only on the source and the
- * reference, so all run at once (intra macroblocks are left alone).
- *
- * Status: tested through the C emulation against real encodes; its PTX is
- * not generated yet (kernels.Pending).
+ * quantisation of h264/quant.go (8.5.9, 8.5.11). Inter macroblocks
+ * depend only on the source and the reference, so all run at once
+ * (intra macroblocks are left alone), one warp each: lanes 0..15 code
+ * luma 4x4 block lane (raster), lanes 16..23 chroma 4x4 block
+ * (lane - 16) & 3 of Cb (16..19) or Cr (20..23), lanes 24..31 idle; the
+ * macroblock-wide steps (decimation, the chroma DC transform, the coded
+ * block pattern) go through the warp's shared memory between phases.
  */
 #include "common.h"
 #include "analyse.h"
@@ -266,161 +267,232 @@ DEVICE_FN int chroma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
 	return ((8 - fx) * (8 - fy) * A + fx * (8 - fy) * B + (8 - fx) * fy * C + fx * fy * D + 32) >> 6;
 }
 
-/* reconInter for macroblock i (one thread each; non-inter MBs return). */
+/*
+ * Phases of a warp. On the GPU each lane is a thread and __syncwarp
+ * separates the phases; what a lane keeps from one phase to a later one
+ * is in an array indexed by IR_AT(lane) (one entry per thread). The C
+ * emulation runs one thread at a time, so there lane 0 runs all 32 lanes
+ * of each phase (IR_FOR_LANES), the arrays have an entry per lane, the
+ * shared words are a local array, and the other lanes return at once.
+ */
+#ifdef __CUDACC__
+#define IR_FOR_LANES(lane) for (int lane = THREAD_X() & 31, ir_once_ = 1; ir_once_; ir_once_ = 0)
+#define IR_LANES 1
+#define IR_AT(lane) 0
+#define IR_SYNC() __syncwarp()
+#else
+#define IR_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
+#define IR_LANES 32
+#define IR_AT(lane) (lane)
+#define IR_SYNC()
+#endif
+
+/* The warp's shared words: each lane's decimation score, the chroma
+ * lanes' DC coefficients. */
+#define IR_SH_SCORE 0
+#define IR_SH_CDC 32
+#define IR_SH_WORDS 40
+
+/* ir_luma_quadrant is the 8x8 quadrant of luma 4x4 block r (decimateMB's
+ * grouping and the coded block pattern's bit). */
+DEVICE_FN int ir_luma_quadrant(int r) { return ((r >> 3) << 1) | ((r & 3) >> 1); }
+
+/* reconInter for macroblock i: one warp each (n = 32 x macroblocks);
+ * non-inter macroblocks return. */
 KERNEL inter_recon(const int64_t *P, int n, int arg)
 {
-	int i = GLOBAL_ID();
-	if (i >= n)
+	(void)arg;
+#ifdef __CUDACC__
+	/* blockThreads (h264cuda/backend.go) is 64: two warps a block. */
+	__shared__ int32_t ir_sh_[2][IR_SH_WORDS];
+	int32_t *sh = ir_sh_[(THREAD_X() >> 5) & 1];
+#else
+	if (THREAD_X() & 31)
 		return;
+	int32_t sh[IR_SH_WORDS];
+#endif
+	if (GLOBAL_ID() >= n)
+		return;
+	int i = GLOBAL_ID() >> 5;
 	int mbW = PARAM_INT(P, IP_MBW), mbH = PARAM_INT(P, IP_MBH), x = i % mbW, y = i / mbW;
 	const int32_t *dec = PARAM_PTR(const int32_t, P, IP_DEC) + DEC_WORDS * i;
 	int typ = dec[DEC_TYPE];
 	if (typ < MB_P16X16 || typ > MB_P8X8)
 		return;
-	int qp = dec[DEC_QP];
+	int qp = dec[DEC_QP], qpc = chroma_qp(qp);
 	int32_t *L = PARAM_PTR(int32_t, P, IP_LEVELS) + LV_WORDS * i;
 	int ls = 16 * mbW, cs = 8 * mbW;
-
-	/* interPred: every 4x4 block with its own vector (the same samples as
-	 * per partition). */
-	uint8_t pred[256], predC[2][64];
 	RefPlane ry, rc[2];
 	ry.p = PARAM_PTR(const uint8_t, P, IP_REF_Y), ry.w = ls, ry.h = 16 * mbH;
 	rc[0].p = PARAM_PTR(const uint8_t, P, IP_REF_CB), rc[1].p = PARAM_PTR(const uint8_t, P, IP_REF_CR);
 	rc[0].w = rc[1].w = cs, rc[0].h = rc[1].h = 8 * mbH;
-	for (int r = 0; r < 16; r++) {
-		int bx = r & 3, by = r >> 2, mvx = dec[DEC_MV + 2 * r], mvy = dec[DEC_MV + 2 * r + 1];
-		for (int yy = 0; yy < 4; yy++)
-			for (int xx = 0; xx < 4; xx++)
-				pred[(by * 4 + yy) * 16 + bx * 4 + xx] =
-				    (uint8_t)luma_sample(&ry, x * 16 + bx * 4 + xx, y * 16 + by * 4 + yy, mvx, mvy);
-		for (int c = 0; c < 2; c++)
-			for (int yy = 0; yy < 2; yy++)
-				for (int xx = 0; xx < 2; xx++)
-					predC[c][(by * 2 + yy) * 8 + bx * 2 + xx] =
-					    (uint8_t)chroma_sample(&rc[c], x * 8 + bx * 2 + xx, y * 8 + by * 2 + yy, mvx, mvy);
-	}
 
-	/* lumaResidual (inter): transform, quantise, scan, then decimate. */
-	const uint8_t *sy = PARAM_PTR(const uint8_t, P, IP_SRC_Y) + y * 16 * ls + x * 16;
-	int32_t c16[16], lv[16];
-	for (int r = 0; r < 16; r++) {
-		int bx = r & 3, by = r >> 2;
-		for (int yy = 0; yy < 4; yy++)
-			for (int xx = 0; xx < 4; xx++)
-				c16[yy * 4 + xx] = sy[(by * 4 + yy) * ls + bx * 4 + xx] - pred[(by * 4 + yy) * 16 + bx * 4 + xx];
-		fdct4x4(c16);
-		quant4x4_inter(c16, lv, qp, 0);
-		L[LV_NZ + r] = to_scan(L + LV_LUMA + 16 * r, lv, 0);
-	}
-	/* decimate. */
-	int total = 0, s8[4] = {0, 0, 0, 0};
-	for (int r = 0; r < 16; r++) {
-		int s = decimate_score(L + LV_LUMA + 16 * r);
-		s8[((r >> 3) << 1) | ((r & 3) >> 1)] += s;
-		total += s;
-	}
-	for (int r = 0; r < 16; r++) {
-		if (total < DECIMATE_MB || s8[((r >> 3) << 1) | ((r & 3) >> 1)] < DECIMATE_8X8) {
-			for (int k = 0; k < 16; k++)
-				L[LV_LUMA + 16 * r + k] = 0;
-			L[LV_NZ + r] = 0;
-		}
-	}
-	int cbp = 0;
-	for (int r = 0; r < 16; r++)
-		if (L[LV_NZ + r] != 0)
-			cbp |= 1 << (2 * ((r >> 2) >> 1) + ((r & 3) >> 1));
+	/* What a lane keeps: its block's prediction; after phase 3 the coded
+	 * block patterns and its chroma block's DC. */
+	uint8_t pred[IR_LANES][16];
+	int cbpL[IR_LANES], cbpC[IR_LANES], nzc[IR_LANES];
+	int32_t dcf[IR_LANES];
 
-	/* lumaRecon. */
-	uint8_t *ry_out = PARAM_PTR(uint8_t, P, IP_REC_Y) + y * 16 * ls + x * 16;
-	for (int r = 0; r < 16; r++) {
-		int bx = r & 3, by = r >> 2;
-		int32_t d[16];
-		if (L[LV_NZ + r] != 0) {
-			from_scan(lv, L + LV_LUMA + 16 * r);
-			dequant4x4(lv, d, qp, 0);
-			idct4x4(d);
-		} else {
-			for (int k = 0; k < 16; k++)
-				d[k] = 0;
-		}
-		for (int yy = 0; yy < 4; yy++)
-			for (int xx = 0; xx < 4; xx++)
-				ry_out[(by * 4 + yy) * ls + bx * 4 + xx] =
-				    (uint8_t)clip255(pred[(by * 4 + yy) * 16 + bx * 4 + xx] + d[yy * 4 + xx]);
-	}
-
-	/* chroma (inter). */
-	int qpc = chroma_qp(qp);
-	int anyAC = 0, anyDC = 0;
-	for (int c = 0; c < 2; c++) {
-		const uint8_t *sc = PARAM_PTR(const uint8_t, P, c ? IP_SRC_CR : IP_SRC_CB) + y * 8 * cs + x * 8;
-		int32_t cdc[4], cdclv[4];
-		int32_t *ac = L + LV_CAC + 64 * c;
-		for (int r = 0; r < 4; r++) {
-			int bx = r & 1, by = r >> 1;
-			for (int yy = 0; yy < 4; yy++)
-				for (int xx = 0; xx < 4; xx++)
-					c16[yy * 4 + xx] = sc[(by * 4 + yy) * cs + bx * 4 + xx] - predC[c][(by * 4 + yy) * 8 + bx * 4 + xx];
-			fdct4x4(c16);
-			cdc[r] = c16[0];
-			quant4x4_inter(c16, lv, qpc, 1);
-			L[LV_NZC + 4 * c + r] = to_scan(ac + 16 * r, lv, 1);
-		}
-		int score = 0;
-		for (int r = 0; r < 4; r++)
-			score += decimate_score(ac + 16 * r);
-		if (score < DECIMATE_CHROMA) {
-			for (int k = 0; k < 64; k++)
-				ac[k] = 0;
-			for (int r = 0; r < 4; r++)
-				L[LV_NZC + 4 * c + r] = 0;
-		}
-		for (int r = 0; r < 4; r++)
-			if (L[LV_NZC + 4 * c + r] != 0)
-				anyAC = 1;
-		hadamard2x2(cdc);
-		if (quant_dc_inter(cdc, cdclv, 4, qpc) != 0)
-			anyDC = 1;
-		for (int r = 0; r < 4; r++)
-			L[LV_CDC + 4 * c + r] = cdclv[r];
-	}
-	int cbpC = anyAC ? 2 : (anyDC ? 1 : 0);
-	if (cbpC < 2)
-		for (int k = 0; k < 8; k++)
-			L[LV_NZC + k] = 0;
-	if (cbpC == 0)
-		for (int k = 0; k < 8; k++)
-			L[LV_CDC + k] = 0;
-	L[LV_CBP] = cbp | (cbpC << 4);
-	int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
-	if (cbpOut)
-		cbpOut[i] = L[LV_CBP];
-	for (int c = 0; c < 2; c++) {
-		uint8_t *out = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + y * 8 * cs + x * 8;
-		int32_t f[4];
-		for (int r = 0; r < 4; r++)
-			f[r] = L[LV_CDC + 4 * c + r];
-		hadamard2x2(f);
-		dequant_chroma_dc(f, qpc);
-		for (int r = 0; r < 4; r++) {
-			int bx = r & 1, by = r >> 1;
-			int32_t d[16];
-			if (L[LV_NZC + 4 * c + r] != 0) {
-				from_scan(lv, L + LV_CAC + 64 * c + 16 * r);
-				dequant4x4(lv, d, qpc, 1);
-			} else {
-				for (int k = 0; k < 16; k++)
-					d[k] = 0;
+	/* Phase 1: predict (interPred: each 4x4 block with its own vector, a
+	 * chroma sample with its luma block's), transform, quantise, scan and
+	 * score the lane's block. */
+	IR_FOR_LANES(lane)
+	{
+		if (lane < 24) {
+			int chroma = lane >= 16, c = (lane - 16) >> 2, r = chroma ? (lane - 16) & 3 : lane;
+			int bx = chroma ? r & 1 : r & 3, by = chroma ? r >> 1 : r >> 2;
+			uint8_t *pb = pred[IR_AT(lane)];
+			const uint8_t *s = chroma ? PARAM_PTR(const uint8_t, P, c ? IP_SRC_CR : IP_SRC_CB) + (y * 8 + by * 4) * cs + x * 8 + bx * 4
+			                          : PARAM_PTR(const uint8_t, P, IP_SRC_Y) + (y * 16 + by * 4) * ls + x * 16 + bx * 4;
+			int stride = chroma ? cs : ls;
+			int32_t c16[16], lv[16];
+			for (int yy = 0; yy < 4; yy++) {
+				for (int xx = 0; xx < 4; xx++) {
+					int v;
+					if (chroma) {
+						/* chroma sample (cx, cy) of the macroblock: its luma
+						 * 4x4 block is (cx >> 1, cy >> 1). */
+						int cx = bx * 4 + xx, cy = by * 4 + yy, lb = (cy >> 1) * 4 + (cx >> 1);
+						v = chroma_sample(&rc[c], x * 8 + cx, y * 8 + cy, dec[DEC_MV + 2 * lb], dec[DEC_MV + 2 * lb + 1]);
+					} else {
+						v = luma_sample(&ry, x * 16 + bx * 4 + xx, y * 16 + by * 4 + yy, dec[DEC_MV + 2 * r], dec[DEC_MV + 2 * r + 1]);
+					}
+					pb[yy * 4 + xx] = (uint8_t)v;
+					c16[yy * 4 + xx] = s[yy * stride + xx] - v;
+				}
 			}
-			d[0] = f[r];
-			idct4x4(d);
-			for (int yy = 0; yy < 4; yy++)
-				for (int xx = 0; xx < 4; xx++)
-					out[(by * 4 + yy) * cs + bx * 4 + xx] =
-					    (uint8_t)clip255(predC[c][(by * 4 + yy) * 8 + bx * 4 + xx] + d[yy * 4 + xx]);
+			fdct4x4(c16);
+			int32_t *out;
+			if (chroma) {
+				sh[IR_SH_CDC + lane - 16] = c16[0];
+				quant4x4_inter(c16, lv, qpc, 1);
+				out = L + LV_CAC + 64 * c + 16 * r;
+				L[LV_NZC + 4 * c + r] = to_scan(out, lv, 1);
+			} else {
+				quant4x4_inter(c16, lv, qp, 0);
+				out = L + LV_LUMA + 16 * r;
+				L[LV_NZ + r] = to_scan(out, lv, 0);
+			}
+			sh[IR_SH_SCORE + lane] = decimate_score(out);
 		}
 	}
-	(void)arg;
+	IR_SYNC();
+
+	/* Phase 2: decimation (decimateMB and its 8x8 rule for luma,
+	 * decimateChroma per plane) and the chroma DC: each chroma lane
+	 * transforms its plane's four DCs and keeps its own level. */
+	IR_FOR_LANES(lane)
+	{
+		if (lane < 16) {
+			int total = 0, s8 = 0, q = ir_luma_quadrant(lane);
+			for (int k = 0; k < 16; k++) {
+				total += sh[IR_SH_SCORE + k];
+				if (ir_luma_quadrant(k) == q)
+					s8 += sh[IR_SH_SCORE + k];
+			}
+			if (total < DECIMATE_MB || s8 < DECIMATE_8X8) {
+				for (int k = 0; k < 16; k++)
+					L[LV_LUMA + 16 * lane + k] = 0;
+				L[LV_NZ + lane] = 0;
+			}
+		} else if (lane < 24) {
+			int c = (lane - 16) >> 2, r = (lane - 16) & 3, score = 0;
+			int32_t cdc[4], cdclv[4];
+			for (int k = 0; k < 4; k++) {
+				score += sh[IR_SH_SCORE + 16 + 4 * c + k];
+				cdc[k] = sh[IR_SH_CDC + 4 * c + k];
+			}
+			if (score < DECIMATE_CHROMA) {
+				for (int k = 0; k < 16; k++)
+					L[LV_CAC + 64 * c + 16 * r + k] = 0;
+				L[LV_NZC + 4 * c + r] = 0;
+			}
+			hadamard2x2(cdc);
+			quant_dc_inter(cdc, cdclv, 4, qpc);
+			L[LV_CDC + 4 * c + r] = cdclv[r];
+		}
+	}
+	IR_SYNC();
+
+	/* Phase 3: the coded block patterns, and each chroma lane's DC after
+	 * the inverse transform (the levels zeroed when cbpC is 0). Reads
+	 * only: phase 4 writes. */
+	IR_FOR_LANES(lane)
+	{
+		int cbp = 0, anyAC = 0, anyDC = 0;
+		for (int r = 0; r < 16; r++)
+			if (L[LV_NZ + r] != 0)
+				cbp |= 1 << ir_luma_quadrant(r);
+		for (int k = 0; k < 8; k++) {
+			anyAC |= L[LV_NZC + k] != 0;
+			anyDC |= L[LV_CDC + k] != 0;
+		}
+		int cc = anyAC ? 2 : (anyDC ? 1 : 0);
+		cbpL[IR_AT(lane)] = cbp;
+		cbpC[IR_AT(lane)] = cc;
+		if (lane >= 16 && lane < 24) {
+			int c = (lane - 16) >> 2, r = (lane - 16) & 3;
+			int32_t f[4];
+			for (int k = 0; k < 4; k++)
+				f[k] = cc == 0 ? 0 : L[LV_CDC + 4 * c + k];
+			hadamard2x2(f);
+			dequant_chroma_dc(f, qpc);
+			dcf[IR_AT(lane)] = f[r];
+			nzc[IR_AT(lane)] = cc < 2 ? 0 : L[LV_NZC + 4 * c + r];
+		}
+	}
+	IR_SYNC();
+
+	/* Phase 4: the final records, and the reconstruction of the lane's
+	 * block (lumaRecon; chroma with its DC). */
+	IR_FOR_LANES(lane)
+	{
+		int cc = cbpC[IR_AT(lane)];
+		if (lane == 0) {
+			L[LV_CBP] = cbpL[IR_AT(lane)] | (cc << 4);
+			int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
+			if (cbpOut)
+				cbpOut[i] = L[LV_CBP];
+		}
+		if (lane < 24) {
+			int chroma = lane >= 16, c = (lane - 16) >> 2, r = chroma ? (lane - 16) & 3 : lane;
+			int bx = chroma ? r & 1 : r & 3, by = chroma ? r >> 1 : r >> 2;
+			int32_t d[16], lv[16];
+			uint8_t *o;
+			int stride;
+			if (chroma) {
+				int k = 4 * c + r;
+				if (cc < 2)
+					L[LV_NZC + k] = 0;
+				if (cc == 0)
+					L[LV_CDC + k] = 0;
+				if (nzc[IR_AT(lane)] != 0) {
+					from_scan(lv, L + LV_CAC + 64 * c + 16 * r);
+					dequant4x4(lv, d, qpc, 1);
+				} else {
+					for (int j = 0; j < 16; j++)
+						d[j] = 0;
+				}
+				d[0] = dcf[IR_AT(lane)];
+				idct4x4(d);
+				stride = cs;
+				o = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + (y * 8 + by * 4) * cs + x * 8 + bx * 4;
+			} else {
+				if (L[LV_NZ + r] != 0) {
+					from_scan(lv, L + LV_LUMA + 16 * r);
+					dequant4x4(lv, d, qp, 0);
+					idct4x4(d);
+				} else {
+					for (int j = 0; j < 16; j++)
+						d[j] = 0;
+				}
+				stride = ls;
+				o = PARAM_PTR(uint8_t, P, IP_REC_Y) + (y * 16 + by * 4) * ls + x * 16 + bx * 4;
+			}
+			const uint8_t *pb = pred[IR_AT(lane)];
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++)
+					o[yy * stride + xx] = (uint8_t)clip255(pb[yy * 4 + xx] + d[yy * 4 + xx]);
+		}
+	}
 }
