@@ -93,6 +93,10 @@ const (
 )
 
 // motionKernels are the kernels of motion.cu, in launch order.
+// partLanes is the number of threads motion_parts and motion_parts16 run
+// per macroblock (one warp: 8 lanes for each of its four blocks).
+const partLanes = 32
+
 var motionKernels = []string{
 	"motion_load_src", "motion_build_full", "motion_down", "motion_build_half",
 	"motion_coarse", "motion_refine", "motion_subpel_init", "motion_subpel_eval", "motion_subpel_pick",
@@ -400,11 +404,11 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.mark("parts"); err != nil {
 		return err
 	}
-	if err := be.launch("motion_parts", 4*n, 0, in); err != nil {
+	if err := be.launch("motion_parts", partLanes*n, 0, in); err != nil {
 		return fmt.Errorf("h264cuda: motion_parts: %w", err)
 	}
 	if s.cfg.Partitions {
-		if err := be.launch("motion_parts16", 4*n, 0, in); err != nil {
+		if err := be.launch("motion_parts16", partLanes*n, 0, in); err != nil {
 			return fmt.Errorf("h264cuda: motion_parts16: %w", err)
 		}
 	}

@@ -52,6 +52,45 @@ extern __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
 #define GLOBAL_ID() (BLOCK_X() * BLOCK_DIM_X() + THREAD_X())
 
+/*
+ * Warp-cooperative kernels: a warp per unit of work, in phases separated
+ * by WARP_SYNC(), the lanes exchanging values through the warp's shared
+ * words. On the GPU each lane is a thread; the C emulation runs one
+ * thread at a time, so there lane 0's call runs every phase for all 32
+ * lanes and the other lanes' calls return at once (WARP_LEADER_ONLY).
+ *   WARP_SHARED(T, name, n)  n words of type T shared by the warp (every
+ *                            launch has 64 threads a block, backend.go's
+ *                            blockThreads: two warps)
+ *   WARP_LEADER_ONLY()       at the top of the kernel
+ *   WARP_FOR_LANES(lane) {}  the body of one phase, as lane
+ *   WARP_LANES, WARP_AT(l)   what a lane keeps from one phase to a later
+ *                            one lives in an array T x[WARP_LANES],
+ *                            read and written as x[WARP_AT(lane)]
+ *   WARP_SYNC()              between phases
+ * Control flow outside the phases must be the same for the whole warp.
+ */
+#ifdef __CUDACC__
+#define WARP_SHARED(T, name, n)              \
+	__shared__ T name##_warps_[2][n]; \
+	T *name = name##_warps_[(THREAD_X() >> 5) & 1]
+#define WARP_LEADER_ONLY()
+#define WARP_FOR_LANES(lane) for (int lane = THREAD_X() & 31, warp_once_ = 1; warp_once_; warp_once_ = 0)
+#define WARP_LANES 1
+#define WARP_AT(lane) 0
+#define WARP_SYNC() __syncwarp()
+#else
+#define WARP_SHARED(T, name, n) T name[n]
+#define WARP_LEADER_ONLY()         \
+	do {                       \
+		if (THREAD_X() & 31) \
+			return;    \
+	} while (0)
+#define WARP_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
+#define WARP_LANES 32
+#define WARP_AT(lane) (lane)
+#define WARP_SYNC()
+#endif
+
 /* A device address held in a parameter block. */
 #define PARAM_PTR(T, P, i) ((T *)(uintptr_t)(P)[i])
 #define PARAM_INT(P, i) ((int)(P)[i])

@@ -406,12 +406,11 @@ DEVICE_FN void db_horizontal(const int64_t *P, uint8_t *win, int lane, int x, in
  * deadlock, however many rows are resident.
  *
  * The C emulation runs one lane at a time, so there lane 0 runs all 32
- * lanes of each step itself (DB_FOR_LANES) and the other lanes return at
+ * lanes of each step itself (WARP_FOR_LANES) and the other lanes return at
  * once; rows run one after another in ticket order, so a wait is always
  * already satisfied there (db_wait traps if it is not).
  */
 #ifdef __CUDACC__
-#define DB_FOR_LANES(lane) for (int lane = THREAD_X() & 31, db_once_ = 1; db_once_; db_once_ = 0)
 /* A window per warp of a block: every launch has 64 threads a block
  * (h264cuda/backend.go blockThreads). */
 #define DB_WINDOW(win) \
@@ -446,7 +445,6 @@ DEVICE_FN void db_publish(int32_t *p, int v)
 		asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }
 #else
-#define DB_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
 #define DB_WINDOW(win) \
 	_Alignas(16) uint8_t win[DB_WIN_BYTES]
 
@@ -487,12 +485,12 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 	int y = db_take_row(rows);
 	if (y < 0 || y >= mbH)
 		return;
-	DB_FOR_LANES(lane) db_fetch(P, win, lane, 0, y);
+	WARP_FOR_LANES(lane) db_fetch(P, win, lane, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
-		DB_FOR_LANES(lane) db_fetched();
+		WARP_FOR_LANES(lane) db_fetched();
 		db_sync_lanes();
-		DB_FOR_LANES(lane)
+		WARP_FOR_LANES(lane)
 		{
 			if (x + 1 < mbW)
 				db_fetch(P, win, lane, x + 1, y);
@@ -501,9 +499,9 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 		db_sync_lanes();
 		if (y > 0)
 			seen = db_wait(rows + y, imin(x + 2, mbW), seen);
-		DB_FOR_LANES(lane) db_horizontal(P, win, lane, x, y);
+		WARP_FOR_LANES(lane) db_horizontal(P, win, lane, x, y);
 		db_sync_lanes();
-		DB_FOR_LANES(lane)
+		WARP_FOR_LANES(lane)
 		{
 			if (x > 0)
 				db_store(P, win, lane, x - 1, y);

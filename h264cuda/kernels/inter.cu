@@ -9,7 +9,8 @@
  * luma 4x4 block lane (raster), lanes 16..23 chroma 4x4 block
  * (lane - 16) & 3 of Cb (16..19) or Cr (20..23), lanes 24..31 idle; the
  * macroblock-wide steps (decimation, the chroma DC transform, the coded
- * block pattern) go through the warp's shared memory between phases.
+ * block pattern) go through the warp's shared words between phases
+ * (common.h, "Warp-cooperative kernels").
  */
 #include "common.h"
 #include "analyse.h"
@@ -267,26 +268,6 @@ DEVICE_FN int chroma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
 	return ((8 - fx) * (8 - fy) * A + fx * (8 - fy) * B + (8 - fx) * fy * C + fx * fy * D + 32) >> 6;
 }
 
-/*
- * Phases of a warp. On the GPU each lane is a thread and __syncwarp
- * separates the phases; what a lane keeps from one phase to a later one
- * is in an array indexed by IR_AT(lane) (one entry per thread). The C
- * emulation runs one thread at a time, so there lane 0 runs all 32 lanes
- * of each phase (IR_FOR_LANES), the arrays have an entry per lane, the
- * shared words are a local array, and the other lanes return at once.
- */
-#ifdef __CUDACC__
-#define IR_FOR_LANES(lane) for (int lane = THREAD_X() & 31, ir_once_ = 1; ir_once_; ir_once_ = 0)
-#define IR_LANES 1
-#define IR_AT(lane) 0
-#define IR_SYNC() __syncwarp()
-#else
-#define IR_FOR_LANES(lane) for (int lane = 0; lane < 32; lane++)
-#define IR_LANES 32
-#define IR_AT(lane) (lane)
-#define IR_SYNC()
-#endif
-
 /* The warp's shared words: each lane's decimation score, the chroma
  * lanes' DC coefficients. */
 #define IR_SH_SCORE 0
@@ -302,15 +283,8 @@ DEVICE_FN int ir_luma_quadrant(int r) { return ((r >> 3) << 1) | ((r & 3) >> 1);
 KERNEL inter_recon(const int64_t *P, int n, int arg)
 {
 	(void)arg;
-#ifdef __CUDACC__
-	/* blockThreads (h264cuda/backend.go) is 64: two warps a block. */
-	__shared__ int32_t ir_sh_[2][IR_SH_WORDS];
-	int32_t *sh = ir_sh_[(THREAD_X() >> 5) & 1];
-#else
-	if (THREAD_X() & 31)
-		return;
-	int32_t sh[IR_SH_WORDS];
-#endif
+	WARP_SHARED(int32_t, sh, IR_SH_WORDS);
+	WARP_LEADER_ONLY();
 	if (GLOBAL_ID() >= n)
 		return;
 	int i = GLOBAL_ID() >> 5;
@@ -329,19 +303,19 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 
 	/* What a lane keeps: its block's prediction; after phase 3 the coded
 	 * block patterns and its chroma block's DC. */
-	uint8_t pred[IR_LANES][16];
-	int cbpL[IR_LANES], cbpC[IR_LANES], nzc[IR_LANES];
-	int32_t dcf[IR_LANES];
+	uint8_t pred[WARP_LANES][16];
+	int cbpL[WARP_LANES], cbpC[WARP_LANES], nzc[WARP_LANES];
+	int32_t dcf[WARP_LANES];
 
 	/* Phase 1: predict (interPred: each 4x4 block with its own vector, a
 	 * chroma sample with its luma block's), transform, quantise, scan and
 	 * score the lane's block. */
-	IR_FOR_LANES(lane)
+	WARP_FOR_LANES(lane)
 	{
 		if (lane < 24) {
 			int chroma = lane >= 16, c = (lane - 16) >> 2, r = chroma ? (lane - 16) & 3 : lane;
 			int bx = chroma ? r & 1 : r & 3, by = chroma ? r >> 1 : r >> 2;
-			uint8_t *pb = pred[IR_AT(lane)];
+			uint8_t *pb = pred[WARP_AT(lane)];
 			const uint8_t *s = chroma ? PARAM_PTR(const uint8_t, P, c ? IP_SRC_CR : IP_SRC_CB) + (y * 8 + by * 4) * cs + x * 8 + bx * 4
 			                          : PARAM_PTR(const uint8_t, P, IP_SRC_Y) + (y * 16 + by * 4) * ls + x * 16 + bx * 4;
 			int stride = chroma ? cs : ls;
@@ -376,12 +350,12 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			sh[IR_SH_SCORE + lane] = decimate_score(out);
 		}
 	}
-	IR_SYNC();
+	WARP_SYNC();
 
 	/* Phase 2: decimation (decimateMB and its 8x8 rule for luma,
 	 * decimateChroma per plane) and the chroma DC: each chroma lane
 	 * transforms its plane's four DCs and keeps its own level. */
-	IR_FOR_LANES(lane)
+	WARP_FOR_LANES(lane)
 	{
 		if (lane < 16) {
 			int total = 0, s8 = 0, q = ir_luma_quadrant(lane);
@@ -412,12 +386,12 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			L[LV_CDC + 4 * c + r] = cdclv[r];
 		}
 	}
-	IR_SYNC();
+	WARP_SYNC();
 
 	/* Phase 3: the coded block patterns, and each chroma lane's DC after
 	 * the inverse transform (the levels zeroed when cbpC is 0). Reads
 	 * only: phase 4 writes. */
-	IR_FOR_LANES(lane)
+	WARP_FOR_LANES(lane)
 	{
 		int cbp = 0, anyAC = 0, anyDC = 0;
 		for (int r = 0; r < 16; r++)
@@ -428,8 +402,8 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			anyDC |= L[LV_CDC + k] != 0;
 		}
 		int cc = anyAC ? 2 : (anyDC ? 1 : 0);
-		cbpL[IR_AT(lane)] = cbp;
-		cbpC[IR_AT(lane)] = cc;
+		cbpL[WARP_AT(lane)] = cbp;
+		cbpC[WARP_AT(lane)] = cc;
 		if (lane >= 16 && lane < 24) {
 			int c = (lane - 16) >> 2, r = (lane - 16) & 3;
 			int32_t f[4];
@@ -437,19 +411,19 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 				f[k] = cc == 0 ? 0 : L[LV_CDC + 4 * c + k];
 			hadamard2x2(f);
 			dequant_chroma_dc(f, qpc);
-			dcf[IR_AT(lane)] = f[r];
-			nzc[IR_AT(lane)] = cc < 2 ? 0 : L[LV_NZC + 4 * c + r];
+			dcf[WARP_AT(lane)] = f[r];
+			nzc[WARP_AT(lane)] = cc < 2 ? 0 : L[LV_NZC + 4 * c + r];
 		}
 	}
-	IR_SYNC();
+	WARP_SYNC();
 
 	/* Phase 4: the final records, and the reconstruction of the lane's
 	 * block (lumaRecon; chroma with its DC). */
-	IR_FOR_LANES(lane)
+	WARP_FOR_LANES(lane)
 	{
-		int cc = cbpC[IR_AT(lane)];
+		int cc = cbpC[WARP_AT(lane)];
 		if (lane == 0) {
-			L[LV_CBP] = cbpL[IR_AT(lane)] | (cc << 4);
+			L[LV_CBP] = cbpL[WARP_AT(lane)] | (cc << 4);
 			int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
 			if (cbpOut)
 				cbpOut[i] = L[LV_CBP];
@@ -466,14 +440,14 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 					L[LV_NZC + k] = 0;
 				if (cc == 0)
 					L[LV_CDC + k] = 0;
-				if (nzc[IR_AT(lane)] != 0) {
+				if (nzc[WARP_AT(lane)] != 0) {
 					from_scan(lv, L + LV_CAC + 64 * c + 16 * r);
 					dequant4x4(lv, d, qpc, 1);
 				} else {
 					for (int j = 0; j < 16; j++)
 						d[j] = 0;
 				}
-				d[0] = dcf[IR_AT(lane)];
+				d[0] = dcf[WARP_AT(lane)];
 				idct4x4(d);
 				stride = cs;
 				o = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + (y * 8 + by * 4) * cs + x * 8 + bx * 4;
@@ -489,7 +463,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 				stride = ls;
 				o = PARAM_PTR(uint8_t, P, IP_REC_Y) + (y * 16 + by * 4) * ls + x * 16 + bx * 4;
 			}
-			const uint8_t *pb = pred[IR_AT(lane)];
+			const uint8_t *pb = pred[WARP_AT(lane)];
 			for (int yy = 0; yy < 4; yy++)
 				for (int xx = 0; xx < 4; xx++)
 					o[yy * stride + xx] = (uint8_t)clip255(pb[yy * 4 + xx] + d[yy * 4 + xx]);

@@ -720,64 +720,203 @@ DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int 
 }
 
 /*
- * partsMB (stage 6), split in two launches of 4 threads per MB:
- * motion_parts (unit i: MB i/4, quadrant i%4) writes the record's 16x16
- * part (quadrant 0) and refines the 8x8 quadrant (or zeroes the partition
- * words when Partitions is off); motion_parts16 (unit i: MB i/4, k = i%4:
- * 16x8 upper/lower, 8x16 left/right) then starts from the 16x16 vector and
- * the two 8x8 results the partition covers. arg is the final pull field.
+ * partsMB (stage 6), split in two launches of a warp per MB, 8 lanes for
+ * each of its four blocks: motion_parts the 8x8 quadrants (group g,
+ * quadrant g; it also writes the record's 16x16 part, or zeroes the
+ * partition words when Partitions is off), then motion_parts16 the 16x8
+ * upper/lower and 8x16 left/right partitions (g = 0, 1: 16x8; 2, 3:
+ * 8x16), which start from the best of the 16x16 vector and the two 8x8
+ * results they cover. n is 32 x the number of MBs; arg is the final pull
+ * field. Each refineQpel square evaluates its 8 neighbours in the 8 lanes
+ * of the group at once (common.h, "Warp-cooperative kernels"), then every
+ * lane picks in qpel_square's order with its test, so the result is
+ * refineQpel's.
  */
+
+/* The neighbours of a square in qpel_square's order (dy, then dx). */
+DEVICE_CONST int8_t sq_dx[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
+DEVICE_CONST int8_t sq_dy[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
+
+/* The warp's shared words: per lane valid, SATD, cost. */
+#define PS_WORDS (3 * 32)
+
+/* part_block is group g's block: an 8x8 quadrant, or (parts16) a 16x8 or
+ * 8x16 partition. */
+DEVICE_FN void part_block(int parts16, int g, int *ox, int *oy, int *w, int *h)
+{
+	if (!parts16) {
+		*ox = 8 * (g & 1), *oy = 8 * (g >> 1), *w = 8, *h = 8;
+		return;
+	}
+	int q = g & 1, vert = g >> 1;
+	*ox = vert ? 8 * q : 0, *oy = vert ? 0 : 8 * q, *w = vert ? 8 : 16, *h = vert ? 16 : 8;
+}
+
+/*
+ * A warp's refineQpel state: per lane, its group's centre (x, y, SATD,
+ * cost) and whether the integer squares go on (the last one moved).
+ */
+typedef struct {
+	int x[WARP_LANES], y[WARP_LANES], satd[WARP_LANES], cost[WARP_LANES], on[WARP_LANES];
+} PartState;
+
+/* part_square runs one square of step for every group: integer squares
+ * (of refineQpel's first loop) only for the groups still on. */
+DEVICE_FN void part_square(const int64_t *P, int32_t *sh, PartState *st, int parts16, int mbx, int mby, int px, int py,
+                           const Bounds *b, int step, int integer)
+{
+	int lambda = PARAM_INT(P, MP_LAMBDA);
+	WARP_FOR_LANES(lane)
+	{
+		int j = lane & 7, ox, oy, w, h, a = WARP_AT(lane);
+		part_block(parts16, lane >> 3, &ox, &oy, &w, &h);
+		int x = st->x[a] + sq_dx[j] * step, y = st->y[a] + sq_dy[j] * step;
+		int valid = (!integer || st->on[a]) && bounds_contains(b, x, y);
+		sh[3 * lane] = valid;
+		if (valid) {
+			int sd = satd_at(P, mbx, mby, ox, oy, w, h, x, y);
+			sh[3 * lane + 1] = sd;
+			sh[3 * lane + 2] = sd + lambda * mv_bits(x, y, px, py);
+		}
+	}
+	WARP_SYNC();
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane), base = lane & ~7;
+		if (integer && !st->on[a])
+			continue;
+		int cx = st->x[a], cy = st->y[a];
+		int bx = cx, by = cy, bs = st->satd[a], bc = st->cost[a];
+		for (int j = 0; j < 8; j++) {
+			const int32_t *e = sh + 3 * (base + j);
+			if (!e[0])
+				continue;
+			int x = cx + sq_dx[j] * step, y = cy + sq_dy[j] * step;
+			if (motion_better(e[2], x, y, bc, bx, by))
+				bx = x, by = y, bc = e[2], bs = e[1];
+		}
+		st->x[a] = bx, st->y[a] = by, st->satd[a] = bs, st->cost[a] = bc;
+		st->on[a] = bx != cx || by != cy;
+	}
+	WARP_SYNC();
+}
+
+/* part_refine is refineQpel from each group's centre in st (its SATD and
+ * cost set): steps integer squares of step 4 while they move, then the
+ * squares of step 2 and 1 as SubPel asks. */
+DEVICE_FN void part_refine(const int64_t *P, int32_t *sh, PartState *st, int parts16, int mbx, int mby, int px, int py,
+                           int steps)
+{
+	Bounds b = qpel_bounds(P, mbx, mby);
+	WARP_FOR_LANES(lane) st->on[WARP_AT(lane)] = 1;
+	for (int i = 0; i < steps; i++)
+		part_square(P, sh, st, parts16, mbx, mby, px, py, &b, 4, 1);
+	if (PARAM_INT(P, MP_SUBPEL) >= 1)
+		part_square(P, sh, st, parts16, mbx, mby, px, py, &b, 2, 0);
+	if (PARAM_INT(P, MP_SUBPEL) >= 2)
+		part_square(P, sh, st, parts16, mbx, mby, px, py, &b, 1, 0);
+}
+
 KERNEL motion_parts(const int64_t *P, int n, int arg)
 {
-	int i = GLOBAL_ID();
-	if (i >= n)
+	WARP_SHARED(int32_t, sh, PS_WORDS);
+	WARP_LEADER_ONLY();
+	if (GLOBAL_ID() >= n)
 		return;
-	int mb = i >> 2, k = i & 3;
+	int mb = GLOBAL_ID() >> 5;
 	int mbW = PARAM_INT(P, MP_MBW), mbx = mb % mbW, mby = mb / mbW;
 	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * mb;
 	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * mb;
 	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
-	if (k == 0) {
-		m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
-		m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
-		m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
+	int parts = PARAM_INT(P, MP_PARTS), lambda = PARAM_INT(P, MP_LAMBDA);
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0) {
+			m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
+			m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
+			m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
+			if (!parts)
+				for (int w = OUT_MV16X8; w < OUT_WORDS; w++)
+					m[w] = 0;
+		}
 	}
-	if (!PARAM_INT(P, MP_PARTS)) {
-		if (k == 0)
-			for (int w = OUT_MV16X8; w < OUT_WORDS; w++)
-				m[w] = 0;
+	if (!parts)
 		return;
+	PartState st;
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane), ox, oy, w, h;
+		part_block(0, lane >> 3, &ox, &oy, &w, &h);
+		st.x[a] = mx, st.y[a] = my;
+		st.satd[a] = satd_at(P, mbx, mby, ox, oy, w, h, mx, my);
+		st.cost[a] = st.satd[a] + lambda * mv_bits(mx, my, px, py);
 	}
-	Bounds b = qpel_bounds(P, mbx, mby);
-	Cand v = refine_qpel(P, mbx, mby, 8 * (k & 1), 8 * (k >> 1), 8, 8, mx, my, px, py, &b,
-	                     PARAM_INT(P, MP_PART_STEPS));
-	m[OUT_MV8X8 + 2 * k] = v.x, m[OUT_MV8X8 + 2 * k + 1] = v.y;
-	m[OUT_SATD8X8 + k] = v.satd, m[OUT_COST8X8 + k] = v.cost;
+	part_refine(P, sh, &st, 0, mbx, mby, px, py, PARAM_INT(P, MP_PART_STEPS));
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane), k = lane >> 3;
+		if ((lane & 7) == 0) {
+			m[OUT_MV8X8 + 2 * k] = st.x[a], m[OUT_MV8X8 + 2 * k + 1] = st.y[a];
+			m[OUT_SATD8X8 + k] = st.satd[a], m[OUT_COST8X8 + k] = st.cost[a];
+		}
+	}
 }
 
 KERNEL motion_parts16(const int64_t *P, int n, int arg)
 {
-	int i = GLOBAL_ID();
-	if (i >= n)
+	WARP_SHARED(int32_t, sh, PS_WORDS);
+	WARP_LEADER_ONLY();
+	if (GLOBAL_ID() >= n)
 		return;
-	int mb = i >> 2, k = i & 3;
+	int mb = GLOBAL_ID() >> 5;
 	int mbW = PARAM_INT(P, MP_MBW), mbx = mb % mbW, mby = mb / mbW;
 	const int32_t *e = PARAM_PTR(const int32_t, P, arg ? MP_PULL1 : MP_PULL0) + PULL_WORDS * mb;
 	int32_t *m = PARAM_PTR(int32_t, P, MP_OUT) + OUT_WORDS * mb;
 	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
-	Bounds b = qpel_bounds(P, mbx, mby);
-	/* 16x8 q covers quadrants 2q and 2q+1; 8x16 q covers q and q+2. */
-	int q = k & 1, vert = k >> 1;
-	int qa = vert ? q : 2 * q, qb = vert ? q + 2 : 2 * q + 1;
-	int ox = vert ? 8 * q : 0, oy = vert ? 0 : 8 * q, w = vert ? 8 : 16, h = vert ? 16 : 8;
-	int v[6], sx, sy;
-	v[0] = mx, v[1] = my;
-	v[2] = m[OUT_MV8X8 + 2 * qa], v[3] = m[OUT_MV8X8 + 2 * qa + 1];
-	v[4] = m[OUT_MV8X8 + 2 * qb], v[5] = m[OUT_MV8X8 + 2 * qb + 1];
-	best_of3(P, mbx, mby, ox, oy, w, h, v, px, py, &sx, &sy);
-	Cand c = refine_qpel(P, mbx, mby, ox, oy, w, h, sx, sy, px, py, &b, 0);
-	int mvw = vert ? OUT_MV8X16 : OUT_MV16X8, sdw = vert ? OUT_SATD8X16 : OUT_SATD16X8;
-	int cw = vert ? OUT_COST8X16 : OUT_COST16X8;
-	m[mvw + 2 * q] = c.x, m[mvw + 2 * q + 1] = c.y;
-	m[sdw + q] = c.satd, m[cw + q] = c.cost;
+	int lambda = PARAM_INT(P, MP_LAMBDA);
+	/* bestOf3 of the 16x16 vector and the two 8x8 results the partition
+	 * covers (16x8 q: quadrants 2q and 2q+1; 8x16 q: q and q+2): lanes 0..2
+	 * of each group evaluate one candidate each. */
+	WARP_FOR_LANES(lane)
+	{
+		int g = lane >> 3, j = lane & 7, q = g & 1, vert = g >> 1, ox, oy, w, h;
+		int qa = vert ? q : 2 * q, qb = vert ? q + 2 : 2 * q + 1;
+		part_block(1, g, &ox, &oy, &w, &h);
+		if (j < 3) {
+			int x = j == 0 ? mx : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb)];
+			int y = j == 0 ? my : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb) + 1];
+			int sd = satd_at(P, mbx, mby, ox, oy, w, h, x, y);
+			sh[3 * lane] = x, sh[3 * lane + 1] = y;
+			sh[3 * lane + 2] = sd;
+		}
+	}
+	WARP_SYNC();
+	PartState st;
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane);
+		const int32_t *c = sh + 3 * (lane & ~7);
+		int bx = c[0], by = c[1], bs = c[2], bc = c[2] + lambda * mv_bits(c[0], c[1], px, py);
+		for (int k = 1; k < 3; k++) {
+			int x = c[3 * k], y = c[3 * k + 1];
+			if (x == bx && y == by)
+				continue;
+			int cost = c[3 * k + 2] + lambda * mv_bits(x, y, px, py);
+			if (motion_better(cost, x, y, bc, bx, by))
+				bx = x, by = y, bc = cost, bs = c[3 * k + 2];
+		}
+		st.x[a] = bx, st.y[a] = by, st.satd[a] = bs, st.cost[a] = bc;
+	}
+	WARP_SYNC();
+	part_refine(P, sh, &st, 1, mbx, mby, px, py, 0);
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane), g = lane >> 3, q = g & 1, vert = g >> 1;
+		if ((lane & 7) == 0) {
+			int mvw = vert ? OUT_MV8X16 : OUT_MV16X8, sdw = vert ? OUT_SATD8X16 : OUT_SATD16X8;
+			int cw = vert ? OUT_COST8X16 : OUT_COST16X8;
+			m[mvw + 2 * q] = st.x[a], m[mvw + 2 * q + 1] = st.y[a];
+			m[sdw + q] = st.satd[a], m[cw + q] = st.cost[a];
+		}
+	}
 }
