@@ -26,19 +26,44 @@ var candidates = map[string][]string{
 	"av1":  {"av1_nvenc"},
 }
 
-// h264CUDASamplesPerCore is where h264_cuda overtakes libx264 (default
-// settings of each) as frames grow or CPU cores get fewer: from this many
-// luma samples a frame per CPU core, h264_cuda was the faster one. Both
-// use the host's cores (h264_cuda for the stages that stay in Go), so the
-// crossover moves with the frame size: on an NVIDIA H200 machine
-// (h264cuda/NOTES.md, "Which encoder h264 chooses") 1080p crossed over
-// between 8 and 12 cores, 720p between 4 and 8, 360p below 4.
-const h264CUDASamplesPerCore = 200_000
+// h264CUDACrossover lists, by frame size in luma samples, the most CPU
+// cores on which h264_cuda encodes faster than libx264 (default settings
+// of each). Both use the host's cores (h264_cuda for the stages that stay
+// in Go) but libx264 gains far more from them, so the crossover depends
+// on the cores and on the frame size. Measured on an NVIDIA H200 machine
+// at commit cdd7c49 with `taskset` (h264cuda/NOTES.md, "Which encoder h264
+// chooses"): 360p level on 4 cores; 720p faster on 8, slower on 16; 1080p
+// faster on 10, slower on 12; 2160p 1.3–1.5 times faster on 16, so about
+// 22 by extrapolation.
+var h264CUDACrossover = [...]struct{ samples, cores int }{
+	{640 * 360, 3},
+	{1280 * 720, 10},
+	{1920 * 1080, 10},
+	{3840 * 2160, 22},
+}
+
+// h264CUDAMaxCores is the most CPU cores on which h264_cuda is expected
+// to beat libx264 at frames of samples luma samples: the table above,
+// linear in between, in proportion below its first size and flat above
+// its last.
+func h264CUDAMaxCores(samples int) int {
+	t := h264CUDACrossover
+	if samples <= t[0].samples {
+		return t[0].cores * samples / t[0].samples
+	}
+	for i := 1; i < len(t); i++ {
+		if samples <= t[i].samples {
+			a, b := t[i-1], t[i]
+			return a.cores + (b.cores-a.cores)*(samples-a.samples)/(b.samples-a.samples)
+		}
+	}
+	return t[len(t)-1].cores
+}
 
 // h264CUDAFaster reports whether h264_cuda is expected to encode
 // width×height frames faster than libx264 on cores CPU cores.
 func h264CUDAFaster(width, height, cores int) bool {
-	return width*height >= h264CUDASamplesPerCore*cores
+	return cores <= h264CUDAMaxCores(width*height)
 }
 
 // passOver returns why ChooseEncoderFor passes over a usable encoder for
@@ -47,8 +72,8 @@ func passOver(name string, width, height int) string {
 	if name == "h264_cuda" {
 		cores := runtime.NumCPU()
 		if !h264CUDAFaster(width, height, cores) {
-			return fmt.Sprintf("usable, but libx264 on this machine's %d CPU cores is faster at %dx%d (h264_cuda is chosen from %d luma samples a frame per core; ask for it by name)",
-				cores, width, height, h264CUDASamplesPerCore)
+			return fmt.Sprintf("usable, but libx264 on this machine's %d CPU cores is faster at %dx%d (h264_cuda is chosen at this size on up to %d cores; ask for it by name)",
+				cores, width, height, h264CUDAMaxCores(width*height))
 		}
 	}
 	return ""
