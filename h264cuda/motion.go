@@ -93,6 +93,10 @@ const (
 )
 
 // motionKernels are the kernels of motion.cu, in launch order.
+// refineLanes is the number of threads motion_refine runs per macroblock
+// (one warp: a candidate, then a square's neighbour, a lane).
+const refineLanes = 32
+
 // partLanes is the number of threads motion_parts and motion_parts16 run
 // per macroblock (one warp: 8 lanes for each of its four blocks).
 const partLanes = 32
@@ -369,8 +373,8 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 		{"level2", "motion_down", lw / 4 * lh / 4, downSrc2},
 		{"", "motion_down", (lw/4 + 2*s.m2) * (lh/4 + 2*s.m2), downRefL2},
 		{"coarse", "motion_coarse", n, 0},
-		{"mid", "motion_refine", n, 1},
-		{"fine", "motion_refine", n, 0},
+		{"mid", "motion_refine", refineLanes * n, 1},
+		{"fine", "motion_refine", refineLanes * n, 0},
 		{"subpel", "motion_subpel_init", n, 0},
 	}
 	for _, st := range steps {

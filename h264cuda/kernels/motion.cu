@@ -211,6 +211,10 @@ DEVICE_FN int bounds_contains(const Bounds *b, int x, int y)
 	return x >= b->minX && x <= b->maxX && y >= b->minY && y <= b->maxY;
 }
 
+/* The neighbours of a square in qpel_square's order (dy, then dx). */
+DEVICE_CONST int8_t sq_dx[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
+DEVICE_CONST int8_t sq_dy[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
+
 /* levelBounds: level-L (1 or 2) vectors of MB (mbx, mby). */
 DEVICE_FN Bounds level_bounds(const int64_t *P, int L, int mbx, int mby)
 {
@@ -494,37 +498,33 @@ KERNEL motion_coarse(const int64_t *P, int n, int arg)
 	(void)arg;
 }
 
-/* The try() closure of candidatesAndRefine. */
-typedef struct {
-	int seen[19][2];
-	int nseen;
-	int bx, by, bc;
-} CandList;
-
-DEVICE_FN void cand_try(const int64_t *P, CandList *cl, const Bounds *b, int L, int mbx, int mby, int x, int y,
-                        int px, int py)
-{
-	x = iclamp(x, b->minX, b->maxX);
-	y = iclamp(y, b->minY, b->maxY);
-	for (int k = 0; k < cl->nseen; k++)
-		if (cl->seen[k][0] == x && cl->seen[k][1] == y)
-			return;
-	cl->seen[cl->nseen][0] = x;
-	cl->seen[cl->nseen][1] = y;
-	cl->nseen++;
-	int c = level_cost(P, L, mbx, mby, x, y, px, py);
-	if (motion_better(c, x, y, cl->bc, cl->bx, cl->by))
-		cl->bx = x, cl->by = y, cl->bc = c;
-}
-
 /*
- * candidatesAndRefine at level L for MB (mbx, mby): candidates zero, 2·up
- * (3×3), prev rounded to level L (3×3), clamped; then ±1 squares.
+ * midMB (stage 2, level 1) and fineMB (stage 3, level 0): arg is the
+ * level; a warp per MB (n is 32 x the number of MBs). candidatesAndRefine:
+ * the candidates zero, 2·up of the 3×3 neighbourhood and prev rounded to
+ * level L (3×3), clamped, are evaluated by lanes 0..18 at once, then
+ * every lane visits them in candidatesAndRefine's order with its test (skipping a
+ * duplicate changes nothing: its cost is the same, and the test is a
+ * strict order); then ±1 squares while they move, their 8 neighbours
+ * evaluated by lanes 0..7 and picked in order.
  */
-DEVICE_FN void candidates_and_refine(const int64_t *P, int L, int mbx, int mby, const int32_t *up, int px, int py,
-                                     int *ox, int *oy)
+#define RF_WORDS (4 * 32)
+
+KERNEL motion_refine(const int64_t *P, int n, int arg)
 {
-	int mbW = PARAM_INT(P, MP_MBW), mbH = PARAM_INT(P, MP_MBH);
+	WARP_SHARED(int32_t, sh, RF_WORDS);
+	WARP_LEADER_ONLY();
+	if (GLOBAL_ID() >= n)
+		return;
+	int i = GLOBAL_ID() >> 5;
+	int mbW = PARAM_INT(P, MP_MBW), mbH = PARAM_INT(P, MP_MBH), mbx = i % mbW, mby = i / mbW;
+	int L = arg;
+	const int32_t *up = L == 1 ? PARAM_PTR(const int32_t, P, MP_LVL2) : PARAM_PTR(const int32_t, P, MP_LVL1);
+	int32_t *out = L == 1 ? PARAM_PTR(int32_t, P, MP_LVL1) : PARAM_PTR(int32_t, P, MP_LVL0);
+	int mx, my;
+	motion_median(up, 2, mbW, mbx, mby, &mx, &my);
+	int mul = L == 1 ? 16 : 8;
+	int px = mx * mul, py = my * mul;
 	Bounds b;
 	if (L == 0) {
 		Bounds q = qpel_bounds(P, mbx, mby);
@@ -533,77 +533,89 @@ DEVICE_FN void candidates_and_refine(const int64_t *P, int L, int mbx, int mby, 
 	} else {
 		b = level_bounds(P, L, mbx, mby);
 	}
-	CandList cl;
-	cl.bx = 0, cl.by = 0;
-	cl.bc = level_cost(P, L, mbx, mby, 0, 0, px, py);
-	cl.seen[0][0] = 0, cl.seen[0][1] = 0;
-	cl.nseen = 1;
-	for (int dy = -1; dy <= 1; dy++) {
-		for (int dx = -1; dx <= 1; dx++) {
-			int x = mbx + dx, y = mby + dy;
-			if (x < 0 || y < 0 || x >= mbW || y >= mbH)
-				continue;
-			int k = y * mbW + x;
-			cand_try(P, &cl, &b, L, mbx, mby, 2 * up[2 * k], 2 * up[2 * k + 1], px, py);
+	int hasPrev = PARAM_INT(P, MP_HAS_PREV);
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0 && L == 0) {
+			int32_t *pred0 = PARAM_PTR(int32_t, P, MP_PRED0);
+			pred0[2 * i] = px;
+			pred0[2 * i + 1] = py;
 		}
-	}
-	if (PARAM_INT(P, MP_HAS_PREV)) {
-		const int32_t *prev = PARAM_PTR(const int32_t, P, MP_PREV);
-		int sh = L + 2;
-		for (int dy = -1; dy <= 1; dy++) {
-			for (int dx = -1; dx <= 1; dx++) {
-				int x = mbx + dx, y = mby + dy;
-				if (x < 0 || y < 0 || x >= mbW || y >= mbH)
-					continue;
-				int k = y * mbW + x;
-				cand_try(P, &cl, &b, L, mbx, mby, round_shift(prev[2 * k], sh), round_shift(prev[2 * k + 1], sh), px,
-				         py);
+		/* Candidate lane: 0 the zero vector (not clamped), 1..9 2·up and
+		 * 10..18 prev of the neighbour (dx, dy) = ((k % 3) - 1, (k / 3) - 1). */
+		int valid = 0, x = 0, y = 0;
+		if (lane == 0) {
+			valid = 1;
+		} else if (lane <= 18 && (lane <= 9 || hasPrev)) {
+			int k = (lane - 1) % 9, nx = mbx + k % 3 - 1, ny = mby + k / 3 - 1;
+			if (nx >= 0 && ny >= 0 && nx < mbW && ny < mbH) {
+				int j = ny * mbW + nx;
+				if (lane <= 9) {
+					x = 2 * up[2 * j], y = 2 * up[2 * j + 1];
+				} else {
+					const int32_t *prev = PARAM_PTR(const int32_t, P, MP_PREV);
+					x = round_shift(prev[2 * j], L + 2), y = round_shift(prev[2 * j + 1], L + 2);
+				}
+				x = iclamp(x, b.minX, b.maxX);
+				y = iclamp(y, b.minY, b.maxY);
+				valid = 1;
 			}
 		}
+		sh[4 * lane] = valid;
+		if (valid) {
+			sh[4 * lane + 1] = x, sh[4 * lane + 2] = y;
+			sh[4 * lane + 3] = level_cost(P, L, mbx, mby, x, y, px, py);
+		}
 	}
+	WARP_SYNC();
+	int bx[WARP_LANES], by[WARP_LANES], bc[WARP_LANES], moved[WARP_LANES];
+	WARP_FOR_LANES(lane)
+	{
+		int a = WARP_AT(lane), cx = sh[1], cy = sh[2], cc = sh[3];
+		for (int k = 1; k < 19; k++) {
+			const int32_t *e = sh + 4 * k;
+			if (e[0] && motion_better(e[3], e[1], e[2], cc, cx, cy))
+				cx = e[1], cy = e[2], cc = e[3];
+		}
+		bx[a] = cx, by[a] = cy, bc[a] = cc;
+	}
+	WARP_SYNC();
 	int steps = PARAM_INT(P, MP_REFINE);
 	for (int step = 0; step < steps; step++) {
-		int cx = cl.bx, cy = cl.by;
-		for (int dy = -1; dy <= 1; dy++) {
-			for (int dx = -1; dx <= 1; dx++) {
-				int x = cx + dx, y = cy + dy;
-				if ((dx == 0 && dy == 0) || !bounds_contains(&b, x, y))
-					continue;
-				int c = level_cost(P, L, mbx, mby, x, y, px, py);
-				if (motion_better(c, x, y, cl.bc, cl.bx, cl.by))
-					cl.bx = x, cl.by = y, cl.bc = c;
+		WARP_FOR_LANES(lane)
+		{
+			int a = WARP_AT(lane);
+			if (lane < 8) {
+				int x = bx[a] + sq_dx[lane], y = by[a] + sq_dy[lane];
+				int valid = bounds_contains(&b, x, y);
+				sh[4 * lane] = valid;
+				if (valid)
+					sh[4 * lane + 3] = level_cost(P, L, mbx, mby, x, y, px, py);
 			}
 		}
-		if (cl.bx == cx && cl.by == cy)
+		WARP_SYNC();
+		WARP_FOR_LANES(lane)
+		{
+			int a = WARP_AT(lane), cx = bx[a], cy = by[a], cc = bc[a], nx = cx, ny = cy;
+			for (int j = 0; j < 8; j++) {
+				int x = cx + sq_dx[j], y = cy + sq_dy[j];
+				if (sh[4 * j] && motion_better(sh[4 * j + 3], x, y, cc, nx, ny))
+					nx = x, ny = y, cc = sh[4 * j + 3];
+			}
+			moved[a] = nx != cx || ny != cy;
+			bx[a] = nx, by[a] = ny, bc[a] = cc;
+		}
+		WARP_SYNC();
+		if (!moved[WARP_AT(0)])
 			break;
 	}
-	*ox = cl.bx;
-	*oy = cl.by;
-}
-
-/* midMB (stage 2, level 1) and fineMB (stage 3, level 0): arg is the level. */
-KERNEL motion_refine(const int64_t *P, int n, int arg)
-{
-	int i = GLOBAL_ID();
-	if (i >= n)
-		return;
-	int mbW = PARAM_INT(P, MP_MBW), mbx = i % mbW, mby = i / mbW;
-	int L = arg;
-	const int32_t *up = L == 1 ? PARAM_PTR(const int32_t, P, MP_LVL2) : PARAM_PTR(const int32_t, P, MP_LVL1);
-	int32_t *out = L == 1 ? PARAM_PTR(int32_t, P, MP_LVL1) : PARAM_PTR(int32_t, P, MP_LVL0);
-	int mx, my;
-	motion_median(up, 2, mbW, mbx, mby, &mx, &my);
-	int mul = L == 1 ? 16 : 8;
-	int px = mx * mul, py = my * mul;
-	if (L == 0) {
-		int32_t *pred0 = PARAM_PTR(int32_t, P, MP_PRED0);
-		pred0[2 * i] = px;
-		pred0[2 * i + 1] = py;
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0) {
+			out[2 * i] = bx[WARP_AT(lane)];
+			out[2 * i + 1] = by[WARP_AT(lane)];
+		}
 	}
-	int vx, vy;
-	candidates_and_refine(P, L, mbx, mby, up, px, py, &vx, &vy);
-	out[2 * i] = vx;
-	out[2 * i + 1] = vy;
 }
 
 /*
@@ -732,10 +744,6 @@ DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int 
  * lane picks in qpel_square's order with its test, so the result is
  * refineQpel's.
  */
-
-/* The neighbours of a square in qpel_square's order (dy, then dx). */
-DEVICE_CONST int8_t sq_dx[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
-DEVICE_CONST int8_t sq_dy[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
 
 /* The warp's shared words: per lane valid, SATD, cost. */
 #define PS_WORDS (3 * 32)
