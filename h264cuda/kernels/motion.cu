@@ -211,7 +211,7 @@ DEVICE_FN int bounds_contains(const Bounds *b, int x, int y)
 	return x >= b->minX && x <= b->maxX && y >= b->minY && y <= b->maxY;
 }
 
-/* The neighbours of a square in qpel_square's order (dy, then dx). */
+/* The neighbours of a square in refineQpel's order (dy, then dx). */
 DEVICE_CONST int8_t sq_dx[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
 DEVICE_CONST int8_t sq_dy[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
 
@@ -426,53 +426,6 @@ DEVICE_CALL int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int 
 	return sum >> 1;
 }
 
-/* A vector with its SATD and cost. */
-typedef struct {
-	int x, y, satd, cost;
-} Cand;
-
-/* One square of refineQpel: returns whether the centre moved. */
-DEVICE_FN int qpel_square(const int64_t *P, Cand *v, int step, int mbx, int mby, int ox, int oy, int w, int h,
-                          int px, int py, const Bounds *b)
-{
-	int lambda = PARAM_INT(P, MP_LAMBDA);
-	int cx = v->x, cy = v->y;
-	for (int dy = -1; dy <= 1; dy++) {
-		for (int dx = -1; dx <= 1; dx++) {
-			int x = cx + dx * step, y = cy + dy * step;
-			if ((dx == 0 && dy == 0) || !bounds_contains(b, x, y))
-				continue;
-			int sd = satd_at(P, mbx, mby, ox, oy, w, h, x, y);
-			int cost = sd + lambda * mv_bits(x, y, px, py);
-			if (motion_better(cost, x, y, v->cost, v->x, v->y)) {
-				v->x = x, v->y = y, v->cost = cost, v->satd = sd;
-			}
-		}
-	}
-	return v->x != cx || v->y != cy;
-}
-
-/*
- * refineQpel: up to steps squares of step 4, then one of step 2 (SubPel ≥ 1)
- * and one of step 1 (SubPel = 2), from (vx, vy).
- */
-DEVICE_FN Cand refine_qpel(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy,
-                           int px, int py, const Bounds *b, int steps)
-{
-	Cand v;
-	v.x = vx, v.y = vy;
-	v.satd = satd_at(P, mbx, mby, ox, oy, w, h, vx, vy);
-	v.cost = v.satd + PARAM_INT(P, MP_LAMBDA) * mv_bits(vx, vy, px, py);
-	for (int i = 0; i < steps; i++)
-		if (!qpel_square(P, &v, 4, mbx, mby, ox, oy, w, h, px, py, b))
-			break;
-	if (PARAM_INT(P, MP_SUBPEL) >= 1)
-		qpel_square(P, &v, 2, mbx, mby, ox, oy, w, h, px, py, b);
-	if (PARAM_INT(P, MP_SUBPEL) >= 2)
-		qpel_square(P, &v, 1, mbx, mby, ox, oy, w, h, px, py, b);
-	return v;
-}
-
 /* ---- Search stages -------------------------------------------------------- */
 
 /* coarseMB (stage 1): full search at level 2 against the zero predictor. */
@@ -625,7 +578,7 @@ KERNEL motion_refine(const int64_t *P, int n, int arg)
  * then for each square (step 2 if SubPel >= 1, step 1 if SubPel = 2)
  * motion_subpel_eval (per MB and position) writes each neighbour's SATD and
  * cost into the scratch, and motion_subpel_pick (per MB) visits them in
- * qpel_square's order with the same test. The result is refineQpel's.
+ * refineQpel's order with the same test. The result is refineQpel's.
  */
 KERNEL motion_subpel_init(const int64_t *P, int n, int arg)
 {
@@ -666,7 +619,7 @@ KERNEL motion_subpel_eval(const int64_t *P, int n, int arg)
 	sq[SQ_COST] = sd + PARAM_INT(P, MP_LAMBDA) * mv_bits(x, y, e[PULL_PREDX], e[PULL_PREDY]);
 }
 
-/* qpel_square's choice over the evaluated neighbours of step arg. */
+/* refineQpel's choice over the evaluated neighbours of step arg. */
 KERNEL motion_subpel_pick(const int64_t *P, int n, int arg)
 {
 	int i = GLOBAL_ID();
@@ -712,25 +665,6 @@ KERNEL motion_pull(const int64_t *P, int n, int arg)
 	out[PULL_SATD] = satd, out[PULL_COST] = cost;
 }
 
-/* bestOf3: the best of v0, v1, v2 (in order) for one block. */
-DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, const int *v, int px,
-                        int py, int *ox_, int *oy_)
-{
-	int lambda = PARAM_INT(P, MP_LAMBDA);
-	int bx = v[0], by = v[1];
-	int bc = satd_at(P, mbx, mby, ox, oy, w, h, bx, by) + lambda * mv_bits(bx, by, px, py);
-	for (int k = 1; k < 3; k++) {
-		int x = v[2 * k], y = v[2 * k + 1];
-		if (x == bx && y == by)
-			continue;
-		int c = satd_at(P, mbx, mby, ox, oy, w, h, x, y) + lambda * mv_bits(x, y, px, py);
-		if (motion_better(c, x, y, bc, bx, by))
-			bx = x, by = y, bc = c;
-	}
-	*ox_ = bx;
-	*oy_ = by;
-}
-
 /*
  * partsMB (stage 6), split in two launches of a warp per MB, 8 lanes for
  * each of its four blocks: motion_parts the 8x8 quadrants (group g,
@@ -741,7 +675,7 @@ DEVICE_FN void best_of3(const int64_t *P, int mbx, int mby, int ox, int oy, int 
  * results they cover. n is 32 x the number of MBs; arg is the final pull
  * field. Each refineQpel square evaluates its 8 neighbours in the 8 lanes
  * of the group at once (common.h, "Warp-cooperative kernels"), then every
- * lane picks in qpel_square's order with its test, so the result is
+ * lane picks in refineQpel's order with its test, so the result is
  * refineQpel's.
  */
 
