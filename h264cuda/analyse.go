@@ -8,8 +8,6 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -68,8 +66,11 @@ type Decider struct {
 	field    []byte
 	dec      []byte
 	stage    [3][]byte // staging of the source planes (one each: uploads are asynchronous)
-	decodeWG sync.WaitGroup
-	closed   bool
+	// decodeOut is the output of the Decide in progress, decoded in parts
+	// (decodeParts.work: decodeRange).
+	decodeOut   []h264.Decision
+	decodeParts parallel
+	closed      bool
 	// devField, when not 0, is the device address of the motion field in
 	// the kernels' record layout (a MotionSearch's output, complete before
 	// Run is called): P pictures read it there instead of uploading field.
@@ -118,6 +119,7 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 		return nil, err
 	}
 	d := &Decider{opts: o, intra4: info.Intra4x4, parts: info.Partitions, aq: aq, be: be}
+	d.decodeParts.work = d.decodeRange
 	d.mbW, d.mbH = cfg.Width/16, cfg.Height/16
 	n := d.mbW * d.mbH
 	sizes := [apDec + 1]int{
@@ -182,31 +184,18 @@ func (d *Decider) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOff
 	if err := d.run(src, field, qp, qpOffset, pSlice, len(out)); err != nil {
 		return err
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(out)/packMin)
-	if workers <= 1 {
-		d.decodeRange(out, 0, len(out))
-		return nil
-	}
-	d.decodeWG.Add(workers)
-	for w := 0; w < workers; w++ {
-		go d.decodePart(out, w, workers)
-	}
-	d.decodeWG.Wait()
-	return nil
+	d.decodeOut = out
+	err := d.decodeParts.run(len(out), 1)
+	d.decodeOut = nil
+	return err
 }
 
-// decodePart is Decide's goroutine w of workers: its share of the records.
-func (d *Decider) decodePart(out []h264.Decision, w, workers int) {
-	defer d.decodeWG.Done()
-	n := len(out)
-	d.decodeRange(out, w*n/workers, (w+1)*n/workers)
-}
-
-// decodeRange converts the records lo..hi-1.
-func (d *Decider) decodeRange(out []h264.Decision, lo, hi int) {
+// decodeRange converts the records lo..hi-1 into decodeOut.
+func (d *Decider) decodeRange(lo, hi int) error {
 	for i := lo; i < hi; i++ {
-		d.decode(i, &out[i])
+		d.decode(i, &d.decodeOut[i])
 	}
+	return nil
 }
 
 // decode converts the downloaded record of macroblock i.

@@ -13,8 +13,6 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -82,10 +80,11 @@ type EntropyCoder struct {
 	hdr      []byte // slot 0: the slice header as big-endian words
 	status   []byte
 	out      []byte
-	packErr  []error // per packRecords goroutine
-	packAt   []int
-	packWG   sync.WaitGroup
-	closed   bool
+	// The packRecords in progress, in parts (packParts.work: packRange).
+	packMBs    []h264.MacroblockTrace
+	packPSlice bool
+	packParts  parallel
+	closed     bool
 }
 
 // NewEntropyCoder prepares the entropy coding of pictures of an h264
@@ -109,6 +108,7 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 		return nil, err
 	}
 	c := &EntropyCoder{mbW: cfg.Width / 16, mbH: cfg.Height / 16, be: be}
+	c.packParts.work = c.packRange
 	n := c.mbW * c.mbH
 	segs := n + 2
 	c.chunks = (n + 1 + cavlcChunk - 1) / cavlcChunk
@@ -250,54 +250,25 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 	return append(dst[:0], c.out[:total/8]...), nil
 }
 
-// packMin is the number of macroblocks below which packRecords stays on
-// one goroutine.
-const packMin = 512
-
-// packRecords packs every record of mbs into c.rec, in parallel over
-// GOMAXPROCS goroutines for large pictures; the error names the first
-// macroblock (in raster order) that cannot be coded.
+// packRecords packs every record of mbs into c.rec, in parallel for
+// large pictures; the error names the first macroblock (in raster order)
+// that cannot be coded.
 func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) error {
-	n := len(mbs)
-	workers := min(runtime.GOMAXPROCS(0), n/packMin)
-	if workers <= 1 {
-		if i, err := c.packRange(mbs, pSlice, 0, n); err != nil {
+	c.packMBs, c.packPSlice = mbs, pSlice
+	err := c.packParts.run(len(mbs), 1)
+	c.packMBs = nil
+	return err
+}
+
+// packRange packs the records lo..hi-1 of packMBs; the error names the
+// first it cannot pack.
+func (c *EntropyCoder) packRange(lo, hi int) error {
+	for i := lo; i < hi; i++ {
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &c.packMBs[i], c.packPSlice); err != nil {
 			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
-		}
-		return nil
-	}
-	if len(c.packErr) < workers {
-		c.packErr, c.packAt = make([]error, workers), make([]int, workers)
-	}
-	c.packWG.Add(workers)
-	for w := 0; w < workers; w++ {
-		go c.packPart(mbs, pSlice, w, workers)
-	}
-	c.packWG.Wait()
-	for w := 0; w < workers; w++ {
-		if c.packErr[w] != nil {
-			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, c.packAt[w], c.packErr[w])
 		}
 	}
 	return nil
-}
-
-// packPart is packRecords' goroutine w of workers.
-func (c *EntropyCoder) packPart(mbs []h264.MacroblockTrace, pSlice bool, w, workers int) {
-	defer c.packWG.Done()
-	n := len(mbs)
-	c.packAt[w], c.packErr[w] = c.packRange(mbs, pSlice, w*n/workers, (w+1)*n/workers)
-}
-
-// packRange packs the records lo..hi-1, returning the index and error of
-// the first it cannot pack.
-func (c *EntropyCoder) packRange(mbs []h264.MacroblockTrace, pSlice bool, lo, hi int) (int, error) {
-	for i := lo; i < hi; i++ {
-		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &mbs[i], pSlice); err != nil {
-			return i, err
-		}
-	}
-	return -1, nil
 }
 
 // writeParams fills the parameter block (cavlc.h CP_*).

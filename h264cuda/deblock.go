@@ -77,7 +77,7 @@ type Deblocker struct {
 	// The host side of the Run in progress, done in bands of macroblock
 	// rows (inBands).
 	job   deblockJob
-	bands bands // work: band
+	parts parallel // work: band (rows)
 
 	// last is the picture the last successful Run wrote: until the next
 	// Run, the device holds its planes (holds).
@@ -136,7 +136,7 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 		return nil, err
 	}
 	d := &Deblocker{mbW: (width + 15) / 16, mbH: (height + 15) / 16, be: be}
-	d.bands.work = d.band
+	d.parts.work = d.band
 	n := d.mbW * d.mbH
 	sizes := [dpEdges + 1]int{dpY: 256 * n, dpCb: 64 * n, dpCr: 64 * n, dpMB: d.recordBytes(), dpEdges: 4 * deWords * n}
 	at := align(8 * dpCount) // the parameter block is at offset 0
@@ -263,7 +263,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 
 // inBands runs band over every macroblock row of the picture, in bands
 // on all cores for large pictures.
-func (d *Deblocker) inBands() error { return d.bands.run(d.mbW, d.mbH) }
+func (d *Deblocker) inBands() error { return d.parts.run(d.mbH, d.mbW) }
 
 // band does the job's host work for macroblock rows y0..y1-1: packs their
 // records and stages their samples, or (unpack) copies their deblocked

@@ -76,7 +76,7 @@ type interRecon struct {
 	// rec, in bands of rows (copyOut) with out the picture of the run.
 	inter []bool
 	out   *h264.Picture
-	bands bands // work: copyOut
+	parts parallel // work: copyOut (rows)
 }
 
 func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
@@ -84,7 +84,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 		return nil, fmt.Errorf("%w: %dx%d macroblocks", ErrInput, mbW, mbH)
 	}
 	r := &interRecon{mbW: mbW, mbH: mbH, be: be, inter: make([]bool, mbW*mbH)}
-	r.bands.work = r.copyOut
+	r.parts.work = r.copyOut
 	n := mbW * mbH
 	sizes := [ipLevels + 1]int{
 		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
@@ -336,7 +336,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	// Only the inter macroblocks' samples are the kernel's: the others of
 	// rec stay as they are (the device's are whatever was there).
 	r.out = rec
-	err := r.bands.run(r.mbW, r.mbH)
+	err := r.parts.run(r.mbH, r.mbW)
 	r.out = nil
 	return err
 }

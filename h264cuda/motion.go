@@ -9,8 +9,6 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -130,7 +128,10 @@ type MotionSearch struct {
 	out    []byte
 	closed bool
 
-	decodeWG sync.WaitGroup
+	// decodeOut is the output being decoded in parts (decodeParts.work:
+	// decodeRange).
+	decodeOut   []h264.MotionMB
+	decodeParts parallel
 
 	// devRef, when not 0, is the device address of the reference luma
 	// (packed, stride ref.Y.Width), already on the device and unchanged
@@ -171,6 +172,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 		return nil, err
 	}
 	s := &MotionSearch{cfg: cfg, be: be}
+	s.decodeParts.work = s.decodeRange
 	s.mbW, s.mbH = (cfg.Width+15)/16, (cfg.Height+15)/16
 	// Margins as in h264/motion.go (margin2, margin1, margin0).
 	s.m2 = cfg.CoarseRange + 2
@@ -421,27 +423,14 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 
 // decode converts the downloaded output records.
 func (s *MotionSearch) decode(out []h264.MotionMB) {
-	workers := min(runtime.GOMAXPROCS(0), len(out)/packMin)
-	if workers <= 1 {
-		s.decodeRange(out, 0, len(out))
-		return
-	}
-	s.decodeWG.Add(workers)
-	for w := 0; w < workers; w++ {
-		go s.decodePart(out, w, workers)
-	}
-	s.decodeWG.Wait()
+	s.decodeOut = out
+	s.decodeParts.run(len(out), 1) // decodeRange cannot fail
+	s.decodeOut = nil
 }
 
-// decodePart is decode's goroutine w of workers: its share of the records.
-func (s *MotionSearch) decodePart(out []h264.MotionMB, w, workers int) {
-	defer s.decodeWG.Done()
-	n := len(out)
-	s.decodeRange(out, w*n/workers, (w+1)*n/workers)
-}
-
-// decodeRange converts the records lo..hi-1.
-func (s *MotionSearch) decodeRange(out []h264.MotionMB, lo, hi int) {
+// decodeRange converts the records lo..hi-1 into decodeOut.
+func (s *MotionSearch) decodeRange(lo, hi int) error {
+	out := s.decodeOut
 	for i := lo; i < hi; i++ {
 		rec := s.out[4*outWords*i : 4*outWords*(i+1)]
 		w := func(k int) int32 { return int32(binary.LittleEndian.Uint32(rec[4*k:])) }
@@ -456,4 +445,5 @@ func (s *MotionSearch) decodeRange(out []h264.MotionMB, lo, hi int) {
 			m.MV8x8[k], m.SATD8x8[k], m.Cost8x8[k] = mv(outMV8x8+2*k), w(outSATD8x8+k), w(outCost8x8+k)
 		}
 	}
+	return nil
 }
