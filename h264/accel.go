@@ -78,6 +78,21 @@ type InterAccelerator interface {
 	InterLevels(i int, out *InterResult)
 }
 
+// LevelKeeper is an InterAccelerator that also runs stage 4 and can keep
+// the inter macroblocks' levels on its side from stage 3 to stage 4, so
+// that they never travel through the encoder. ReconInterKept is
+// ReconInter, except that InterLevels then sets only CBP, TotalCoeff and
+// ChromaTC (it leaves the levels of out alone), and the next SliceData
+// codes each inter macroblock's levels from where ReconInterKept left
+// them: the Luma, ChromaDC and ChromaAC of the records it is given for
+// inter macroblocks are not meaningful then. The encoder uses it when no
+// trace asks for the levels (EncodeTrace calls ReconInter).
+type LevelKeeper interface {
+	InterAccelerator
+	EntropyAccelerator
+	ReconInterKept(src, ref *Picture, dec []Decision, rec *Picture) error
+}
+
 // ProbeAccelerator is an InterAccelerator that also runs pass 1 of stage
 // 2b, the skip probe (skipprobe.go): ProbeSkips codes each macroblock i
 // whose dec[i].Type is P_L0_16x16 as stage 3 would (with dec[i].QP and
@@ -117,10 +132,14 @@ type EntropyAccelerator interface {
 
 // accelState is an Encoder's accelerator and its records, sized once.
 type accelState struct {
-	acc     Accelerator
-	inter   InterAccelerator // nil: stage 3 stays in Go
-	probe   ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
-	nothing []bool           // ProbeSkips' results
+	acc    Accelerator
+	inter  InterAccelerator // nil: stage 3 stays in Go
+	keeper LevelKeeper      // nil: the inter levels come back (InterLevels)
+	// levelsKept: this picture's inter levels stayed with the keeper
+	// (ReconInterKept); the records' levels of inter macroblocks are stale.
+	levelsKept bool
+	probe      ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
+	nothing    []bool           // ProbeSkips' results
 	// badInRow holds, per macroblock row, the first invalid decision
 	// (accelDecide), or -1; copyDecisionRow is e.copyDecisions, decidedP
 	// whether the picture is a P picture.
@@ -159,6 +178,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		a.inter = ia
 		a.res = make([]InterResult, n)
 	}
+	a.keeper, _ = acc.(LevelKeeper)
 	if pa, ok := acc.(ProbeAccelerator); ok {
 		a.probe = pa
 		a.nothing = make([]bool, n)
@@ -250,21 +270,34 @@ func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 		mb, d := &e.mbs[i], &a.dec[i]
 		d.Type, d.QP, d.MV = int(mb.typ), int(mb.qp), mb.mv
 	}
-	if err := a.inter.ReconInter(e.src, e.ref, a.dec, e.rec); err != nil {
+	// The levels stay with the accelerator when it codes them too and no
+	// trace reports them.
+	a.levelsKept = a.keeper != nil && e.trace == nil
+	var err error
+	if a.levelsKept {
+		err = a.keeper.ReconInterKept(e.src, e.ref, a.dec, e.rec)
+	} else {
+		err = a.inter.ReconInter(e.src, e.ref, a.dec, e.rec)
+	}
+	if err != nil {
+		a.levelsKept = false
 		return false, fmt.Errorf("%w: inter reconstruction: %w", ErrAccelerator, err)
 	}
 	return true, nil
 }
 
 // accelInterMB copies the accelerator's levels of inter macroblock i into
-// its record, as reconInter writes them (called from the wavefront's
-// goroutines).
+// its record, as reconInter writes them, or only its CBP and TotalCoeff
+// when the levels stayed with the accelerator (called from the
+// wavefront's goroutines).
 func (e *Encoder) accelInterMB(mb *macroblock, i int) {
 	r := &e.accel.res[i]
 	e.accel.inter.InterLevels(i, r)
 	mb.cbp = uint8(r.CBP)
 	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC
-	mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC
+	if !e.accel.levelsKept {
+		mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC
+	}
 }
 
 // accelRecords copies the final macroblocks (after stage 3b) into the

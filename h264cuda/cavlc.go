@@ -33,6 +33,7 @@ const (
 	cpMBW
 	cpMBH
 	cpPSlice
+	cpLevels
 	cpCount
 )
 
@@ -45,6 +46,7 @@ const (
 	crChroma  = 2
 	crCBP     = 3
 	crQPD     = 4
+	crKept    = 5
 	crI4      = 8
 	crPartMV  = 24
 	crMV      = 32
@@ -55,7 +57,7 @@ const (
 	crCDC     = 360
 	crCAC     = 368
 	crWords   = 496
-	constsLay = 32
+	constsLay = 36
 	// constsWords: the layout, the (code, len) pairs of Tables 9-5,
 	// 9-7/9-8, 9-9a and 9-10, and the two cbp maps of Table 9-4.
 	constsWords = constsLay + 2*(5*4*17+16*16+4*4+8*15) + 2*48
@@ -84,6 +86,10 @@ type EntropyCoder struct {
 	packMBs    []h264.MacroblockTrace
 	packPSlice bool
 	packParts  parallel
+	// keptLevels, when not 0, is the device address of the inter stage's
+	// level records of this picture (interRecon.levelsAddr): the records
+	// of inter macroblocks point there instead of carrying their levels.
+	keptLevels uint64
 	closed     bool
 }
 
@@ -264,7 +270,7 @@ func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) erro
 // first it cannot pack.
 func (c *EntropyCoder) packRange(lo, hi int) error {
 	for i := lo; i < hi; i++ {
-		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &c.packMBs[i], c.packPSlice); err != nil {
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &c.packMBs[i], c.packPSlice, c.keptLevels != 0); err != nil {
 			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
 		}
 	}
@@ -285,6 +291,7 @@ func (c *EntropyCoder) writeParams(pSlice bool) {
 		pv = 1
 	}
 	put(cpPSlice, pv)
+	put(cpLevels, int64(c.keptLevels))
 }
 
 // errRecord describes a macroblock the coder cannot take.
@@ -294,8 +301,10 @@ func (e errRecord) Error() string { return string(e) }
 
 // packRecord writes macroblock m in the kernels' record layout (cavlc.h
 // CR_*), int16 little-endian words, after checking the ranges the syntax
-// needs. dst is one record (2·crWords bytes).
-func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
+// needs. dst is one record (2·crWords bytes). With kept, an inter
+// macroblock's levels are not written: its record points at the inter
+// stage's (crKept).
+func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice, kept bool) error {
 	switch {
 	case m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip:
 		return errRecord("unknown type")
@@ -316,6 +325,10 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
 	le.PutUint16(dst[2*crChroma:], uint16(m.ChromaMode))
 	le.PutUint16(dst[2*crCBP:], uint16(m.CBP))
 	le.PutUint16(dst[2*crQPD:], uint16(int16(m.QPDelta)))
+	kept = kept && m.Type >= h264.TraceP16x16 && m.Type <= h264.TraceP8x8
+	if kept {
+		le.PutUint16(dst[2*crKept:], 1)
+	}
 	i4, mv, nz, ldc := dst[2*crI4:2*crI4+32], dst[2*crMV:2*crMV+64], dst[2*crNZ:2*crNZ+32], dst[2*crLumaDC:2*crLumaDC+32]
 	for k := 0; k < 16; k++ {
 		if m.I4Modes[k] > 8 {
@@ -330,6 +343,23 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
 		le.PutUint16(nz[2*k:], uint16(m.TotalCoeff[k]))
 		le.PutUint16(ldc[2*k:], uint16(m.LumaDC[k]))
 	}
+	pmv := dst[2*crPartMV : 2*crPartMV+16]
+	for k := 0; k < 4; k++ {
+		le.PutUint16(pmv[4*k:], uint16(m.PartMV[k].X))
+		le.PutUint16(pmv[4*k+2:], uint16(m.PartMV[k].Y))
+	}
+	nzc := dst[2*crNZC : 2*crNZC+16]
+	for p := 0; p < 2; p++ {
+		for k := 0; k < 4; k++ {
+			if m.ChromaTC[p][k] > 15 {
+				return errRecord("chroma TotalCoeff out of range")
+			}
+			le.PutUint16(nzc[8*p+2*k:], uint16(m.ChromaTC[p][k]))
+		}
+	}
+	if kept {
+		return nil
+	}
 	luma := dst[2*crLuma : 2*crLuma+512]
 	for k := range m.Luma {
 		b := luma[32*k : 32*k+32]
@@ -337,18 +367,9 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice bool) error {
 			le.PutUint16(b[2*j:], uint16(v))
 		}
 	}
-	pmv := dst[2*crPartMV : 2*crPartMV+16]
-	for k := 0; k < 4; k++ {
-		le.PutUint16(pmv[4*k:], uint16(m.PartMV[k].X))
-		le.PutUint16(pmv[4*k+2:], uint16(m.PartMV[k].Y))
-	}
-	nzc, cdc, cac := dst[2*crNZC:2*crNZC+16], dst[2*crCDC:2*crCDC+16], dst[2*crCAC:2*crCAC+256]
+	cdc, cac := dst[2*crCDC:2*crCDC+16], dst[2*crCAC:2*crCAC+256]
 	for p := 0; p < 2; p++ {
 		for k := 0; k < 4; k++ {
-			if m.ChromaTC[p][k] > 15 {
-				return errRecord("chroma TotalCoeff out of range")
-			}
-			le.PutUint16(nzc[8*p+2*k:], uint16(m.ChromaTC[p][k]))
 			le.PutUint16(cdc[8*p+2*k:], uint16(m.ChromaDC[p][k]))
 			b := cac[128*p+32*k : 128*p+32*k+32]
 			for j, v := range &m.ChromaAC[p][k] {

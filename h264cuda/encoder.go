@@ -70,6 +70,9 @@ type stages struct {
 	lastRefY, lastSrcY uint64
 	// sharedPlanes counts the plane uploads skipped that way.
 	sharedPlanes int
+	// keptPictures counts the pictures whose inter levels went from the
+	// inter stage to the entropy coder on the device (ReconInterKept).
+	keptPictures int
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -149,7 +152,16 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	defer s.since(2, time.Now())
 	s.shareWithInter(ref)
 	defer s.inter.forgetShared()
-	return s.inter.reconInter(src, ref, dec, rec)
+	return s.inter.reconInter(src, ref, dec, rec, false)
+}
+
+// ReconInterKept implements h264.LevelKeeper: ReconInter, leaving the
+// levels on the device, where the next SliceData reads them.
+func (s stagesInter) ReconInterKept(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+	defer s.since(2, time.Now())
+	s.shareWithInter(ref)
+	defer s.inter.forgetShared()
+	return s.inter.reconInter(src, ref, dec, rec, true)
 }
 
 // shareWithInter points the inter stage at the source planes Decide read
@@ -231,16 +243,29 @@ func (p interPart) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec *
 // InterLevels implements h264.InterAccelerator (stagesInter.InterLevels).
 func (p interPart) InterLevels(i int, out *h264.InterResult) { p.s.inter.decode(i, out) }
 
+// ReconInterKept implements h264.LevelKeeper with entropyPart
+// (stagesInter.ReconInterKept).
+func (p interPart) ReconInterKept(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+	return stagesInter{p.s}.ReconInterKept(src, ref, dec, rec)
+}
+
 // ProbeSkips implements h264.ProbeAccelerator (stagesInter.ProbeSkips).
 func (p interPart) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	return stagesInter{p.s}.ProbeSkips(src, ref, dec, nothing)
 }
 
 // SliceData implements h264.EntropyAccelerator with EntropyCoder (the
-// records are packed on the host).
+// records are packed on the host). After ReconInterKept the inter
+// macroblocks' levels are read where the inter stage left them.
 func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
 	defer p.s.since(3, time.Now())
-	return p.s.ec.Run(mbs, pSlice, header, headerBits, dst)
+	ec, r := p.s.ec, p.s.inter
+	if pSlice && r != nil && r.kept {
+		ec.keptLevels = r.levelsAddr()
+		p.s.keptPictures++
+		defer func() { ec.keptLevels = 0 }()
+	}
+	return ec.Run(mbs, pSlice, header, headerBits, dst)
 }
 
 // Deblock implements h264.DeblockAccelerator with Deblocker, in place.

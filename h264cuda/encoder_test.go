@@ -295,6 +295,25 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 	}
 }
 
+// TestEmuEncoderKeepsLevels: with the inter stage and the entropy coder
+// both on the GPU, every P picture's levels go from one to the other on
+// the device (the streams still equal h264_go's); with either in Go they
+// come back to the host.
+func TestEmuEncoderKeepsLevels(t *testing.T) {
+	c := encClips()[5] // 80x48-medium: an I picture, then P pictures
+	for _, s := range stageSplits {
+		e := emuEncoder(t, c.options(), s.g)
+		compareEncoders(t, &c, e)
+		want := 0
+		if s.g.inter && s.g.cavlc {
+			want = c.frames - 1
+		}
+		if e.st.keptPictures != want {
+			t.Errorf("%s: %d pictures kept their levels on the device, want %d", s.name, e.st.keptPictures, want)
+		}
+	}
+}
+
 // refAccel is an h264.Accelerator made of h264's exported stage
 // references (a new Go search and decision per call): it checks the hook
 // itself, independently of the kernels.
@@ -794,7 +813,7 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 				for i, d := range tr.Probed {
 					dec[i] = h264.Decision{Type: d.Type, QP: d.QP, MV: d.MV}
 				}
-				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec); err != nil {
+				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec, false); err != nil {
 					t.Fatal(err)
 				}
 				for i := range out {
@@ -845,7 +864,7 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 // picture's level records (8160 macroblocks), which Encoder spreads over
 // its stage-3 goroutines.
 func BenchmarkInterDecode1080p(b *testing.B) {
-	r := &interRecon{mbW: 120, mbH: 68, levels: make([]byte, 4*lvWords*120*68)}
+	r := &interRecon{mbW: 120, mbH: 68, levels: make([]byte, 2*lvWords*120*68), counts: make([]byte, cnBytes*120*68)}
 	var out h264.InterResult
 	for i := 0; i < b.N; i++ {
 		for k := 0; k < r.mbW*r.mbH; k++ {

@@ -31,18 +31,22 @@ const (
 	ipLevels
 	ipMBW
 	ipMBH
-	ipCBP // a copy of each inter macroblock's CBP (probe), or 0
+	ipCBP    // a copy of each inter macroblock's CBP (probe), or 0
+	ipCounts // TotalCoeff and CBP per macroblock
 	ipCount
 )
 
+// The level record (int16 words) and the counts record (bytes).
 const (
 	lvLuma  = 0
 	lvCDC   = 256
 	lvCAC   = 264
-	lvNZ    = 392
-	lvNZC   = 408
-	lvCBP   = 416
-	lvWords = 417
+	lvWords = 392
+
+	cnNZ    = 0
+	cnNZC   = 16
+	cnCBP   = 24
+	cnBytes = 32
 )
 
 // interLanes is the number of threads inter_recon runs per macroblock
@@ -60,6 +64,14 @@ type interRecon struct {
 	levels   []byte
 	offCBP   int    // device offset of the CBP copies (probe)
 	cbp      []byte // their staging
+	// offCounts: device offset of the counts records; counts their
+	// staging, downloaded with every reconstruction.
+	offCounts int
+	counts    []byte
+	// kept: the last reconstruction left the levels on the device
+	// (reconInterKept), where levelsAddr finds them; decode gives only
+	// the counts.
+	kept bool
 	// stage holds the staging buffer of each plane (by parameter index),
 	// made on the plane's first upload: copies are asynchronous, so no two
 	// planes of one run share one.
@@ -90,7 +102,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
 		ipRefY: 256 * n, ipRefCb: 64 * n, ipRefCr: 64 * n,
 		ipRecY: 256 * n, ipRecCb: 64 * n, ipRecCr: 64 * n,
-		ipDec: 4 * decWords * n, ipLevels: 4 * lvWords * n,
+		ipDec: 4 * decWords * n, ipLevels: 2 * lvWords * n,
 	}
 	at := align(8 * ipCount)
 	for i, sz := range sizes {
@@ -99,6 +111,8 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	}
 	r.offCBP = at
 	at += align(4 * n)
+	r.offCounts = at
+	at += align(cnBytes * n)
 	var err error
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
@@ -106,7 +120,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 4 * lvWords * n}, {&r.cbp, 4 * n}} {
+	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.counts, cnBytes * n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -142,7 +156,7 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 	for i := range dec {
 		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
 	}
-	if err := r.exec(src, ref, rec, len(out)); err != nil {
+	if err := r.exec(src, ref, rec, len(out), false); err != nil {
 		return err
 	}
 	for i := range out {
@@ -158,9 +172,10 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 }
 
 // reconInter is run with the records of h264.InterAccelerator: it
-// reconstructs into rec and keeps the levels for decode; it allocates
-// nothing.
-func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
+// reconstructs into rec and downloads the levels for decode, or with keep
+// leaves them on the device (levelsAddr) and downloads only the counts;
+// it allocates nothing.
+func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, keep bool) error {
 	n := r.mbW * r.mbH
 	if len(dec) != n {
 		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, n)
@@ -168,8 +183,14 @@ func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	for i := range dec {
 		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
 	}
-	return r.exec(src, ref, rec, n)
+	return r.exec(src, ref, rec, n, keep)
 }
+
+// levelsAddr is the device address of the level records (int16
+// [lvWords] per macroblock, the layout of the entropy coder's record
+// from crLuma on) that the last reconstruction wrote for its inter
+// macroblocks.
+func (r *interRecon) levelsAddr() uint64 { return r.base + uint64(r.off[ipLevels]) }
 
 // probe runs the kernel on dec (P_L0_16x16 records for the macroblocks to
 // probe, intra ones elsewhere) and sets nothing[i], for each probed
@@ -184,7 +205,7 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 	for i := range dec {
 		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
 	}
-	if err := r.exec(src, ref, nil, n); err != nil {
+	if err := r.exec(src, ref, nil, n, false); err != nil {
 		return err
 	}
 	for i := range dec {
@@ -210,44 +231,53 @@ func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
 	}
 }
 
-// decode converts the downloaded level record of macroblock i (read
-// only: safe for concurrent use).
+// decode converts the downloaded records of macroblock i: its counts,
+// and its levels unless the last reconstruction kept them on the device
+// (read only: safe for concurrent use).
 func (r *interRecon) decode(i int, t *h264.InterResult) {
-	rec := r.levels[4*lvWords*i : 4*lvWords*(i+1)]
-	le := binary.LittleEndian
-	luma := rec[4*lvLuma : 4*(lvLuma+256)]
-	for b := range t.Luma {
-		lb := luma[64*b : 64*b+64]
-		for k := range t.Luma[b] {
-			t.Luma[b][k] = int16(int32(le.Uint32(lb[4*k:])))
-		}
-	}
-	nz := rec[4*lvNZ : 4*(lvNZ+16)]
+	cn := r.counts[cnBytes*i : cnBytes*(i+1)]
 	for b := range t.TotalCoeff {
-		t.TotalCoeff[b] = uint8(le.Uint32(nz[4*b:]))
+		t.TotalCoeff[b] = cn[cnNZ+b]
 	}
-	cdc, nzc := rec[4*lvCDC:4*(lvCDC+8)], rec[4*lvNZC:4*(lvNZC+8)]
-	cac := rec[4*lvCAC : 4*(lvCAC+128)]
 	for c := 0; c < 2; c++ {
 		for b := 0; b < 4; b++ {
-			t.ChromaDC[c][b] = int16(int32(le.Uint32(cdc[4*(4*c+b):])))
-			t.ChromaTC[c][b] = uint8(le.Uint32(nzc[4*(4*c+b):]))
-			ab := cac[4*(64*c+16*b) : 4*(64*c+16*b+16)]
+			t.ChromaTC[c][b] = cn[cnNZC+4*c+b]
+		}
+	}
+	t.CBP = int(cn[cnCBP])
+	if r.kept {
+		return
+	}
+	rec := r.levels[2*lvWords*i : 2*lvWords*(i+1)]
+	le := binary.LittleEndian
+	luma := rec[2*lvLuma : 2*(lvLuma+256)]
+	for b := range t.Luma {
+		lb := luma[32*b : 32*b+32]
+		for k := range t.Luma[b] {
+			t.Luma[b][k] = int16(le.Uint16(lb[2*k:]))
+		}
+	}
+	cdc, cac := rec[2*lvCDC:2*(lvCDC+8)], rec[2*lvCAC:2*(lvCAC+128)]
+	for c := 0; c < 2; c++ {
+		for b := 0; b < 4; b++ {
+			t.ChromaDC[c][b] = int16(le.Uint16(cdc[2*(4*c+b):]))
+			ab := cac[2*(64*c+16*b) : 2*(64*c+16*b+16)]
 			for k := range t.ChromaAC[c][b] {
-				t.ChromaAC[c][b][k] = int16(int32(le.Uint32(ab[4*k:])))
+				t.ChromaAC[c][b][k] = int16(le.Uint16(ab[2*k:]))
 			}
 		}
 	}
-	t.CBP = int(int32(le.Uint32(rec[4*lvCBP:])))
 }
 
 // exec uploads the pictures and the decision records put before, runs the
-// kernel and downloads rec and the levels (nOut is the caller's output
-// length). With rec nil (probe) only the CBP copies come back.
-func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
+// kernel and downloads rec, the counts and, unless keep, the levels (nOut
+// is the caller's output length). With rec nil (probe) only the CBP
+// copies come back.
+func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keep bool) error {
 	if r.closed {
 		return ErrClosed
 	}
+	r.kept = false
 	n := r.mbW * r.mbH
 	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || (rec != nil && !r.macroblockPicture(rec)) {
 		return fmt.Errorf("%w: pictures must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
@@ -266,6 +296,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	}
 	put(ipMBW, int64(r.mbW))
 	put(ipMBH, int64(r.mbH))
+	put(ipCounts, int64(r.base)+int64(r.offCounts))
 	put(ipCBP, 0)
 	if rec == nil {
 		put(ipCBP, int64(r.base)+int64(r.offCBP))
@@ -313,8 +344,15 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 		if err := be.download(r.cbp, r.offCBP); err != nil {
 			return err
 		}
-	} else if err := be.download(r.levels, r.off[ipLevels]); err != nil {
-		return err
+	} else {
+		if err := be.download(r.counts, r.offCounts); err != nil {
+			return err
+		}
+		if !keep {
+			if err := be.download(r.levels, r.off[ipLevels]); err != nil {
+				return err
+			}
+		}
 	}
 	if rec != nil {
 		for i, p := range [3]*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
@@ -333,6 +371,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int) error {
 	if rec == nil {
 		return nil
 	}
+	r.kept = keep
 	// Only the inter macroblocks' samples are the kernel's: the others of
 	// rec stay as they are (the device's are whatever was there).
 	r.out = rec

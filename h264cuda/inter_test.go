@@ -101,10 +101,17 @@ func TestInterLayout(t *testing.T) {
 		{"IP_REF_CB", ipRefCb}, {"IP_REF_CR", ipRefCr}, {"IP_REC_Y", ipRecY}, {"IP_REC_CB", ipRecCb},
 		{"IP_REC_CR", ipRecCr}, {"IP_DEC", ipDec}, {"IP_LEVELS", ipLevels}, {"IP_MBW", ipMBW},
 		{"IP_MBH", ipMBH}, {"IP_CBP", ipCBP}, {"IP_COUNT", ipCount}, {"LV_LUMA", lvLuma}, {"LV_CDC", lvCDC},
-		{"LV_CAC", lvCAC}, {"LV_NZ", lvNZ}, {"LV_NZC", lvNZC}, {"LV_CBP", lvCBP}, {"LV_WORDS", lvWords},
+		{"LV_CAC", lvCAC}, {"LV_WORDS", lvWords}, {"IP_COUNTS", ipCounts}, {"CN_NZ", cnNZ},
+		{"CN_NZC", cnNZC}, {"CN_CBP", cnCBP}, {"CN_BYTES", cnBytes},
 	} {
 		if got := cemu.MotionConst(kv.name); got != kv.v {
 			t.Errorf("inter.h %s = %d, Go has %d", kv.name, got, kv.v)
 		}
+	}
+	// The entropy coder reads kept levels in its record's layout from
+	// crLuma on.
+	if lvCDC != crCDC-crLuma || lvCAC != crCAC-crLuma || lvWords != crWords-crLuma {
+		t.Errorf("inter.h's level record (CDC %d, CAC %d, %d words) is not cavlc.h's from CR_LUMA (%d, %d, %d)",
+			lvCDC, lvCAC, lvWords, crCDC-crLuma, crCAC-crLuma, crWords-crLuma)
 	}
 }

@@ -24,6 +24,7 @@ enum {
 	CP_MBW,
 	CP_MBH,
 	CP_PSLICE,  /* P slice (0/1): mb_skip_run is coded */
+	CP_LEVELS,  /* the inter stage's levels (inter.h IP_LEVELS), read for records with CR_KEPT set; or 0 */
 	CP_COUNT
 };
 
@@ -45,6 +46,7 @@ enum {
 	CR_CHROMA = 2,   /* intra chroma prediction mode */
 	CR_CBP = 3,      /* coded_block_pattern: luma bits 0..3, chroma << 4 */
 	CR_QPD = 4,      /* mb_qp_delta */
+	CR_KEPT = 5,     /* 1: the levels (CR_LUMA on) are the inter stage's, at CP_LEVELS (same layout) */
 	CR_I4 = 8,       /* 16 Intra_4x4 modes, raster order */
 	CR_PARTMV = 24,  /* 4 partition vectors (x, y) */
 	CR_MV = 32,      /* 16 vectors (x, y) per 4x4 block, raster order */
@@ -59,7 +61,7 @@ enum {
 
 /* Words of cavlc_consts' output: the constants above, then the tables. */
 enum {
-	CONSTS_LAYOUT = 32,                  /* layout constants, CP_COUNT first */
+	CONSTS_LAYOUT = 36,                  /* layout constants, CP_COUNT first */
 	CONSTS_WORDS = CONSTS_LAYOUT + 2 * (5 * 4 * 17 + 16 * 16 + 4 * 4 + 8 * 15) + 2 * 48
 };
 

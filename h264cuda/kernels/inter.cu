@@ -159,11 +159,11 @@ DEVICE_FN void dequant_chroma_dc(int32_t *f, int qpc)
 
 /* toScan: raster levels to scan order from start; returns the count of
  * non-zero levels. */
-DEVICE_FN int to_scan(int32_t *out, const int32_t *lv, int start)
+DEVICE_FN int to_scan(int16_t *out, const int32_t *lv, int start)
 {
 	int n = 0;
 	for (int k = start; k < 16; k++) {
-		int32_t v = lv[zigzag4x4[k]];
+		int16_t v = (int16_t)lv[zigzag4x4[k]];
 		out[k] = v;
 		if (v != 0)
 			n++;
@@ -174,14 +174,14 @@ DEVICE_FN int to_scan(int32_t *out, const int32_t *lv, int start)
 }
 
 /* fromScan. */
-DEVICE_FN void from_scan(int32_t *lv, const int32_t *in)
+DEVICE_FN void from_scan(int32_t *lv, const int16_t *in)
 {
 	for (int k = 0; k < 16; k++)
 		lv[zigzag4x4[k]] = in[k];
 }
 
 /* decimateScore of one 4x4 block's levels (scan order). */
-DEVICE_FN int decimate_score(const int32_t *b)
+DEVICE_FN int decimate_score(const int16_t *b)
 {
 	int last = 15;
 	while (last >= 0 && b[last] == 0)
@@ -294,7 +294,8 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	if (typ < MB_P16X16 || typ > MB_P8X8)
 		return;
 	int qp = dec[DEC_QP], qpc = chroma_qp(qp);
-	int32_t *L = PARAM_PTR(int32_t, P, IP_LEVELS) + LV_WORDS * i;
+	int16_t *L = PARAM_PTR(int16_t, P, IP_LEVELS) + LV_WORDS * (int64_t)i;
+	uint8_t *C = PARAM_PTR(uint8_t, P, IP_COUNTS) + CN_BYTES * (int64_t)i;
 	int ls = 16 * mbW, cs = 8 * mbW;
 	RefPlane ry, rc[2];
 	ry.p = PARAM_PTR(const uint8_t, P, IP_REF_Y), ry.w = ls, ry.h = 16 * mbH;
@@ -336,16 +337,16 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 				}
 			}
 			fdct4x4(c16);
-			int32_t *out;
+			int16_t *out;
 			if (chroma) {
 				sh[IR_SH_CDC + lane - 16] = c16[0];
 				quant4x4_inter(c16, lv, qpc, 1);
 				out = L + LV_CAC + 64 * c + 16 * r;
-				L[LV_NZC + 4 * c + r] = to_scan(out, lv, 1);
+				C[CN_NZC + 4 * c + r] = (uint8_t)to_scan(out, lv, 1);
 			} else {
 				quant4x4_inter(c16, lv, qp, 0);
 				out = L + LV_LUMA + 16 * r;
-				L[LV_NZ + r] = to_scan(out, lv, 0);
+				C[CN_NZ + r] = (uint8_t)to_scan(out, lv, 0);
 			}
 			sh[IR_SH_SCORE + lane] = decimate_score(out);
 		}
@@ -367,7 +368,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			if (total < DECIMATE_MB || s8 < DECIMATE_8X8) {
 				for (int k = 0; k < 16; k++)
 					L[LV_LUMA + 16 * lane + k] = 0;
-				L[LV_NZ + lane] = 0;
+				C[CN_NZ + lane] = 0;
 			}
 		} else if (lane < 24) {
 			int c = (lane - 16) >> 2, r = (lane - 16) & 3, score = 0;
@@ -379,11 +380,11 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			if (score < DECIMATE_CHROMA) {
 				for (int k = 0; k < 16; k++)
 					L[LV_CAC + 64 * c + 16 * r + k] = 0;
-				L[LV_NZC + 4 * c + r] = 0;
+				C[CN_NZC + 4 * c + r] = 0;
 			}
 			hadamard2x2(cdc);
 			quant_dc_inter(cdc, cdclv, 4, qpc);
-			L[LV_CDC + 4 * c + r] = cdclv[r];
+			L[LV_CDC + 4 * c + r] = (int16_t)cdclv[r];
 		}
 	}
 	WARP_SYNC();
@@ -395,10 +396,10 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	{
 		int cbp = 0, anyAC = 0, anyDC = 0;
 		for (int r = 0; r < 16; r++)
-			if (L[LV_NZ + r] != 0)
+			if (C[CN_NZ + r] != 0)
 				cbp |= 1 << ir_luma_quadrant(r);
 		for (int k = 0; k < 8; k++) {
-			anyAC |= L[LV_NZC + k] != 0;
+			anyAC |= C[CN_NZC + k] != 0;
 			anyDC |= L[LV_CDC + k] != 0;
 		}
 		int cc = anyAC ? 2 : (anyDC ? 1 : 0);
@@ -412,7 +413,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			hadamard2x2(f);
 			dequant_chroma_dc(f, qpc);
 			dcf[WARP_AT(lane)] = f[r];
-			nzc[WARP_AT(lane)] = cc < 2 ? 0 : L[LV_NZC + 4 * c + r];
+			nzc[WARP_AT(lane)] = cc < 2 ? 0 : C[CN_NZC + 4 * c + r];
 		}
 	}
 	WARP_SYNC();
@@ -423,10 +424,11 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	{
 		int cc = cbpC[WARP_AT(lane)];
 		if (lane == 0) {
-			L[LV_CBP] = cbpL[WARP_AT(lane)] | (cc << 4);
+			int cbp = cbpL[WARP_AT(lane)] | (cc << 4);
+			C[CN_CBP] = (uint8_t)cbp;
 			int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
 			if (cbpOut)
-				cbpOut[i] = L[LV_CBP];
+				cbpOut[i] = cbp;
 		}
 		if (lane < 24) {
 			int chroma = lane >= 16, c = (lane - 16) >> 2, r = chroma ? (lane - 16) & 3 : lane;
@@ -437,7 +439,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			if (chroma) {
 				int k = 4 * c + r;
 				if (cc < 2)
-					L[LV_NZC + k] = 0;
+					C[CN_NZC + k] = 0;
 				if (cc == 0)
 					L[LV_CDC + k] = 0;
 				if (nzc[WARP_AT(lane)] != 0) {
@@ -452,7 +454,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 				stride = cs;
 				o = PARAM_PTR(uint8_t, P, c ? IP_REC_CR : IP_REC_CB) + (y * 8 + by * 4) * cs + x * 8 + bx * 4;
 			} else {
-				if (L[LV_NZ + r] != 0) {
+				if (C[CN_NZ + r] != 0) {
 					from_scan(lv, L + LV_LUMA + 16 * r);
 					dequant4x4(lv, d, qp, 0);
 					idct4x4(d);

@@ -17,22 +17,30 @@ enum {
 	IP_REC_CB,
 	IP_REC_CR,
 	IP_DEC,       /* decisions: int32[DEC_WORDS] per MB (analyse.h) */
-	IP_LEVELS,    /* int32[LV_WORDS] per MB, written for inter MBs */
+	IP_LEVELS,    /* int16[LV_WORDS] per MB, written for inter MBs */
 	IP_MBW,
 	IP_MBH,
-	IP_CBP,       /* int32 per MB: LV_CBP again, for inter MBs, or 0: none (the skip probe reads only this) */
+	IP_CBP,       /* int32 per MB: CN_CBP again, for inter MBs, or 0: none (the skip probe reads only this) */
+	IP_COUNTS,    /* uint8[CN_BYTES] per MB, written for inter MBs */
 	IP_COUNT
 };
 
-/* Levels of one macroblock, scan order (h264's macroblock fields). */
+/* Levels of one macroblock, scan order (h264's macroblock fields), int16
+ * words. The order is that of the entropy coder's record from CR_LUMA on
+ * (cavlc.h), which reads them here when the host did not take them. */
 enum {
 	LV_LUMA = 0,   /* 16 blocks (raster) x 16 levels */
 	LV_CDC = 256,  /* 2 planes x 4 DC levels */
 	LV_CAC = 264,  /* 2 planes x 4 blocks x 16 (index 0 unused) */
-	LV_NZ = 392,   /* TotalCoeff per luma 4x4 block (raster) */
-	LV_NZC = 408,  /* 2 x 4 chroma AC TotalCoeff */
-	LV_CBP = 416,  /* coded_block_pattern: luma bits 0..3, chroma << 4 */
-	LV_WORDS = 417
+	LV_WORDS = 392
+};
+
+/* What the host reads back of one macroblock when the levels stay: bytes. */
+enum {
+	CN_NZ = 0,     /* TotalCoeff per luma 4x4 block (raster) */
+	CN_NZC = 16,   /* 2 x 4 chroma AC TotalCoeff */
+	CN_CBP = 24,   /* coded_block_pattern: luma bits 0..3, chroma << 4 */
+	CN_BYTES = 32
 };
 
 #endif

@@ -105,7 +105,8 @@ int cemu_motion_const(const char *name)
 		{"CV_IN", CV_IN}, {"CV_Y", CV_Y}, {"CV_CB", CV_CB}, {"CV_CR", CV_CR}, {"CV_W", CV_W},
 		{"CV_H", CV_H}, {"CV_PW", CV_PW}, {"CV_PH", CV_PH}, {"CV_FMT", CV_FMT}, {"CV_COUNT", CV_COUNT},
 		{"CV_FMT_YUV420P", CV_FMT_YUV420P}, {"CV_FMT_NV12", CV_FMT_NV12}, {"CV_FMT_YUV444P", CV_FMT_YUV444P},
-		{"LV_CAC", LV_CAC}, {"LV_NZ", LV_NZ}, {"LV_NZC", LV_NZC}, {"LV_CBP", LV_CBP}, {"LV_WORDS", LV_WORDS},
+		{"LV_CAC", LV_CAC}, {"LV_WORDS", LV_WORDS}, {"IP_COUNTS", IP_COUNTS}, {"CN_NZ", CN_NZ},
+		{"CN_NZC", CN_NZC}, {"CN_CBP", CN_CBP}, {"CN_BYTES", CN_BYTES},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
 		if (strcmp(c[k].name, name) == 0)
