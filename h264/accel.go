@@ -146,15 +146,25 @@ type accelState struct {
 	badInRow        []int32
 	copyDecisionRow func(w, y int)
 	decidedP        bool
-	copyFieldRow    func(w, y int)     // e.copyField
-	deblock         DeblockAccelerator // nil: stage 5 stays in Go
-	entropy         EntropyAccelerator // nil: stage 4 stays in Go
-	field           []MotionMB
-	dec             []Decision
-	res             []InterResult
-	mbs             []MacroblockTrace // the final macroblocks, for stages 4 and 5
-	hdr             []byte            // the slice header's bits
-	rbsp            []byte            // SliceData's output
+	copyFieldRow    func(w, y int) // e.copyField
+	// After the accelerator's inter reconstruction: copyInterRow is
+	// e.copyInterRow, intraInRow the intra macroblocks it found per row,
+	// reconIntraAt the wavefront's step over intra macroblocks only.
+	copyInterRow func(w, y int)
+	intraInRow   []int32
+	reconIntraAt func(w, x, y int)
+	serialIntra  int // serialIntraMBs (tests lower it)
+	// interDecisionRow writes row y's final types, QPs and vectors into
+	// dec for ReconInter.
+	interDecisionRow func(w, y int)
+	deblock          DeblockAccelerator // nil: stage 5 stays in Go
+	entropy          EntropyAccelerator // nil: stage 4 stays in Go
+	field            []MotionMB
+	dec              []Decision
+	res              []InterResult
+	mbs              []MacroblockTrace // the final macroblocks, for stages 4 and 5
+	hdr              []byte            // the slice header's bits
+	rbsp             []byte            // SliceData's output
 
 	// SliceData runs in its own goroutine during stage 5 (accelSliceStart).
 	hdrBits      int
@@ -192,6 +202,19 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
 	a.copyFieldRow = func(_, y int) { e.copyField(y) }
+	a.copyInterRow = func(_, y int) { e.copyInterRow(y) }
+	a.intraInRow, a.serialIntra = make([]int32, e.mbH), serialIntraMBs
+	a.interDecisionRow = func(_, y int) {
+		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
+			mb, d := &e.mbs[i], &a.dec[i]
+			d.Type, d.QP, d.MV = int(mb.typ), int(mb.qp), mb.mv
+		}
+	}
+	a.reconIntraAt = func(w, x, y int) {
+		if mb := &e.mbs[y*e.mbW+x]; isIntra(mb.typ) {
+			e.reconIntra(&e.workers[w], mb, x, y)
+		}
+	}
 	e.accel = a
 	return e, nil
 }
@@ -263,12 +286,14 @@ func (e *Encoder) copyDecisions(y int) {
 // accelInterMB). It reports whether the accelerator did it.
 func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 	a := e.accel
-	if a == nil || a.inter == nil || !pSlice {
+	if a == nil || a.inter == nil {
 		return false, nil
 	}
-	for i := range e.mbs {
-		mb, d := &e.mbs[i], &a.dec[i]
-		d.Type, d.QP, d.MV = int(mb.typ), int(mb.qp), mb.mv
+	if a.levelsKept = false; !pSlice {
+		return false, nil
+	}
+	if err := runRows(e.mbH, e.o.Threads, a.interDecisionRow); err != nil {
+		return false, err
 	}
 	// The levels stay with the accelerator when it codes them too and no
 	// trace reports them.
@@ -284,6 +309,55 @@ func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 		return false, fmt.Errorf("%w: inter reconstruction: %w", ErrAccelerator, err)
 	}
 	return true, nil
+}
+
+// serialIntraMBs is the most intra macroblocks accelRecon reconstructs on
+// one goroutine in raster order rather than with the wavefront, whose
+// hand-offs between rows cost more than a few macroblocks' work. Either
+// order gives the same result: each macroblock's neighbours come first.
+const serialIntraMBs = 32
+
+// accelRecon is stage 3 of a P picture whose inter macroblocks the
+// accelerator reconstructed (accelInter): their records are copied by rows
+// in parallel, then the intra macroblocks are reconstructed in Go, the
+// inter neighbours already final.
+func (e *Encoder) accelRecon(threads int) error {
+	a := e.accel
+	if err := runRows(e.mbH, threads, a.copyInterRow); err != nil {
+		return err
+	}
+	n := 0
+	for _, k := range a.intraInRow {
+		n += int(k)
+	}
+	switch {
+	case n == 0:
+		return nil
+	case n <= a.serialIntra:
+		return guard(func() {
+			for i := range e.mbs {
+				if mb := &e.mbs[i]; isIntra(mb.typ) {
+					e.reconIntra(&e.workers[0], mb, i%e.mbW, i/e.mbW)
+				}
+			}
+		})
+	}
+	return e.wf.run(e.mbW, e.mbH, threads, a.reconIntraAt)
+}
+
+// copyInterRow copies the accelerator's results for the inter macroblocks
+// of row y into their records (accelInterMB) and counts the row's intra
+// ones.
+func (e *Encoder) copyInterRow(y int) {
+	n := int32(0)
+	for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
+		if mb := &e.mbs[i]; isIntra(mb.typ) {
+			n++
+		} else {
+			e.accelInterMB(mb, i)
+		}
+	}
+	e.accel.intraInRow[y] = n
 }
 
 // accelInterMB copies the accelerator's levels of inter macroblock i into
@@ -308,9 +382,12 @@ func (e *Encoder) accelRecords() error {
 	if a == nil || a.mbs == nil {
 		return nil
 	}
+	// Inter macroblocks whose levels stayed with the accelerator have
+	// none to copy.
 	return runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
-			a.mbs[i] = e.mbs[i].trace()
+			mb := &e.mbs[i]
+			mb.traceInto(&a.mbs[i], !a.levelsKept || isIntra(mb.typ))
 		}
 	})
 }

@@ -456,31 +456,19 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	e.traceStage(21, idr, qp)
 	lap = e.lap(hostProbe, lap)
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
-	// reconstructed left, top and top-right neighbours).
+	// reconstructed left, top and top-right neighbours); after the
+	// accelerator's inter reconstruction only the intra macroblocks are
+	// left (accelRecon).
 	accInter, err := e.accelInter(pSlice)
 	if err != nil {
 		return AccessUnit{}, err
 	}
-	if err := e.wf.run(e.mbW, e.mbH, threads, func(w, x, y int) {
-		wk := &e.workers[w]
-		mb := &e.mbs[y*e.mbW+x]
-		switch mb.typ {
-		case mbI4x4:
-			e.reconI4x4(wk, mb, x, y)
-			e.intraChromaPred(wk, mb, x, y)
-			e.chroma(wk, mb, x, y, true)
-		case mbI16x16:
-			e.reconI16(wk, mb, x, y)
-			e.intraChromaPred(wk, mb, x, y)
-			e.chroma(wk, mb, x, y, true)
-		default:
-			if accInter {
-				e.accelInterMB(mb, y*e.mbW+x)
-			} else {
-				e.reconInter(wk, mb, x, y)
-			}
-		}
-	}); err != nil {
+	if accInter {
+		err = e.accelRecon(threads)
+	} else {
+		err = e.wf.run(e.mbW, e.mbH, threads, e.reconMB)
+	}
+	if err != nil {
 		return AccessUnit{}, err
 	}
 	e.traceStage(3, idr, qp)
@@ -590,6 +578,28 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	}
 	e.rec, e.ref = e.ref, e.rec
 	return au, nil
+}
+
+// reconMB is stage 3 of macroblock (x, y) on worker w's scratch, in Go.
+func (e *Encoder) reconMB(w, x, y int) {
+	wk := &e.workers[w]
+	mb := &e.mbs[y*e.mbW+x]
+	if isIntra(mb.typ) {
+		e.reconIntra(wk, mb, x, y)
+	} else {
+		e.reconInter(wk, mb, x, y)
+	}
+}
+
+// reconIntra is stage 3 of intra macroblock mb at (x, y).
+func (e *Encoder) reconIntra(wk *worker, mb *macroblock, x, y int) {
+	if mb.typ == mbI4x4 {
+		e.reconI4x4(wk, mb, x, y)
+	} else {
+		e.reconI16(wk, mb, x, y)
+	}
+	e.intraChromaPred(wk, mb, x, y)
+	e.chroma(wk, mb, x, y, true)
 }
 
 // decideSkips turns P_L0_16x16 macroblocks without residual whose vector is

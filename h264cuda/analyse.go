@@ -58,6 +58,7 @@ type Decider struct {
 	aq       int // adaptive quantisation strength, 1/16 (h264.AQStrength16)
 	mbW, mbH int
 	be       backend
+	stager   planeStager // the uploads' staging copies
 	base     uint64
 	off      [apDec + 1]int
 	offQP    int    // device offset of the QP offsets
@@ -274,7 +275,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 		if i == 0 && d.devSrcY != 0 {
 			continue
 		}
-		if err := be.upload(d.off[apSrcY+i], stagePlane(d.stage[i], pl)); err != nil {
+		if err := be.upload(d.off[apSrcY+i], d.stager.stage(d.stage[i], pl)); err != nil {
 			return err
 		}
 	}

@@ -89,6 +89,10 @@ type interRecon struct {
 	inter []bool
 	out   *h264.Picture
 	parts parallel // work: copyOut (rows)
+	// putDecs writes the decisions of a run (putDecisions) in parts.
+	putDecs parallel
+	decs    []h264.Decision
+	stager  planeStager // the uploads' staging copies
 }
 
 func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
@@ -97,6 +101,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	}
 	r := &interRecon{mbW: mbW, mbH: mbH, be: be, inter: make([]bool, mbW*mbH)}
 	r.parts.work = r.copyOut
+	r.putDecs.work = r.putRange
 	n := mbW * mbH
 	sizes := [ipLevels + 1]int{
 		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
@@ -180,10 +185,25 @@ func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	if len(dec) != n {
 		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, n)
 	}
-	for i := range dec {
-		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
-	}
+	r.putDecisions(dec)
 	return r.exec(src, ref, rec, n, keep)
+}
+
+// putDecisions writes the records of every decision of dec, in parallel
+// for large pictures.
+func (r *interRecon) putDecisions(dec []h264.Decision) {
+	r.decs = dec
+	_ = r.putDecs.run(len(dec), 1) // putRange cannot fail
+	r.decs = nil
+}
+
+// putRange writes the records of decisions lo..hi-1 of the run.
+func (r *interRecon) putRange(lo, hi int) error {
+	for i := lo; i < hi; i++ {
+		d := &r.decs[i]
+		r.putDecision(i, d.Type, d.QP, &d.MV)
+	}
+	return nil
 }
 
 // levelsAddr is the device address of the level records (int16
@@ -202,9 +222,7 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 	if len(dec) != n || len(nothing) != n {
 		return fmt.Errorf("%w: decisions or results do not hold %d macroblocks", ErrInput, n)
 	}
-	for i := range dec {
-		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
-	}
+	r.putDecisions(dec)
 	if err := r.exec(src, ref, nil, n, false); err != nil {
 		return err
 	}
@@ -327,7 +345,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keep bool) erro
 		if err != nil {
 			return err
 		}
-		if err := be.upload(r.off[pl.idx], stagePlane(buf, pl.p)); err != nil {
+		if err := be.upload(r.off[pl.idx], r.stager.stage(buf, pl.p)); err != nil {
 			return err
 		}
 	}

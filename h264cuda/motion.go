@@ -114,6 +114,7 @@ type MotionSearch struct {
 	m2       int // margins of reference levels 2, 1 and of the planes
 	m1       int
 	pad, ext int
+	stager   planeStager // the uploads' staging copies
 
 	be   backend
 	base uint64
@@ -232,31 +233,6 @@ func (s *MotionSearch) Close() error {
 	return s.be.close()
 }
 
-// packPlane copies p's w×h samples into dst with rows of w bytes and
-// returns the packed bytes (p's own buffer when already packed).
-func packPlane(dst []byte, p *h264.Plane) []byte {
-	w, h := p.Width, p.Height
-	if p.Stride == w {
-		return p.Pix[:w*h]
-	}
-	return stagePlane(dst, p)
-}
-
-// stagePlane copies p's w×h samples into dst (a staging buffer from
-// backend.host) with rows of w bytes, even when p is already packed, so
-// that the upload runs from page-locked memory, and returns dst[:w·h].
-func stagePlane(dst []byte, p *h264.Plane) []byte {
-	w, h := p.Width, p.Height
-	if p.Stride == w {
-		copy(dst[:w*h], p.Pix[:w*h])
-		return dst[:w*h]
-	}
-	for y := 0; y < h; y++ {
-		copy(dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+w])
-	}
-	return dst[:w*h]
-}
-
 func planeOK(p *h264.Plane) bool {
 	return p.Width > 0 && p.Height > 0 && p.Stride >= p.Width && len(p.Pix) >= (p.Height-1)*p.Stride+p.Width
 }
@@ -342,11 +318,11 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.upload(0, p); err != nil {
 		return err
 	}
-	if err := be.upload(s.off[mpCur], stagePlane(s.cur, cy)); err != nil {
+	if err := be.upload(s.off[mpCur], s.stager.stage(s.cur, cy)); err != nil {
 		return err
 	}
 	if s.devRef == 0 {
-		if err := be.upload(s.off[mpRef], stagePlane(s.ref, ry)); err != nil {
+		if err := be.upload(s.off[mpRef], s.stager.stage(s.ref, ry)); err != nil {
 			return err
 		}
 	}

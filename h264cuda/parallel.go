@@ -3,6 +3,8 @@ package h264cuda
 import (
 	"runtime"
 	"sync"
+
+	"github.com/gpuenc/gpuenc/h264"
 )
 
 // parallelMin is the number of macroblocks below which a parallel run
@@ -48,4 +50,35 @@ func (p *parallel) run(n, size int) error {
 func (p *parallel) part(w, workers, n int) {
 	defer p.wg.Done()
 	p.errs[w] = p.work(w*n/workers, (w+1)*n/workers)
+}
+
+// planeStager copies planes into staging buffers (backend.host) with rows
+// of their width, so that uploads run from page-locked memory, in parts
+// on all cores for large planes. The zero value is ready to use.
+type planeStager struct {
+	dst   []byte
+	p     *h264.Plane
+	parts parallel // work: rows
+}
+
+// stage copies p's w×h samples into dst, even when p is already packed,
+// and returns dst[:w·h].
+func (s *planeStager) stage(dst []byte, p *h264.Plane) []byte {
+	if s.parts.work == nil {
+		s.parts.work = s.rows
+	}
+	s.dst, s.p = dst, p
+	// A row of w samples counts as w/256 macroblocks of work.
+	_ = s.parts.run(p.Height, max(p.Width/256, 1)) // rows cannot fail
+	s.dst, s.p = nil, nil
+	return dst[:p.Width*p.Height]
+}
+
+// rows copies rows lo..hi-1 of the plane being staged.
+func (s *planeStager) rows(lo, hi int) error {
+	p, w := s.p, s.p.Width
+	for y := lo; y < hi; y++ {
+		copy(s.dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+w])
+	}
+	return nil
 }

@@ -1,0 +1,124 @@
+package h264
+
+import (
+	"bytes"
+	"testing"
+)
+
+// goInterAccel is an InterAccelerator made of the encoder's own Go stages:
+// the exported references for stages 1 and 2, and for stage 3 the Go
+// inter reconstruction of the encoder it is plugged into, writing that
+// encoder's records, which InterLevels then reads back. It lets the tests
+// drive the encoder's accelerated paths without kernels.
+type goInterAccel struct {
+	o     Options
+	cfg   MotionConfig
+	prior []MacroblockTrace
+	e     *Encoder
+}
+
+func (a *goInterAccel) Motion(cur, ref *Picture, prev []MV, qp int, out []MotionMB) error {
+	snap, err := MotionSearchReference(a.cfg, cur, ref, prev, qp)
+	if err != nil {
+		return err
+	}
+	copy(out, snap.MBs)
+	return nil
+}
+
+func (a *goInterAccel) Decide(src *Picture, field []MotionMB, qp int, qpOffset []int8, pSlice bool, out []Decision) error {
+	dec, err := DecisionReference(a.o, src, field, qp, qpOffset, pSlice, a.prior)
+	if err != nil {
+		return err
+	}
+	a.prior = dec
+	for i, d := range dec {
+		out[i] = Decision{Type: d.Type, I16Mode: d.I16Mode, ChromaMode: d.ChromaMode, QP: d.QP, I4Modes: d.I4Modes, PartMV: d.PartMV, MV: d.MV}
+	}
+	return nil
+}
+
+func (a *goInterAccel) ReconInter(src, ref *Picture, dec []Decision, rec *Picture) error {
+	e := a.e
+	for i, d := range dec {
+		if d.Type >= TraceP16x16 && d.Type <= TraceP8x8 {
+			e.reconInter(&e.workers[0], &e.mbs[i], i%e.mbW, i/e.mbW)
+		}
+	}
+	return nil
+}
+
+func (a *goInterAccel) InterLevels(i int, out *InterResult) {
+	mb := &a.e.mbs[i]
+	out.CBP, out.TotalCoeff, out.ChromaTC = int(mb.cbp), mb.nz, mb.nzC
+	out.Luma, out.ChromaDC, out.ChromaAC = mb.luma, mb.chromaDC, mb.chromaAC
+}
+
+// TestAccelReconPaths: after an accelerated inter reconstruction the
+// encoder reconstructs the intra macroblocks on one goroutine when they
+// are few, else with the wavefront; both give h264_go's bytes. The clip
+// puts flat patches into every P picture, so that some of its macroblocks
+// are intra: more than the lowered limit of the wavefront run, fewer than
+// a scene cut.
+func TestAccelReconPaths(t *testing.T) {
+	const w, h = 208, 160
+	o := Options{Width: w, Height: h, RateControl: ConstantQP, QP: 28, Threads: 3}
+	pics := photoClip(t, w, h, 6)
+	for k, p := range pics[1:] {
+		for m := k % 2; m < 13*10; m += 2 {
+			x, y := 16*(m%13), 16*(m/13)
+			for yy := 0; yy < 16; yy++ {
+				for xx := 0; xx < 16; xx++ {
+					p.Y.Pix[(y+yy)*p.Y.Stride+x+xx] = uint8(40*k + 7*m)
+				}
+			}
+		}
+	}
+	goEnc, err := NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for _, p := range pics {
+		au, err := goEnc.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, au.Data)
+	}
+	const wavefrontAbove = 8
+	for _, serial := range []int{wavefrontAbove, 1 << 20} {
+		cfg, err := MotionConfigFor(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &goInterAccel{o: o, cfg: cfg}
+		e, err := NewEncoderWith(o, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.e = e
+		e.accel.serialIntra = serial
+		most := 0
+		for k, p := range pics {
+			au, err := e.Encode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(au.Data, want[k]) {
+				t.Fatalf("serial limit %d, picture %d: %d bytes, h264_go %d: streams differ", serial, k, len(au.Data), len(want[k]))
+			}
+			if !au.Keyframe {
+				n := 0
+				for _, c := range e.accel.intraInRow {
+					n += int(c)
+				}
+				most = max(most, n)
+			}
+		}
+		t.Logf("serial limit %d: at most %d intra macroblocks in a P picture", serial, most)
+		if most <= wavefrontAbove {
+			t.Fatalf("at most %d intra macroblocks in a P picture: the wavefront path (over %d) did not run", most, wavefrontAbove)
+		}
+	}
+}
