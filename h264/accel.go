@@ -85,8 +85,13 @@ type InterAccelerator interface {
 // ChromaTC (it leaves the levels of out alone), and the next SliceData
 // codes each inter macroblock's levels from where ReconInterKept left
 // them: the Luma, ChromaDC and ChromaAC of the records it is given for
-// inter macroblocks are not meaningful then. The encoder uses it when no
-// trace asks for the levels (EncodeTrace calls ReconInter).
+// inter macroblocks are not meaningful then. When the accelerator is also
+// a DeblockAccelerator, ReconInterKept may also leave out of rec the
+// samples of the inter macroblocks no intra prediction reads: it writes at
+// least every macroblock row that holds an intra macroblock and the row
+// above it, and the next Deblock takes the others from where it left
+// them. The encoder uses it when no trace asks for the levels or the
+// reconstruction before deblocking (EncodeTrace calls ReconInter).
 type LevelKeeper interface {
 	InterAccelerator
 	EntropyAccelerator

@@ -23,6 +23,10 @@ type backend interface {
 	host(n int) ([]byte, error)
 	upload(off int, src []byte) error
 	download(dst []byte, off int) error
+	// copyIn copies n bytes from device address src (another stage's
+	// arena on the same context, whose writes have passed its sync) to
+	// arena offset off, queued like an upload.
+	copyIn(off int, src uint64, n int) error
 	// launch runs kernel name over n units (threads) with the parameter
 	// block at arena offset params.
 	launch(name string, n int, params int, arg int) error
@@ -124,6 +128,14 @@ func (b *gpuBackend) upload(off int, src []byte) error {
 
 func (b *gpuBackend) download(dst []byte, off int) error {
 	return cuda.CopyDtoH(dst, b.arena, off, b.stream)
+}
+
+func (b *gpuBackend) copyIn(off int, src uint64, n int) error {
+	from, err := b.ctx.Wrap(uintptr(src), n, 0)
+	if err != nil {
+		return err
+	}
+	return cuda.CopyDtoD(b.arena, off, from, 0, n, b.stream)
 }
 
 func (b *gpuBackend) launch(name string, n int, params int, arg int) error {

@@ -82,6 +82,14 @@ type Deblocker struct {
 	// last is the picture the last successful Run wrote: until the next
 	// Run, the device holds its planes (holds).
 	last *h264.Picture
+
+	// fromDevice, when set for a Run (stages.Deblock, after an inter
+	// reconstruction that kept its samples), holds the device addresses
+	// of packed planes already holding the picture's inter macroblocks:
+	// they are copied on the device, and from rec only the macroblock
+	// rows marked in fromHost (those holding intra macroblocks).
+	fromDevice [3]uint64
+	fromHost   []bool
 }
 
 // holds reports whether p is the picture the last Run wrote, so that its
@@ -225,10 +233,8 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	if err := be.upload(0, d.params); err != nil {
 		return err
 	}
-	for i := range d.planes {
-		if err := be.upload(d.off[dpY+i], d.planes[i]); err != nil {
-			return err
-		}
+	if err := d.uploadPlanes(); err != nil {
+		return err
 	}
 	if err := be.upload(d.off[dpMB], d.recs); err != nil {
 		return err
@@ -261,6 +267,40 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264
 	return nil
 }
 
+// uploadPlanes queues the copies of the picture to filter into the
+// device's planes: the staged planes, or with fromDevice set the device
+// planes and then the staged rows of fromHost over them.
+func (d *Deblocker) uploadPlanes() error {
+	for i, plane := range d.planes {
+		if d.fromDevice[i] == 0 {
+			if err := d.be.upload(d.off[dpY+i], plane); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := d.be.copyIn(d.off[dpY+i], d.fromDevice[i], len(plane)); err != nil {
+			return err
+		}
+		rowBytes := len(plane) / d.mbH // a macroblock row's samples
+		for y0 := 0; y0 < d.mbH; {
+			if !d.fromHost[y0] {
+				y0++
+				continue
+			}
+			y1 := y0 + 1
+			for y1 < d.mbH && d.fromHost[y1] {
+				y1++
+			}
+			lo, hi := y0*rowBytes, y1*rowBytes
+			if err := d.be.upload(d.off[dpY+i]+lo, plane[lo:hi]); err != nil {
+				return err
+			}
+			y0 = y1
+		}
+	}
+	return nil
+}
+
 // inBands runs band over every macroblock row of the picture, in bands
 // on all cores for large pictures.
 func (d *Deblocker) inBands() error { return d.parts.run(d.mbH, d.mbW) }
@@ -282,6 +322,9 @@ func (d *Deblocker) band(y0, y1 int) error {
 		}
 		w := pl.Width
 		for y := y0 * scale; y < y1*scale; y++ {
+			if !j.unpack && d.fromDevice[i] != 0 && !d.fromHost[y/scale] {
+				continue // copied on the device
+			}
 			row, staged := pl.Pix[y*pl.Stride:y*pl.Stride+w], d.planes[i][y*w:(y+1)*w]
 			if j.unpack {
 				copy(row, staged)

@@ -21,8 +21,11 @@ func (b *emuBackend) host(n int) ([]byte, error) { return make([]byte, n), nil }
 
 func (b *emuBackend) upload(off int, src []byte) error   { return b.arena.Write(off, src) }
 func (b *emuBackend) download(dst []byte, off int) error { return b.arena.Read(dst, off) }
-func (b *emuBackend) mark(string) error                  { return nil }
-func (b *emuBackend) sync() error                        { return nil }
+func (b *emuBackend) copyIn(off int, src uint64, n int) error {
+	return b.arena.CopyFrom(off, src, n)
+}
+func (b *emuBackend) mark(string) error { return nil }
+func (b *emuBackend) sync() error       { return nil }
 
 // replay has nothing to capture: it runs the launches every time.
 func (b *emuBackend) replay(_ string, fn func() error) error { return fn() }

@@ -73,6 +73,9 @@ type stages struct {
 	// keptPictures counts the pictures whose inter levels went from the
 	// inter stage to the entropy coder on the device (ReconInterKept).
 	keptPictures int
+	// keptSamples counts the pictures whose inter samples went from the
+	// inter stage to the deblocker on the device.
+	keptSamples int
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -123,6 +126,11 @@ func (s *stages) deblocked(p *h264.Picture) bool {
 // unchanged), so the decision reads it in the search's device memory.
 func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
 	defer s.since(1, time.Now())
+	if s.inter != nil {
+		// A new picture (h264.Encoder decides every one): what the
+		// inter stage kept on the device belongs to the last.
+		s.inter.kept, s.inter.samplesKept = false, false
+	}
 	s.dec.devField, s.dec.devSrcY = 0, 0
 	if pSlice && s.fieldOnDevice {
 		s.dec.devField = s.ms.base + uint64(s.ms.off[mpOut])
@@ -152,16 +160,18 @@ func (s stagesInter) ReconInter(src, ref *h264.Picture, dec []h264.Decision, rec
 	defer s.since(2, time.Now())
 	s.shareWithInter(ref)
 	defer s.inter.forgetShared()
-	return s.inter.reconInter(src, ref, dec, rec, false)
+	return s.inter.reconInter(src, ref, dec, rec, false, false)
 }
 
 // ReconInterKept implements h264.LevelKeeper: ReconInter, leaving the
-// levels on the device, where the next SliceData reads them.
+// levels on the device, where the next SliceData reads them; with the
+// deblocking on the GPU too, it also leaves there the inter samples intra
+// prediction does not read, and the next Deblock takes them there.
 func (s stagesInter) ReconInterKept(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture) error {
 	defer s.since(2, time.Now())
 	s.shareWithInter(ref)
 	defer s.inter.forgetShared()
-	return s.inter.reconInter(src, ref, dec, rec, true)
+	return s.inter.reconInter(src, ref, dec, rec, true, s.db != nil)
 }
 
 // shareWithInter points the inter stage at the source planes Decide read
@@ -269,9 +279,21 @@ func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header [
 }
 
 // Deblock implements h264.DeblockAccelerator with Deblocker, in place.
+// After a ReconInterKept that kept the inter samples on the device, the
+// deblocker copies them there and uploads only the rows holding intra
+// macroblocks.
 func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
 	defer p.s.since(4, time.Now())
-	return p.s.db.Run(rec, mbs, rec)
+	db, r := p.s.db, p.s.inter
+	if r != nil && r.samplesKept {
+		for i := range db.fromDevice {
+			db.fromDevice[i] = r.recAddr(i)
+		}
+		db.fromHost = r.rowIntra
+		p.s.keptSamples++
+		defer func() { db.fromDevice, db.fromHost = [3]uint64{}, nil }()
+	}
+	return db.Run(rec, mbs, rec)
 }
 
 // accelerator returns the h264.Accelerator of st that implements exactly

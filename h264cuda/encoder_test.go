@@ -297,8 +297,9 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 
 // TestEmuEncoderKeepsLevels: with the inter stage and the entropy coder
 // both on the GPU, every P picture's levels go from one to the other on
-// the device (the streams still equal h264_go's); with either in Go they
-// come back to the host.
+// the device, and with the deblocking there too the inter samples (the
+// streams still equal h264_go's); with either in Go they come back to the
+// host.
 func TestEmuEncoderKeepsLevels(t *testing.T) {
 	c := encClips()[5] // 80x48-medium: an I picture, then P pictures
 	for _, s := range stageSplits {
@@ -310,6 +311,12 @@ func TestEmuEncoderKeepsLevels(t *testing.T) {
 		}
 		if e.st.keptPictures != want {
 			t.Errorf("%s: %d pictures kept their levels on the device, want %d", s.name, e.st.keptPictures, want)
+		}
+		if !s.g.deblock {
+			want = 0
+		}
+		if e.st.keptSamples != want {
+			t.Errorf("%s: %d pictures kept their inter samples on the device, want %d", s.name, e.st.keptSamples, want)
 		}
 	}
 }
@@ -813,7 +820,7 @@ func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 				for i, d := range tr.Probed {
 					dec[i] = h264.Decision{Type: d.Type, QP: d.QP, MV: d.MV}
 				}
-				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec, false); err != nil {
+				if err := ir.reconInter(tr.Source, tr.Reference, dec, rec, false, false); err != nil {
 					t.Fatal(err)
 				}
 				for i := range out {

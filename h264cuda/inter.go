@@ -11,6 +11,7 @@ package h264cuda
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/gpuenc/gpuenc/h264"
 )
@@ -72,6 +73,12 @@ type interRecon struct {
 	// (reconInterKept), where levelsAddr finds them; decode gives only
 	// the counts.
 	kept bool
+	// samplesKept: the last reconstruction copied into rec only the
+	// macroblock rows intra prediction reads (needRow: the rows holding an
+	// intra macroblock, rowIntra, and the rows above them); the other
+	// inter samples are only on the device, at recAddr.
+	samplesKept       bool
+	rowIntra, needRow []bool
 	// stage holds the staging buffer of each plane (by parameter index),
 	// made on the plane's first upload: copies are asynchronous, so no two
 	// planes of one run share one.
@@ -99,7 +106,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	if mbW < 1 || mbH < 1 {
 		return nil, fmt.Errorf("%w: %dx%d macroblocks", ErrInput, mbW, mbH)
 	}
-	r := &interRecon{mbW: mbW, mbH: mbH, be: be, inter: make([]bool, mbW*mbH)}
+	r := &interRecon{mbW: mbW, mbH: mbH, be: be, inter: make([]bool, mbW*mbH), rowIntra: make([]bool, mbH), needRow: make([]bool, mbH)}
 	r.parts.work = r.copyOut
 	r.putDecs.work = r.putRange
 	n := mbW * mbH
@@ -161,7 +168,7 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 	for i := range dec {
 		r.putDecision(i, dec[i].Type, dec[i].QP, &dec[i].MV)
 	}
-	if err := r.exec(src, ref, rec, len(out), false); err != nil {
+	if err := r.exec(src, ref, rec, len(out), false, false); err != nil {
 		return err
 	}
 	for i := range out {
@@ -177,16 +184,17 @@ func (r *interRecon) run(src, ref *h264.Picture, dec []h264.MacroblockTrace, rec
 }
 
 // reconInter is run with the records of h264.InterAccelerator: it
-// reconstructs into rec and downloads the levels for decode, or with keep
-// leaves them on the device (levelsAddr) and downloads only the counts;
-// it allocates nothing.
-func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, keep bool) error {
+// reconstructs into rec and downloads the levels for decode, or with
+// keepLevels leaves them on the device (levelsAddr) and downloads only the
+// counts; with keepSamples it copies into rec only the rows intra
+// prediction reads (samplesKept). It allocates nothing.
+func (r *interRecon) reconInter(src, ref *h264.Picture, dec []h264.Decision, rec *h264.Picture, keepLevels, keepSamples bool) error {
 	n := r.mbW * r.mbH
 	if len(dec) != n {
 		return fmt.Errorf("%w: decisions do not hold %d macroblocks", ErrInput, n)
 	}
 	r.putDecisions(dec)
-	return r.exec(src, ref, rec, n, keep)
+	return r.exec(src, ref, rec, n, keepLevels, keepSamples)
 }
 
 // putDecisions writes the records of every decision of dec, in parallel
@@ -212,6 +220,11 @@ func (r *interRecon) putRange(lo, hi int) error {
 // macroblocks.
 func (r *interRecon) levelsAddr() uint64 { return r.base + uint64(r.off[ipLevels]) }
 
+// recAddr is the device address of plane i (Y, Cb, Cr) of the
+// reconstruction, packed (rows of the plane's width), where the last
+// reconstruction wrote its inter macroblocks.
+func (r *interRecon) recAddr(i int) uint64 { return r.base + uint64(r.off[ipRecY+i]) }
+
 // probe runs the kernel on dec (P_L0_16x16 records for the macroblocks to
 // probe, intra ones elsewhere) and sets nothing[i], for each probed
 // macroblock i, to whether it has no level left (CBP 0). Only the CBP
@@ -223,7 +236,7 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 		return fmt.Errorf("%w: decisions or results do not hold %d macroblocks", ErrInput, n)
 	}
 	r.putDecisions(dec)
-	if err := r.exec(src, ref, nil, n, false); err != nil {
+	if err := r.exec(src, ref, nil, n, false, false); err != nil {
 		return err
 	}
 	for i := range dec {
@@ -288,14 +301,15 @@ func (r *interRecon) decode(i int, t *h264.InterResult) {
 }
 
 // exec uploads the pictures and the decision records put before, runs the
-// kernel and downloads rec, the counts and, unless keep, the levels (nOut
-// is the caller's output length). With rec nil (probe) only the CBP
-// copies come back.
-func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keep bool) error {
+// kernel and downloads rec (only the rows intra prediction reads with
+// keepSamples), the counts and, unless keepLevels, the levels (nOut is the
+// caller's output length). With rec nil (probe) only the CBP copies come
+// back.
+func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, keepSamples bool) error {
 	if r.closed {
 		return ErrClosed
 	}
-	r.kept = false
+	r.kept, r.samplesKept = false, false
 	n := r.mbW * r.mbH
 	if !r.macroblockPicture(src) || !r.macroblockPicture(ref) || (rec != nil && !r.macroblockPicture(rec)) {
 		return fmt.Errorf("%w: pictures must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
@@ -366,20 +380,34 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keep bool) erro
 		if err := be.download(r.counts, r.offCounts); err != nil {
 			return err
 		}
-		if !keep {
+		if !keepLevels {
 			if err := be.download(r.levels, r.off[ipLevels]); err != nil {
 				return err
 			}
 		}
 	}
 	if rec != nil {
+		r.markRows(keepSamples)
 		for i, p := range [3]*h264.Plane{&rec.Y, &rec.Cb, &rec.Cr} {
 			buf, err := r.staging(ipRecY+i, p)
 			if err != nil {
 				return err
 			}
-			if err := be.download(buf[:p.Width*p.Height], r.off[ipRecY+i]); err != nil {
-				return err
+			rowBytes := p.Width * p.Height / r.mbH // a macroblock row's samples
+			for y0 := 0; y0 < r.mbH; {
+				if !r.needRow[y0] {
+					y0++
+					continue
+				}
+				y1 := y0 + 1
+				for y1 < r.mbH && r.needRow[y1] {
+					y1++
+				}
+				lo, hi := y0*rowBytes, y1*rowBytes
+				if err := be.download(buf[lo:hi], r.off[ipRecY+i]+lo); err != nil {
+					return err
+				}
+				y0 = y1
 			}
 		}
 	}
@@ -389,13 +417,25 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keep bool) erro
 	if rec == nil {
 		return nil
 	}
-	r.kept = keep
+	r.kept, r.samplesKept = keepLevels, keepSamples
 	// Only the inter macroblocks' samples are the kernel's: the others of
 	// rec stay as they are (the device's are whatever was there).
 	r.out = rec
 	err := r.parts.run(r.mbH, r.mbW)
 	r.out = nil
 	return err
+}
+
+// markRows sets rowIntra from the decisions put and needRow to the rows
+// to download: all of them, or with keepSamples only those intra
+// prediction reads (a row holding an intra macroblock and the row above).
+func (r *interRecon) markRows(keepSamples bool) {
+	for y := 0; y < r.mbH; y++ {
+		r.rowIntra[y] = slices.Contains(r.inter[y*r.mbW:(y+1)*r.mbW], false)
+	}
+	for y := 0; y < r.mbH; y++ {
+		r.needRow[y] = !keepSamples || r.rowIntra[y] || y+1 < r.mbH && r.rowIntra[y+1]
+	}
 }
 
 // copyOut copies the inter macroblocks of macroblock rows y0..y1-1 from
@@ -408,6 +448,9 @@ func (r *interRecon) copyOut(y0, y1 int) error {
 		}
 		buf, w := r.stage[ipRecY+i], p.Width
 		for y := y0; y < y1; y++ {
+			if !r.needRow[y] {
+				continue
+			}
 			row := r.inter[y*r.mbW : (y+1)*r.mbW]
 			for x := 0; x < r.mbW; {
 				if !row[x] {

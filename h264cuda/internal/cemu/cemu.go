@@ -19,6 +19,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"unsafe"
 
 	// The sources are embedded there: importing the package makes this
@@ -39,13 +40,42 @@ type Arena struct {
 	n int
 }
 
+// live holds every arena not yet freed, so that CopyFrom can check that
+// its source is one (device-to-device copies name their source by
+// address).
+var live = struct {
+	sync.Mutex
+	arenas map[*Arena]bool
+}{arenas: map[*Arena]bool{}}
+
 // NewArena allocates n zeroed bytes.
 func NewArena(n int) (*Arena, error) {
 	p := C.calloc(C.size_t(max(n, 1)), 1)
 	if p == nil {
 		return nil, fmt.Errorf("cemu: cannot allocate %d bytes", n)
 	}
-	return &Arena{p: p, n: n}, nil
+	a := &Arena{p: p, n: n}
+	live.Lock()
+	live.arenas[a] = true
+	live.Unlock()
+	return a, nil
+}
+
+// CopyFrom copies n bytes from address src, inside a live arena (this one
+// or another), to offset off: a device-to-device copy.
+func (a *Arena) CopyFrom(off int, src uint64, n int) error {
+	if off < 0 || n < 0 || off+n > a.n {
+		return fmt.Errorf("%w: copy of %d bytes to %d, size %d", ErrRange, n, off, a.n)
+	}
+	live.Lock()
+	defer live.Unlock()
+	for b := range live.arenas {
+		if base := b.Base(); src >= base && src+uint64(n) <= base+uint64(b.n) {
+			copy(a.Bytes()[off:off+n], b.Bytes()[src-base:])
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: copy of %d bytes from %#x, in no arena", ErrRange, n, src)
 }
 
 // Base returns the arena's address, as the kernels see it.
@@ -75,6 +105,9 @@ func (a *Arena) Read(dst []byte, off int) error {
 // Free releases the arena; freeing twice is harmless.
 func (a *Arena) Free() {
 	if a.p != nil {
+		live.Lock()
+		delete(live.arenas, a)
+		live.Unlock()
 		C.free(a.p)
 		a.p, a.n = nil, 0
 	}
