@@ -80,6 +80,10 @@ type Decider struct {
 	// (packed, stride src.Y.Width), already on the device: Run reads it
 	// there instead of uploading it.
 	devSrcY uint64
+	// prefetched is the picture whose chroma planes prefetch already
+	// queued for upload (the next run skips them when it decides that
+	// picture), or nil.
+	prefetched *h264.Picture
 }
 
 // srcYAddr is the device address of the source luma the last Run read.
@@ -147,6 +151,26 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 		}
 	}
 	return d, nil
+}
+
+// prefetch stages src's chroma planes and queues their upload now, so
+// that it runs while other work (the motion search on another stream)
+// does; the next run skips them when it decides src, which must not
+// change in between. A picture that is not one of the decider's size is
+// left to run.
+func (d *Decider) prefetch(src *h264.Picture) error {
+	d.prefetched = nil
+	if d.closed || src == nil || src.Cb.Width != 8*d.mbW || src.Cb.Height != 8*d.mbH ||
+		src.Cr.Width != 8*d.mbW || src.Cr.Height != 8*d.mbH || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
+		return nil
+	}
+	for i, pl := range []*h264.Plane{&src.Cb, &src.Cr} {
+		if err := d.be.upload(d.off[apSrcCb+i], d.stager.stage(d.stage[1+i], pl)); err != nil {
+			return err
+		}
+	}
+	d.prefetched = src
+	return nil
 }
 
 // Close releases the decider's device memory, stream and module.
@@ -271,8 +295,10 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 	if err := be.upload(0, p); err != nil {
 		return err
 	}
+	chromaQueued := d.prefetched == src
+	d.prefetched = nil
 	for i, pl := range []*h264.Plane{&src.Y, &src.Cb, &src.Cr} {
-		if i == 0 && d.devSrcY != 0 {
+		if i == 0 && d.devSrcY != 0 || i > 0 && chromaQueued {
 			continue
 		}
 		if err := be.upload(d.off[apSrcY+i], d.stager.stage(d.stage[i], pl)); err != nil {

@@ -58,7 +58,8 @@ type stages struct {
 	// reference luma) are in the search's device memory.
 	fieldOnDevice bool
 	// shareInputs lets a stage read the planes another stage already
-	// has on the device instead of uploading them: the reference the
+	// has on the device instead of uploading them, and Motion queue the
+	// decision's chroma upload during the search: the reference the
 	// deblocker wrote (motion search, inter stage), the source luma the
 	// motion search uploaded (decision), the source and reference the
 	// decision and the search read (inter stage, skip probe).
@@ -70,6 +71,9 @@ type stages struct {
 	lastRefY, lastSrcY uint64
 	// sharedPlanes counts the plane uploads skipped that way.
 	sharedPlanes int
+	// prefetches counts the decisions whose chroma upload Motion queued
+	// during the search.
+	prefetches int
 	// keptPictures counts the pictures whose inter levels went from the
 	// inter stage to the entropy coder on the device (ReconInterKept).
 	keptPictures int
@@ -104,9 +108,18 @@ func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 		s.ms.devRef = s.db.planeAddr(0)
 		s.sharedPlanes++
 	}
-	err := s.ms.Run(cur, ref, prev, qp, out)
+	err := s.ms.enqueue(cur, ref, prev, qp)
 	s.lastRefY = s.ms.refAddr()
 	s.ms.devRef = 0
+	if err == nil && s.shareInputs {
+		// The decision's chroma uploads while the search runs.
+		if err = s.dec.prefetch(cur); err == nil && s.dec.prefetched == cur {
+			s.prefetches++
+		}
+	}
+	if err == nil {
+		err = s.ms.collect(out)
+	}
 	if err != nil {
 		return err
 	}
@@ -132,6 +145,9 @@ func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffs
 		s.inter.kept, s.inter.samplesKept = false, false
 	}
 	s.dec.devField, s.dec.devSrcY = 0, 0
+	if !pSlice || !s.fieldOnDevice || src != s.motionCur {
+		s.dec.prefetched = nil // queued for another picture's decision
+	}
 	if pSlice && s.fieldOnDevice {
 		s.dec.devField = s.ms.base + uint64(s.ms.off[mpOut])
 		// The search uploaded the same luma, packed the same way, when

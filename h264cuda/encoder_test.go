@@ -289,8 +289,11 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 			t.Errorf("%d plane uploads skipped over %d P pictures, want at least %d", e.st.sharedPlanes, c.frames-1, min)
 		}
 		t.Logf("sharing %v: %d plane uploads skipped", share, e.st.sharedPlanes)
-		if !share && e.st.sharedPlanes != 0 {
-			t.Errorf("sharing off: %d plane uploads skipped", e.st.sharedPlanes)
+		if !share && (e.st.sharedPlanes != 0 || e.st.prefetches != 0) {
+			t.Errorf("sharing off: %d plane uploads skipped, %d chroma uploads queued early", e.st.sharedPlanes, e.st.prefetches)
+		}
+		if share && e.st.prefetches != c.frames-1 {
+			t.Errorf("%d chroma uploads queued during the search over %d P pictures", e.st.prefetches, c.frames-1)
 		}
 	}
 }

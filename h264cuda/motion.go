@@ -247,6 +247,12 @@ func (s *MotionSearch) Run(cur, ref *h264.Picture, prev []h264.MV, qp int, out [
 	if err := s.enqueue(cur, ref, prev, qp); err != nil {
 		return err
 	}
+	return s.collect(out)
+}
+
+// collect waits for the search enqueue queued and decodes its field into
+// out.
+func (s *MotionSearch) collect(out []h264.MotionMB) error {
 	if len(out) != s.mbW*s.mbH {
 		return fmt.Errorf("%w: output holds %d macroblocks, want %d", ErrInput, len(out), s.mbW*s.mbH)
 	}
