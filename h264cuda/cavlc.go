@@ -34,6 +34,7 @@ const (
 	cpMBH
 	cpPSlice
 	cpLevels
+	cpHostLv
 	cpCount
 )
 
@@ -41,22 +42,25 @@ const (
 	slotWords  = 768
 	cavlcChunk = 64
 
-	crType    = 0
-	crI16     = 1
-	crChroma  = 2
-	crCBP     = 3
-	crQPD     = 4
-	crKept    = 5
-	crI4      = 8
-	crPartMV  = 24
-	crMV      = 32
-	crNZ      = 64
-	crNZC     = 80
-	crLumaDC  = 88
-	crLuma    = 104
-	crCDC     = 360
-	crCAC     = 368
-	crWords   = 496
+	crType   = 0
+	crI16    = 1
+	crChroma = 2
+	crCBP    = 3
+	crQPD    = 4
+	crSlot   = 5
+	crI4     = 8
+	crPartMV = 24
+	crMV     = 32
+	crNZ     = 64
+	crNZC    = 80
+	crLumaDC = 88
+	crWords  = 104
+	clLuma   = 0
+	clCDC    = 256
+	clCAC    = 264
+	clWords  = 392
+	// slotInter in crSlot: the level block is the inter stage's.
+	slotInter = 0xffffffff
 	constsLay = 36
 	// constsWords: the layout, the (code, len) pairs of Tables 9-5,
 	// 9-7/9-8, 9-9a and 9-10, and the two cbp maps of Table 9-4.
@@ -76,7 +80,7 @@ type EntropyCoder struct {
 	chunks   int
 	be       backend
 	base     uint64
-	off      [cpStatus + 1]int
+	off      [cpCount]int // by parameter index (buffers only)
 	params   []byte
 	rec      []byte
 	hdr      []byte // slot 0: the slice header as big-endian words
@@ -90,7 +94,12 @@ type EntropyCoder struct {
 	// level records of this picture (interRecon.levelsAddr): the records
 	// of inter macroblocks point there instead of carrying their levels.
 	keptLevels uint64
-	closed     bool
+	// hostLv holds the level blocks packed on the host, in slots: slot[i]
+	// is macroblock i's (packRecords), and slots of them are used.
+	hostLv []byte
+	slot   []uint32
+	slots  int
+	closed bool
 }
 
 // NewEntropyCoder prepares the entropy coding of pictures of an h264
@@ -114,13 +123,14 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 		return nil, err
 	}
 	c := &EntropyCoder{mbW: cfg.Width / 16, mbH: cfg.Height / 16, be: be}
+	c.slot = make([]uint32, c.mbW*c.mbH)
 	c.packParts.work = c.packRange
 	n := c.mbW * c.mbH
 	segs := n + 2
 	c.chunks = (n + 1 + cavlcChunk - 1) / cavlcChunk
 	slotBytes := 4 * slotWords * segs
-	sizes := [cpStatus + 1]int{
-		cpRec: 2 * crWords * n, cpSlots: slotBytes + 8, cpLen: 4 * segs, cpRun: 4 * n,
+	sizes := [cpCount]int{
+		cpRec: 2 * crWords * n, cpHostLv: 2 * clWords * n, cpSlots: slotBytes + 8, cpLen: 4 * segs, cpRun: 4 * n,
 		cpOff: 4 * segs, cpChunk: 4 * c.chunks, cpOut: max(slotBytes, 4*constsWords), cpStatus: 8,
 	}
 	at := align(8 * cpCount)
@@ -134,7 +144,7 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}} {
+	}{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hostLv, 2 * clWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -200,6 +210,11 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 	if err := be.upload(c.off[cpRec], c.rec); err != nil {
 		return nil, err
 	}
+	if c.slots > 0 {
+		if err := be.upload(c.off[cpHostLv], c.hostLv[:2*clWords*c.slots]); err != nil {
+			return nil, err
+		}
+	}
 	if err := be.upload(c.off[cpSlots], c.hdr[:4*hw]); err != nil {
 		return nil, err
 	}
@@ -260,6 +275,17 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 // large pictures; the error names the first macroblock (in raster order)
 // that cannot be coded.
 func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) error {
+	// A level block for each macroblock that codes a residual with
+	// levels from the host, in raster order.
+	c.slots = 0
+	for i := range mbs {
+		m := &mbs[i]
+		c.slot[i] = slotInter
+		if m.CBP != 0 && m.Type != h264.TracePSkip && !(c.keptLevels != 0 && interType(m.Type)) {
+			c.slot[i] = uint32(c.slots)
+			c.slots++
+		}
+	}
 	c.packMBs, c.packPSlice = mbs, pSlice
 	err := c.packParts.run(len(mbs), 1)
 	c.packMBs = nil
@@ -270,7 +296,11 @@ func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) erro
 // first it cannot pack.
 func (c *EntropyCoder) packRange(lo, hi int) error {
 	for i := lo; i < hi; i++ {
-		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], &c.packMBs[i], c.packPSlice, c.keptLevels != 0); err != nil {
+		var lv []byte
+		if s := c.slot[i]; s != slotInter {
+			lv = c.hostLv[2*clWords*int(s) : 2*clWords*(int(s)+1)]
+		}
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], lv, &c.packMBs[i], c.packPSlice, c.slot[i]); err != nil {
 			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
 		}
 	}
@@ -292,7 +322,11 @@ func (c *EntropyCoder) writeParams(pSlice bool) {
 	}
 	put(cpPSlice, pv)
 	put(cpLevels, int64(c.keptLevels))
+	put(cpHostLv, int64(c.base)+int64(c.off[cpHostLv]))
 }
+
+// interType reports whether a record's type is a coded inter type.
+func interType(t int) bool { return t >= h264.TraceP16x16 && t <= h264.TraceP8x8 }
 
 // errRecord describes a macroblock the coder cannot take.
 type errRecord string
@@ -301,10 +335,10 @@ func (e errRecord) Error() string { return string(e) }
 
 // packRecord writes macroblock m in the kernels' record layout (cavlc.h
 // CR_*), int16 little-endian words, after checking the ranges the syntax
-// needs. dst is one record (2·crWords bytes). With kept, an inter
-// macroblock's levels are not written: its record points at the inter
-// stage's (crKept).
-func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice, kept bool) error {
+// needs: dst is its record (2·crWords bytes), slot where its levels are
+// (crSlot), lv the level block to fill (2·clWords bytes) or nil when the
+// kernel takes them elsewhere or needs none.
+func packRecord(dst, lv []byte, m *h264.MacroblockTrace, pSlice bool, slot uint32) error {
 	switch {
 	case m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip:
 		return errRecord("unknown type")
@@ -325,10 +359,8 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice, kept bool) error {
 	le.PutUint16(dst[2*crChroma:], uint16(m.ChromaMode))
 	le.PutUint16(dst[2*crCBP:], uint16(m.CBP))
 	le.PutUint16(dst[2*crQPD:], uint16(int16(m.QPDelta)))
-	kept = kept && m.Type >= h264.TraceP16x16 && m.Type <= h264.TraceP8x8
-	if kept {
-		le.PutUint16(dst[2*crKept:], 1)
-	}
+	le.PutUint16(dst[2*crSlot:], uint16(slot))
+	le.PutUint16(dst[2*crSlot+2:], uint16(slot>>16))
 	i4, mv, nz, ldc := dst[2*crI4:2*crI4+32], dst[2*crMV:2*crMV+64], dst[2*crNZ:2*crNZ+32], dst[2*crLumaDC:2*crLumaDC+32]
 	for k := 0; k < 16; k++ {
 		if m.I4Modes[k] > 8 {
@@ -357,17 +389,17 @@ func packRecord(dst []byte, m *h264.MacroblockTrace, pSlice, kept bool) error {
 			le.PutUint16(nzc[8*p+2*k:], uint16(m.ChromaTC[p][k]))
 		}
 	}
-	if kept {
+	if lv == nil {
 		return nil
 	}
-	luma := dst[2*crLuma : 2*crLuma+512]
+	luma := lv[2*clLuma : 2*clLuma+512]
 	for k := range m.Luma {
 		b := luma[32*k : 32*k+32]
 		for j, v := range &m.Luma[k] {
 			le.PutUint16(b[2*j:], uint16(v))
 		}
 	}
-	cdc, cac := dst[2*crCDC:2*crCDC+16], dst[2*crCAC:2*crCAC+256]
+	cdc, cac := lv[2*clCDC:2*clCDC+16], lv[2*clCAC:2*clCAC+256]
 	for p := 0; p < 2; p++ {
 		for k := 0; k < 4; k++ {
 			le.PutUint16(cdc[8*p+2*k:], uint16(m.ChromaDC[p][k]))

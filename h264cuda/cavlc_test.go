@@ -379,8 +379,8 @@ func checkCAVLCConsts(t *testing.T, c *EntropyCoder) {
 	}
 	layout := []int{cpCount, cpRec, cpSlots, cpLen, cpRun, cpOff, cpChunk, cpOut, cpStatus, cpMBW, cpMBH, cpPSlice,
 		slotWords, cavlcChunk, crType, crI16, crChroma, crCBP, crQPD, crI4, crPartMV, crMV, crNZ, crNZC,
-		crLumaDC, crLuma, crCDC, crCAC, crWords, constsWords, h264.TracePSkip, h264.TraceI16x16,
-		cpLevels, crKept, 0, 0}
+		crLumaDC, clLuma, clCDC, clCAC, crWords, constsWords, h264.TracePSkip, h264.TraceI16x16,
+		cpLevels, crSlot, cpHostLv, clWords}
 	if !slices.Equal(got[:constsLay], layout) {
 		t.Fatalf("layout constants of cavlc.h\n got  %v\n want %v", got[:constsLay], layout)
 	}

@@ -215,9 +215,8 @@ func (r *interRecon) putRange(lo, hi int) error {
 }
 
 // levelsAddr is the device address of the level records (int16
-// [lvWords] per macroblock, the layout of the entropy coder's record
-// from crLuma on) that the last reconstruction wrote for its inter
-// macroblocks.
+// [lvWords] per macroblock, the entropy coder's level blocks) that the
+// last reconstruction wrote for its inter macroblocks.
 func (r *interRecon) levelsAddr() uint64 { return r.base + uint64(r.off[ipLevels]) }
 
 // recAddr is the device address of plane i (Y, Cb, Cr) of the

@@ -108,10 +108,9 @@ func TestInterLayout(t *testing.T) {
 			t.Errorf("inter.h %s = %d, Go has %d", kv.name, got, kv.v)
 		}
 	}
-	// The entropy coder reads kept levels in its record's layout from
-	// crLuma on.
-	if lvCDC != crCDC-crLuma || lvCAC != crCAC-crLuma || lvWords != crWords-crLuma {
-		t.Errorf("inter.h's level record (CDC %d, CAC %d, %d words) is not cavlc.h's from CR_LUMA (%d, %d, %d)",
-			lvCDC, lvCAC, lvWords, crCDC-crLuma, crCAC-crLuma, crWords-crLuma)
+	// The entropy coder reads kept levels as its level blocks.
+	if lvLuma != clLuma || lvCDC != clCDC || lvCAC != clCAC || lvWords != clWords {
+		t.Errorf("inter.h's level record (luma %d, CDC %d, CAC %d, %d words) is not cavlc.h's level block (%d, %d, %d, %d)",
+			lvLuma, lvCDC, lvCAC, lvWords, clLuma, clCDC, clCAC, clWords)
 	}
 }

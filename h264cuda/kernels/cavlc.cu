@@ -451,10 +451,11 @@ DEVICE_CALL void write_mb(BitW *b, const int64_t *P, const int16_t *mb, int x, i
 	if (cbpL == 0 && cbpC == 0 && typ != MB_I16X16)
 		return;
 	bw_se(b, mb[CR_QPD]);
-	/* The levels, CR_LUMA on: in the record or at the inter stage's. */
-	const int16_t *lev = mb + CR_LUMA;
-	if (mb[CR_KEPT])
-		lev = PARAM_PTR(const int16_t, P, CP_LEVELS) + (int64_t)(y * PARAM_INT(P, CP_MBW) + x) * (CR_WORDS - CR_LUMA);
+	/* The level block: the host's, or the inter stage's. */
+	uint32_t at = (uint32_t)(uint16_t)mb[CR_SLOT] | (uint32_t)(uint16_t)mb[CR_SLOT + 1] << 16;
+	const int16_t *lev = at == CR_SLOT_INTER
+		? PARAM_PTR(const int16_t, P, CP_LEVELS) + (int64_t)(y * PARAM_INT(P, CP_MBW) + x) * CL_WORDS
+		: PARAM_PTR(const int16_t, P, CP_HOSTLV) + (int64_t)at * CL_WORDS;
 	int32_t coef[16];
 	if (typ == MB_I16X16) {
 		for (int k = 0; k < 16; k++)
@@ -467,7 +468,7 @@ DEVICE_CALL void write_mb(BitW *b, const int64_t *P, const int16_t *mb, int x, i
 		int bx = BLK_X[i], by = BLK_Y[i];
 		int r = by * 4 + bx;
 		int nC = nc_luma(P, x, y, mb, bx, by);
-		const int16_t *l = lev + 16 * r;
+		const int16_t *l = lev + CL_LUMA + 16 * r;
 		if (typ == MB_I16X16) {
 			for (int k = 1; k < 16; k++)
 				coef[k - 1] = l[k];
@@ -481,14 +482,14 @@ DEVICE_CALL void write_mb(BitW *b, const int64_t *P, const int16_t *mb, int x, i
 	if (cbpC != 0) {
 		for (int c = 0; c < 2; c++) {
 			for (int k = 0; k < 4; k++)
-				coef[k] = lev[CR_CDC - CR_LUMA + 4 * c + k];
+				coef[k] = lev[CL_CDC + 4 * c + k];
 			write_residual_block(b, coef, 4, -1);
 		}
 	}
 	if (cbpC == 2) {
 		for (int c = 0; c < 2; c++) {
 			for (int r = 0; r < 4; r++) {
-				const int16_t *l = lev + (CR_CAC - CR_LUMA) + 64 * c + 16 * r;
+				const int16_t *l = lev + CL_CAC + 64 * c + 16 * r;
 				for (int k = 1; k < 16; k++)
 					coef[k - 1] = l[k];
 				write_residual_block(b, coef, 15, nc_chroma(P, x, y, mb, c, r & 1, r >> 1));
@@ -692,8 +693,8 @@ KERNEL cavlc_consts(const int64_t *P, int n, int arg)
 	const int32_t layout[] = {CP_COUNT, CP_REC, CP_SLOTS, CP_LEN, CP_RUN, CP_OFF, CP_CHUNK, CP_OUT,
 				  CP_STATUS, CP_MBW, CP_MBH, CP_PSLICE, SLOT_WORDS, CHUNK, CR_TYPE, CR_I16,
 				  CR_CHROMA, CR_CBP, CR_QPD, CR_I4, CR_PARTMV, CR_MV, CR_NZ, CR_NZC,
-				  CR_LUMADC, CR_LUMA, CR_CDC, CR_CAC, CR_WORDS, CONSTS_WORDS, MB_PSKIP, MB_I16X16,
-				  CP_LEVELS, CR_KEPT, 0, 0};
+				  CR_LUMADC, CL_LUMA, CL_CDC, CL_CAC, CR_WORDS, CONSTS_WORDS, MB_PSKIP, MB_I16X16,
+				  CP_LEVELS, CR_SLOT, CP_HOSTLV, CL_WORDS};
 	int k = 0;
 	for (int i = 0; i < CONSTS_LAYOUT; i++)
 		o[k++] = layout[i];

@@ -24,7 +24,8 @@ enum {
 	CP_MBW,
 	CP_MBH,
 	CP_PSLICE,  /* P slice (0/1): mb_skip_run is coded */
-	CP_LEVELS,  /* the inter stage's levels (inter.h IP_LEVELS), read for records with CR_KEPT set; or 0 */
+	CP_LEVELS,  /* the inter stage's level blocks (inter.h IP_LEVELS), one per macroblock, or 0 */
+	CP_HOSTLV,  /* the level blocks the host packed: int16[CL_WORDS] per slot (CR_SLOT) */
 	CP_COUNT
 };
 
@@ -46,18 +47,26 @@ enum {
 	CR_CHROMA = 2,   /* intra chroma prediction mode */
 	CR_CBP = 3,      /* coded_block_pattern: luma bits 0..3, chroma << 4 */
 	CR_QPD = 4,      /* mb_qp_delta */
-	CR_KEPT = 5,     /* 1: the levels (CR_LUMA on) are the inter stage's, at CP_LEVELS (same layout) */
+	CR_SLOT = 5,     /* 2 words, low first: the macroblock's level block at CP_HOSTLV, or CR_SLOT_INTER: at CP_LEVELS (its own) */
 	CR_I4 = 8,       /* 16 Intra_4x4 modes, raster order */
 	CR_PARTMV = 24,  /* 4 partition vectors (x, y) */
 	CR_MV = 32,      /* 16 vectors (x, y) per 4x4 block, raster order */
 	CR_NZ = 64,      /* 16 TotalCoeff of the luma 4x4 blocks, raster order */
 	CR_NZC = 80,     /* 2 x 4 TotalCoeff of the chroma AC blocks */
 	CR_LUMADC = 88,  /* 16 Intra_16x16 DC levels, scan order */
-	CR_LUMA = 104,   /* 16 x 16 levels per 4x4 block (raster), scan order */
-	CR_CDC = 360,    /* 2 x 4 chroma DC levels */
-	CR_CAC = 368,    /* 2 x 4 x 16 chroma AC levels, scan order (index 0 unused) */
-	CR_WORDS = 496
+	CR_WORDS = 104
 };
+
+/* A macroblock's level block (the layout of inter.h's level record),
+ * int16 words, read only for a coded residual (CR_CBP not 0). */
+enum {
+	CL_LUMA = 0,     /* 16 x 16 levels per 4x4 block (raster), scan order */
+	CL_CDC = 256,    /* 2 x 4 chroma DC levels */
+	CL_CAC = 264,    /* 2 x 4 x 16 chroma AC levels, scan order (index 0 unused) */
+	CL_WORDS = 392
+};
+
+#define CR_SLOT_INTER 0xffffffffu
 
 /* Words of cavlc_consts' output: the constants above, then the tables. */
 enum {

@@ -26,8 +26,8 @@ enum {
 };
 
 /* Levels of one macroblock, scan order (h264's macroblock fields), int16
- * words. The order is that of the entropy coder's record from CR_LUMA on
- * (cavlc.h), which reads them here when the host did not take them. */
+ * words: the entropy coder's level block (cavlc.h CL_*), which it reads
+ * here when the host did not take them. */
 enum {
 	LV_LUMA = 0,   /* 16 blocks (raster) x 16 levels */
 	LV_CDC = 256,  /* 2 planes x 4 DC levels */
