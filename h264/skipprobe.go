@@ -36,8 +36,8 @@ func (e *Encoder) probeSkips() error {
 			i := y*e.mbW + x
 			mb := &e.mbs[i]
 			smv := e.skipMV(x, y, mb)
-			e.skipProbe[i] = probeResult{mv: smv}
-			if e.wantsProbe(mb, smv) {
+			e.skipProbe[i] = probeResult{mv: smv, wants: e.wantsProbe(mb, smv)}
+			if e.skipProbe[i].wants {
 				e.skipProbe[i].nothing = e.codesNothingAt(wk, mb, x, y, smv)
 			}
 		}
@@ -46,35 +46,48 @@ func (e *Encoder) probeSkips() error {
 	}
 	// Pass 2: the raster walk. A skip vector reads only the left,
 	// top-left, top and top-right macroblocks, so where none of them moved
-	// in this pass it is pass 1's; only next to a move is it computed (and
-	// probed) again. Moves are rare, so the walk is cheap on one goroutine.
+	// in this pass it is pass 1's, and so is the outcome; only next to a
+	// move is it computed (and probed) again. Moves are rare, so the walk
+	// is cheap on one goroutine: elsewhere it reads only the compact
+	// records of pass 1 and of the moves, not the macroblocks.
 	return guard(func() {
 		wk := &e.workers[0]
 		for y := 0; y < e.mbH; y++ {
 			for x := 0; x < e.mbW; x++ {
 				i := y*e.mbW + x
+				pr := &e.skipProbe[i]
+				if !e.neighbourMoved(x, y) {
+					e.skipMoved[i] = pr.wants && pr.nothing
+					if e.skipMoved[i] {
+						e.moveToSkip(&e.mbs[i], pr.mv)
+					}
+					continue
+				}
 				mb := &e.mbs[i]
 				e.skipMoved[i] = false
-				smv := e.skipProbe[i].mv
-				if e.neighbourMoved(x, y) {
-					smv = e.skipMV(x, y, mb)
-				}
+				smv := e.skipMV(x, y, mb)
 				if !e.wantsProbe(mb, smv) {
 					continue
 				}
-				nothing := e.skipProbe[i].nothing
-				if smv != e.skipProbe[i].mv {
+				nothing := pr.nothing
+				if smv != pr.mv {
 					nothing = e.codesNothingAt(wk, mb, x, y, smv)
 				}
 				if nothing {
-					mb.typ = mbP16x16
-					mb.partMV[0] = smv
-					mb.setMVs()
+					e.moveToSkip(mb, smv)
 					e.skipMoved[i] = true
 				}
 			}
 		}
 	})
+}
+
+// moveToSkip makes mb P_L0_16x16 at its skip vector smv (stage 3b then
+// makes it P_Skip).
+func (e *Encoder) moveToSkip(mb *macroblock, smv MV) {
+	mb.typ = mbP16x16
+	mb.partMV[0] = smv
+	mb.setMVs()
 }
 
 // neighbourMoved reports whether pass 2 moved macroblock (x, y)'s left,
@@ -101,9 +114,9 @@ func (e *Encoder) accelProbe() error {
 			i := y*e.mbW + x
 			mb, d := &e.mbs[i], &a.dec[i]
 			smv := e.skipMV(x, y, mb)
-			e.skipProbe[i] = probeResult{mv: smv}
+			e.skipProbe[i] = probeResult{mv: smv, wants: e.wantsProbe(mb, smv)}
 			d.Type, d.QP = mbI16x16, int(mb.qp)
-			if e.wantsProbe(mb, smv) {
+			if e.skipProbe[i].wants {
 				d.Type = mbP16x16
 				for k := range d.MV {
 					d.MV[k] = smv
@@ -123,10 +136,12 @@ func (e *Encoder) accelProbe() error {
 	return nil
 }
 
-// probeResult is pass 1's result for one macroblock: whether coding it at
-// skip vector mv leaves no level.
+// probeResult is pass 1's result for one macroblock: its skip vector mv,
+// whether it wants a probe there (wantsProbe) and whether coding it at mv
+// leaves no level.
 type probeResult struct {
 	mv      MV
+	wants   bool
 	nothing bool
 }
 
