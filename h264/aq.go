@@ -80,3 +80,28 @@ func (e *Encoder) aqOffset(x, y, s int) int {
 	}
 	return max(-12, min(12, off))
 }
+
+// assignQPDeltas is the sequential pass (stage 3b) that turns the
+// macroblocks' chosen QPs into mb_qp_delta values: a macroblock that codes
+// no mb_qp_delta (P_Skip, or no residual outside Intra16x16) takes the QP
+// of the one before it in decoding order (QP_Y,PRED, 7.4.5), which is also
+// what deblocking uses.
+func (e *Encoder) assignQPDeltas(sliceQP int) {
+	prev := sliceQP
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		if mb.typ == mbPSkip || mb.typ != mbI16x16 && mb.cbp == 0 {
+			mb.qp = uint8(prev)
+			mb.qpDelta = 0
+			continue
+		}
+		d := int(mb.qp) - prev
+		if d > 25 {
+			d -= 52
+		} else if d < -26 {
+			d += 52
+		}
+		mb.qpDelta = int8(d)
+		prev = int(mb.qp)
+	}
+}

@@ -62,7 +62,6 @@ type Encoder struct {
 	prevField []MV
 	skipProbe []probeResult // stage 2b, pass 1 (skipprobe.go)
 	skipMoved []bool        // stage 2b, pass 2: the macroblocks it moved
-	final     finalPass     // stage 3b on all cores (finishTypes)
 
 	forceIDR   bool
 	aqStrength int // adaptive quantisation strength in 1/16 (0: off)
@@ -129,7 +128,6 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.prevField = make([]MV, e.mbW*e.mbH)
 	e.skipProbe = make([]probeResult, e.mbW*e.mbH)
 	e.skipMoved = make([]bool, e.mbW*e.mbH)
-	e.final = newFinalPass(e)
 	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
 	cfg.Partitions = p.partitions
 	cfg.MaxVerticalMV = min(512, e.sp.level.mvY)
@@ -476,10 +474,10 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	e.traceStage(3, idr, qp)
 	lap = e.lap(hostRecon, lap)
 	// Stage 3b: P_Skip, per macroblock, once every vector is final.
-	intra, inter, skip, err := e.finishTypes(qp)
-	if err != nil {
+	if err := guard(func() { e.decideSkips(); e.assignQPDeltas(qp) }); err != nil {
 		return AccessUnit{}, err
 	}
+	intra, inter, skip := e.countTypes()
 	if err := e.accelRecords(); err != nil {
 		return AccessUnit{}, err
 	}
@@ -602,4 +600,36 @@ func (e *Encoder) reconIntra(wk *worker, mb *macroblock, x, y int) {
 	}
 	e.intraChromaPred(wk, mb, x, y)
 	e.chroma(wk, mb, x, y, true)
+}
+
+// decideSkips turns P_L0_16x16 macroblocks without residual whose vector is
+// the P_Skip vector into P_Skip (stage 3b). The vectors do not change, so
+// the order does not matter.
+func (e *Encoder) decideSkips() {
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		if mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(i%e.mbW, i/e.mbW, mb) {
+			mb.typ = mbPSkip
+		}
+	}
+}
+
+// countTypes counts intra, inter and skipped macroblocks and records the
+// 16x16 vectors for the next picture's motion search.
+func (e *Encoder) countTypes() (intra, inter, skip int) {
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		switch {
+		case isIntra(mb.typ):
+			intra++
+			e.prevField[i] = MV{}
+		case mb.typ == mbPSkip:
+			skip++
+			e.prevField[i] = mb.partMV[0]
+		default:
+			inter++
+			e.prevField[i] = mb.partMV[0]
+		}
+	}
+	return
 }

@@ -101,7 +101,7 @@ func compareTrace(t *testing.T, c *traceCase, ms *MotionSearch, d *Decider) {
 		if bad > 0 {
 			t.Fatalf("picture %d: %d of %d decisions differ from the encoder's trace", k, bad, n)
 		}
-		// stage 3b: the next picture's previous field.
+		// countTypes: the next picture's previous field.
 		for i, mb := range tr.Macroblocks {
 			if mb.Type == h264.TraceI4x4 || mb.Type == h264.TraceI16x16 {
 				prev[i] = h264.MV{}
