@@ -31,14 +31,15 @@ var candidates = map[string][]string{
 // of each). Both use the host's cores (h264_cuda for the stages that stay
 // in Go) but libx264 gains far more from them, so the crossover depends
 // on the cores and on the frame size. Measured on an NVIDIA H200 machine
-// at commit cdd7c49 with `taskset` (h264cuda/NOTES.md, "Which encoder h264
-// chooses"): 360p level on 4 cores; 720p faster on 8, slower on 16; 1080p
-// faster on 10, slower on 12; 2160p 1.3–1.5 times faster on 16, so about
-// 22 by extrapolation.
+// at commit 6871ad7 with `taskset` (h264cuda/NOTES.md, "Which encoder h264
+// chooses"): 360p faster on 4 cores, slower on 6; 720p faster on 10,
+// slower on 12; 1080p level on 12 (faster from CUDA frames), slower on
+// 14; 2160p 1.3–1.5 times faster on 16 at cdd7c49, so about 22 by
+// extrapolation (not measured again).
 var h264CUDACrossover = [...]struct{ samples, cores int }{
-	{640 * 360, 3},
+	{640 * 360, 4},
 	{1280 * 720, 10},
-	{1920 * 1080, 10},
+	{1920 * 1080, 12},
 	{3840 * 2160, 22},
 }
 

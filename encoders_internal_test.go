@@ -18,16 +18,19 @@ func TestH264CUDAChoiceRule(t *testing.T) {
 		w, h, cores int
 		cudaFaster  bool
 	}{
-		{640, 360, 4, false},    // 224 / 260 fps against 232: level, libx264 compresses better
-		{640, 360, 16, false},   // 229 / 272 against 433
-		{1280, 720, 4, true},    // 107 / 119 against 75
-		{1280, 720, 8, true},    // 118 / 133 against 107
-		{1280, 720, 16, false},  // 133 / 144 against 179
-		{1920, 1080, 6, true},   // 55 / 65 against 45
-		{1920, 1080, 10, true},  // 66 / 73 against 60
-		{1920, 1080, 12, false}, // 70 / 74 against 79
-		{1920, 1080, 16, false}, // 76 / 82 against 104
-		{3840, 2160, 16, true},  // 25.0 / 28.5 against 19.3
+		// fps at 6871ad7 on an H200 machine, h264_cuda from CPU / CUDA
+		// frames against libx264 (bench/results/h200-choice/6871ad7, and
+		// ../h200-study for 16 cores)
+		{640, 360, 4, true},     // 303 / 391 against 268
+		{640, 360, 6, false},    // 292 / 369 against 362
+		{640, 360, 16, false},   // 287 / 349 against 396
+		{1280, 720, 8, true},    // 149 / 179 against 123
+		{1280, 720, 10, true},   // 154 / 179 against 125
+		{1280, 720, 12, false},  // 158 / 178 against 184
+		{1280, 720, 16, false},  // 154 / 164 against 174
+		{1920, 1080, 12, true},  // 90.8 / 100.6 against 91.9: level
+		{1920, 1080, 14, false}, // 92.5 / 99.3 against 97.1
+		{3840, 2160, 16, true},  // 25.0 / 28.5 against 19.3 (cdd7c49)
 	} {
 		if got := h264CUDAFaster(c.w, c.h, c.cores); got != c.cudaFaster {
 			t.Errorf("%dx%d on %d cores: h264CUDAFaster = %v, measured %v", c.w, c.h, c.cores, got, c.cudaFaster)
