@@ -759,7 +759,19 @@ DEVICE_FN void part_refine(const int64_t *P, int32_t *sh, PartState *st, int par
 		part_square(P, sh, st, parts16, mbx, mby, px, py, &b, 1, 0);
 }
 
-KERNEL motion_parts(const int64_t *P, int n, int arg)
+/* The partition kernels' register budget: at least PARTS_MIN_BLOCKS blocks
+ * of 64 threads (h264cuda's blockThreads) resident per SM, so at most
+ * 65536 / (64 · PARTS_MIN_BLOCKS) registers a thread. */
+#ifndef PARTS_MIN_BLOCKS
+#define PARTS_MIN_BLOCKS 8
+#endif
+#ifdef __CUDACC__
+#define PARTS_KERNEL extern "C" __global__ void __launch_bounds__(64, PARTS_MIN_BLOCKS)
+#else
+#define PARTS_KERNEL KERNEL
+#endif
+
+PARTS_KERNEL motion_parts(const int64_t *P, int n, int arg)
 {
 	WARP_SHARED(int32_t, sh, PS_WORDS);
 	WARP_LEADER_ONLY();
@@ -804,7 +816,7 @@ KERNEL motion_parts(const int64_t *P, int n, int arg)
 	}
 }
 
-KERNEL motion_parts16(const int64_t *P, int n, int arg)
+PARTS_KERNEL motion_parts16(const int64_t *P, int n, int arg)
 {
 	WARP_SHARED(int32_t, sh, PS_WORDS);
 	WARP_LEADER_ONLY();
