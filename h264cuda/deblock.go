@@ -282,20 +282,11 @@ func (d *Deblocker) uploadPlanes() error {
 			return err
 		}
 		rowBytes := len(plane) / d.mbH // a macroblock row's samples
-		for y0 := 0; y0 < d.mbH; {
-			if !d.fromHost[y0] {
-				y0++
-				continue
-			}
-			y1 := y0 + 1
-			for y1 < d.mbH && d.fromHost[y1] {
-				y1++
-			}
+		if err := eachRun(d.fromHost, func(y0, y1 int) error {
 			lo, hi := y0*rowBytes, y1*rowBytes
-			if err := d.be.upload(d.off[dpY+i]+lo, plane[lo:hi]); err != nil {
-				return err
-			}
-			y0 = y1
+			return d.be.upload(d.off[dpY+i]+lo, plane[lo:hi])
+		}); err != nil {
+			return err
 		}
 	}
 	return nil

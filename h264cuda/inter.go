@@ -393,20 +393,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 				return err
 			}
 			rowBytes := p.Width * p.Height / r.mbH // a macroblock row's samples
-			for y0 := 0; y0 < r.mbH; {
-				if !r.needRow[y0] {
-					y0++
-					continue
-				}
-				y1 := y0 + 1
-				for y1 < r.mbH && r.needRow[y1] {
-					y1++
-				}
+			if err := eachRun(r.needRow, func(y0, y1 int) error {
 				lo, hi := y0*rowBytes, y1*rowBytes
-				if err := be.download(buf[lo:hi], r.off[ipRecY+i]+lo); err != nil {
-					return err
-				}
-				y0 = y1
+				return be.download(buf[lo:hi], r.off[ipRecY+i]+lo)
+			}); err != nil {
+				return err
 			}
 		}
 	}
@@ -450,21 +441,12 @@ func (r *interRecon) copyOut(y0, y1 int) error {
 			if !r.needRow[y] {
 				continue
 			}
-			row := r.inter[y*r.mbW : (y+1)*r.mbW]
-			for x := 0; x < r.mbW; {
-				if !row[x] {
-					x++
-					continue
-				}
-				x1 := x + 1
-				for x1 < r.mbW && row[x1] {
-					x1++
-				}
+			_ = eachRun(r.inter[y*r.mbW:(y+1)*r.mbW], func(x0, x1 int) error {
 				for sy := n * y; sy < n*(y+1); sy++ {
-					copy(p.Pix[sy*p.Stride+n*x:sy*p.Stride+n*x1], buf[sy*w+n*x:sy*w+n*x1])
+					copy(p.Pix[sy*p.Stride+n*x0:sy*p.Stride+n*x1], buf[sy*w+n*x0:sy*w+n*x1])
 				}
-				x = x1
-			}
+				return nil
+			})
 		}
 	}
 	return nil
