@@ -99,7 +99,7 @@ func BenchmarkDeblock(b *testing.B) {
 // benchLookahead returns a 1080p lookahead holding 21 analysed pictures
 // (the default depth of gpuenc's Writer, 20, plus the picture coded next)
 // and the clip they came from.
-func benchLookahead(b *testing.B) (*lookahead, []*Picture) {
+func benchLookahead(b testing.TB) (*lookahead, []*Picture) {
 	b.Helper()
 	const w, h = 1920, 1080
 	la := newLookahead(20, (w+15)/16, (h+15)/16)

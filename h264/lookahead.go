@@ -38,6 +38,7 @@ type lookahead struct {
 	last     *laFrame // the last picture given: in the queue, or coded already and not yet recycled
 	free     []*laFrame
 	prop     [][]uint64 // per queued picture: cost propagated into it (mbtree.go)
+	bands    wavefront  // the tree's bands: the passes each has done (mbtree.go)
 }
 
 func newLookahead(depth, mbW, mbH int) *lookahead {

@@ -3,6 +3,7 @@ package h264
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -229,5 +230,36 @@ func TestStageTimes(t *testing.T) {
 	}
 	if again := enc.StageTimes(); again[hostRecon].Seconds != 0 {
 		t.Fatalf("StageTimes did not reset: %+v", again)
+	}
+}
+
+// TestTreeBands: the tree's offsets at 1080p through 20 held pictures are
+// the same on one band and on every number of bands up to the most
+// (whose passes overlap, each band waiting only for its neighbours).
+func TestTreeBands(t *testing.T) {
+	la, _ := benchLookahead(t)
+	n := len(la.queue)
+	want := make([]int8, la.mbW*la.mbH)
+	if err := la.treeOffsets(n, 1, want); err != nil {
+		t.Fatal(err)
+	}
+	lowered := 0
+	for _, v := range want {
+		if v < 0 {
+			lowered++
+		}
+	}
+	if lowered == 0 {
+		t.Fatal("no offset below 0: the test would not see a difference")
+	}
+	most := la.mbH / (2 * treeReach)
+	for _, bands := range []int{2, 3, most - 1, most, 64} {
+		got := make([]int8, len(want))
+		if err := la.treeOffsets(n, bands, got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%d goroutines: offsets differ from one band's", bands)
+		}
 	}
 }

@@ -31,36 +31,51 @@ const treeReach = (laRange+laBlock-1)/laBlock + 1
 
 // treeOffsets writes the macroblock-tree QP offsets of the oldest queued
 // picture into out, from the first n queued pictures (n ≥ 1: with n = 1
-// there is no later picture and every offset is 0). Each pass runs in
-// bands of target rows on up to threads goroutines: a band reads the
-// source rows that can reach it and adds only what lands in it, so every
-// sum is the same for any number of goroutines.
+// there is no later picture and every offset is 0). The work is split in
+// bands of target rows, one goroutine each (up to threads) for all the
+// passes: a band reads the source rows that can reach it and adds only
+// what lands in it, so every sum is the same for any number of bands, and
+// it starts a pass once its neighbours have finished the previous one
+// (a band is at least 2·treeReach rows high, so only they reach it).
 func (la *lookahead) treeOffsets(n, threads int, out []int8) error {
-	nMB := la.mbW * la.mbH
 	for len(la.prop) < n {
-		la.prop = append(la.prop, make([]uint64, nMB))
-	}
-	for j := 0; j < n; j++ {
-		clear(la.prop[j])
+		la.prop = append(la.prop, make([]uint64, la.mbW*la.mbH))
 	}
 	bands := max(1, min(threads, la.mbH/(2*treeReach)))
-	for j := n - 1; j >= 1; j-- {
-		f, in, dst := la.queue[j], la.prop[j], la.prop[j-1]
-		err := runRows(bands, threads, func(_, b int) {
-			r0, r1 := b*la.mbH/bands, (b+1)*la.mbH/bands
-			la.propagate(f, in, dst, max(0, r0-treeReach), min(la.mbH, r1+treeReach), r0, r1)
-		})
-		if err != nil {
-			return err
+	la.bands.reset(bands)
+	return runRows(bands, bands, func(_, b int) { la.treeBand(b, bands, n, out) })
+}
+
+// treeBand is band b's share of treeOffsets. Step 0 clears what reaches
+// the newest picture; step k ≥ 1 propagates from picture n−k into picture
+// n−k−1, reading what its neighbours' step k−1 wrote; then the band's
+// offsets.
+func (la *lookahead) treeBand(b, bands, n int, out []int8) {
+	w := la.mbW
+	r0, r1 := b*la.mbH/bands, (b+1)*la.mbH/bands
+	// Whatever happens, release the neighbours at the end.
+	defer la.bands.publish(b, int32(n))
+	clear(la.prop[n-1][r0*w : r1*w])
+	la.bands.publish(b, 1)
+	for k := 1; k < n; k++ {
+		if b > 0 {
+			la.bands.waitFor(b-1, int32(k))
 		}
+		if b+1 < bands {
+			la.bands.waitFor(b+1, int32(k))
+		}
+		j := n - k
+		f, in, dst := la.queue[j], la.prop[j], la.prop[j-1]
+		clear(dst[r0*w : r1*w])
+		la.propagate(f, in, dst, max(0, r0-treeReach), min(la.mbH, r1+treeReach), r0, r1)
+		la.bands.publish(b, int32(k+1))
 	}
 	f, prop := la.queue[0], la.prop[0]
-	for i := range out[:nMB] {
+	for i := r0 * w; i < r1*w; i++ {
 		intra := uint64(f.intra[i])
 		d := treeStrength16 * (log2Q8(intra+prop[i]) - log2Q8(intra)) // 1/4096 units, ≥ 0
 		out[i] = int8(-min(12, (d+2048)>>12))
 	}
-	return nil
 }
 
 // propagate adds to dst, rows t0..t1-1 only, what the blocks of f in rows

@@ -105,6 +105,20 @@ type wavefront struct {
 	sleepers atomic.Int32
 }
 
+// reset readies the progress of rows rows, all at 0.
+func (wf *wavefront) reset(rows int) {
+	if wf.cond == nil {
+		wf.cond = sync.NewCond(&wf.mu)
+	}
+	if cap(wf.progress) < rows {
+		wf.progress = make([]atomic.Int32, rows)
+	}
+	wf.progress = wf.progress[:rows]
+	for i := range wf.progress {
+		wf.progress[i].Store(0)
+	}
+}
+
 // waitFor blocks until row y has finished need macroblocks.
 func (wf *wavefront) waitFor(y int, need int32) {
 	p := &wf.progress[y]
@@ -143,16 +157,7 @@ func (wf *wavefront) run(cols, rows, workers int, fn func(w, x, y int)) error {
 			}
 		})
 	}
-	if wf.cond == nil {
-		wf.cond = sync.NewCond(&wf.mu)
-	}
-	if cap(wf.progress) < rows {
-		wf.progress = make([]atomic.Int32, rows)
-	}
-	wf.progress = wf.progress[:rows]
-	for i := range wf.progress {
-		wf.progress[i].Store(0)
-	}
+	wf.reset(rows)
 	return runRows(rows, workers, func(w, y int) {
 		// Whatever happens, release the rows below at the end.
 		defer wf.publish(y, int32(cols))

@@ -681,8 +681,13 @@ var (
 )
 
 func benchEncode(b *testing.B, w, h int, preset string, mode *gpuStages) {
-	pics := benchClip(w, h, 8)
-	o := h264.Options{Width: w, Height: h, Preset: preset}
+	benchEncodeWith(b, h264.Options{Width: w, Height: h, Preset: preset}, mode)
+}
+
+// benchEncodeWith is benchEncode with the encoder's options o (their
+// Width and Height select the clip).
+func benchEncodeWith(b *testing.B, o h264.Options, mode *gpuStages) {
+	pics := benchClip(o.Width, o.Height, 8)
 	var enc encoderUnderTest
 	var ge *Encoder
 	var goEnc *h264.Encoder
@@ -707,9 +712,10 @@ func benchEncode(b *testing.B, w, h int, preset string, mode *gpuStages) {
 		e.SetStageTiming(true)
 		enc, goEnc = e, e
 	}
-	// The first pictures (IDR, JIT compile) outside the timing.
-	for _, p := range pics[:2] {
-		if _, err := enc.Encode(p); err != nil {
+	// The first pictures (IDR, JIT compile, the lookahead filling up)
+	// outside the timing.
+	for k := 0; k < 2+o.Lookahead; k++ {
+		if _, err := enc.Encode(pics[k%len(pics)]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -765,6 +771,13 @@ func benchEncode(b *testing.B, w, h int, preset string, mode *gpuStages) {
 func BenchmarkGPUEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGPU) }
 func BenchmarkGPUEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGPU) }
 func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGPU) }
+
+// BenchmarkGPUEncode1080pLookahead is GPUEncode1080p with the Writer's
+// default lookahead of 20 pictures for the macroblock tree (its analysis
+// runs in Go: "host/L-wait" is the time stage 2 waits for it).
+func BenchmarkGPUEncode1080pLookahead(b *testing.B) {
+	benchEncodeWith(b, h264.Options{Width: 1920, Height: 1080, Lookahead: 20}, benchGPU)
+}
 func BenchmarkGPUPreEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUPre) }
 func BenchmarkGPUPreEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUPre) }
 func BenchmarkGPUCAVLCEncode720p(b *testing.B)     { benchEncode(b, 1280, 720, "", benchGPUCAVLC) }
