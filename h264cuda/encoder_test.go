@@ -778,15 +778,15 @@ func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, 
 func BenchmarkGPUEncode1080pLookahead(b *testing.B) {
 	benchEncodeWith(b, h264.Options{Width: 1920, Height: 1080, Lookahead: 20}, benchGPU)
 }
-func BenchmarkGPUPreEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUPre) }
-func BenchmarkGPUPreEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUPre) }
-func BenchmarkGPUCAVLCEncode720p(b *testing.B)     { benchEncode(b, 1280, 720, "", benchGPUCAVLC) }
-func BenchmarkGPUCAVLCEncode1080p(b *testing.B)    { benchEncode(b, 1920, 1080, "", benchGPUCAVLC) }
-func BenchmarkGPUAllEncode720p(b *testing.B)       { benchEncode(b, 1280, 720, "", benchGPUAll) }
-func BenchmarkGPUAllEncode1080p(b *testing.B)      { benchEncode(b, 1920, 1080, "", benchGPUAll) }
-func BenchmarkGoEncode720p(b *testing.B)           { benchEncode(b, 1280, 720, "", benchGo) }
-func BenchmarkGoEncode1080p(b *testing.B)          { benchEncode(b, 1920, 1080, "", benchGo) }
-func BenchmarkGoEncode1080pVeryfast(b *testing.B)  { benchEncode(b, 1920, 1080, "veryfast", benchGo) }
+func BenchmarkGPUPreEncode720p(b *testing.B)      { benchEncode(b, 1280, 720, "", benchGPUPre) }
+func BenchmarkGPUPreEncode1080p(b *testing.B)     { benchEncode(b, 1920, 1080, "", benchGPUPre) }
+func BenchmarkGPUCAVLCEncode720p(b *testing.B)    { benchEncode(b, 1280, 720, "", benchGPUCAVLC) }
+func BenchmarkGPUCAVLCEncode1080p(b *testing.B)   { benchEncode(b, 1920, 1080, "", benchGPUCAVLC) }
+func BenchmarkGPUAllEncode720p(b *testing.B)      { benchEncode(b, 1280, 720, "", benchGPUAll) }
+func BenchmarkGPUAllEncode1080p(b *testing.B)     { benchEncode(b, 1920, 1080, "", benchGPUAll) }
+func BenchmarkGoEncode720p(b *testing.B)          { benchEncode(b, 1280, 720, "", benchGo) }
+func BenchmarkGoEncode1080p(b *testing.B)         { benchEncode(b, 1920, 1080, "", benchGo) }
+func BenchmarkGoEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "veryfast", benchGo) }
 
 // TestGPUInterReconMatchesEncodeTrace is TestEmuInterReconMatchesEncodeTrace
 // on the GPU (720p included): the inter_recon kernel's samples, levels,
