@@ -17,7 +17,10 @@
 
 package h264
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // costSAD returns the sum of absolute differences of the w×h blocks whose
 // top-left samples are a[ai] and b[bi], with row strides as and bs.
@@ -62,8 +65,15 @@ func sad16x4(a []uint8, ai, as int, b []uint8, bi, bs int) int {
 
 // sad8x8 is costSAD for an 8×8 block.
 func sad8x8(a []uint8, ai, as int, b []uint8, bi, bs int) int {
+	return sad8x8Within(a, ai, as, b, bi, bs, math.MaxInt)
+}
+
+// sad8x8Within is sad8x8 where only a SAD of at most limit matters: it
+// returns the SAD when that is at most limit, else some value above limit
+// (it stops after the first row that passes it).
+func sad8x8Within(a []uint8, ai, as int, b []uint8, bi, bs int, limit int) int {
 	sum := 0
-	for r := 0; r < 8; r++ {
+	for r := 0; r < 8 && sum <= limit; r++ {
 		ra := (*[8]uint8)(a[ai+r*as : ai+r*as+8])
 		rb := (*[8]uint8)(b[bi+r*bs : bi+r*bs+8])
 		sum += costAbs(int(ra[0])-int(rb[0])) + costAbs(int(ra[1])-int(rb[1])) +

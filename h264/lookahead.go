@@ -7,7 +7,10 @@
 
 package h264
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Half-resolution analysis: one 8×8 block per macroblock.
 const (
@@ -135,8 +138,11 @@ func (la *lookahead) analyseBlock(f, prev *laFrame, x, y int) {
 		return
 	}
 	R := &prev.low
-	sad := func(v MV) int {
-		return sad8x8(L.pix, org, L.stride, R.pix, org+int(v.Y)*R.stride+int(v.X), R.stride)
+	// Every SAD below is compared with bestSAD (a candidate wins below
+	// it, or at it by the tie-break): past it, the exact value does not
+	// matter.
+	sad := func(v MV, limit int) int {
+		return sad8x8Within(L.pix, org, L.stride, R.pix, org+int(v.Y)*R.stride+int(v.X), R.stride, limit)
 	}
 	clamp := func(v MV) MV {
 		v.X = max(-laRange, min(laRange, v.X))
@@ -144,7 +150,7 @@ func (la *lookahead) analyseBlock(f, prev *laFrame, x, y int) {
 		return v
 	}
 	best := MV{}
-	bestSAD := sad(best)
+	bestSAD := sad(best, math.MaxInt)
 	// The previous picture's vectors (its own search, against the one
 	// before it) at this block and its neighbours; each distinct vector
 	// once.
@@ -161,7 +167,7 @@ func (la *lookahead) analyseBlock(f, prev *laFrame, x, y int) {
 		}
 		tried[nTried] = v
 		nTried++
-		if c := sad(v); c < bestSAD || c == bestSAD && motionNorm(v) < motionNorm(best) {
+		if c := sad(v, bestSAD); c < bestSAD || c == bestSAD && motionNorm(v) < motionNorm(best) {
 			best, bestSAD = v, c
 		}
 	}
@@ -179,7 +185,7 @@ func (la *lookahead) analyseBlock(f, prev *laFrame, x, y int) {
 			if v == centre {
 				continue
 			}
-			if c := sad(v); c < bestSAD {
+			if c := sad(v, bestSAD); c < bestSAD {
 				best, bestSAD, moved = v, c, k
 			}
 		}
