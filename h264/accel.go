@@ -135,6 +135,38 @@ type EntropyAccelerator interface {
 	SliceData(mbs []MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
 }
 
+// LookaheadCosts is the lookahead's half-resolution analysis of one
+// picture (Options.Lookahead; lookahead.go), one entry per macroblock in
+// raster order: what the macroblock tree reads of it.
+type LookaheadCosts struct {
+	// Intra is the SATD cost of the macroblock's 8x8 half-resolution
+	// block against the best of its DC, vertical and horizontal
+	// predictions from its source neighbours (halved, plus one: at least 1).
+	Intra []int32
+	// Inter is the SATD cost (halved) at the best full-sample vector
+	// into the previous picture's half-resolution plane, at most Intra;
+	// Intra where there is no previous picture.
+	Inter []int32
+	// MV is that vector, in half-resolution samples, within ±24 in x and y.
+	MV []MV
+	// Frac is (Intra − Inter) / Intra in units of 1/65536.
+	Frac []uint32
+}
+
+// LookaheadAccelerator is an Accelerator that also runs the lookahead's
+// analysis, exactly as LookaheadReference does. The encoder calls
+// AnalyseLookahead once for every picture given to Encode, in the order
+// given, from one goroutine at a time (possibly not Encode's, while
+// Motion runs): src is the picture padded to whole macroblocks, first
+// reports that it is the first picture (no previous one to search), and
+// otherwise the previous picture is the src of the previous call, whose
+// half-resolution plane and vectors the accelerator keeps. It fills
+// every entry of out's slices, which are sized for the picture.
+type LookaheadAccelerator interface {
+	Accelerator
+	AnalyseLookahead(src *Picture, first bool, out LookaheadCosts) error
+}
+
 // accelState is an Encoder's accelerator and its records, sized once.
 type accelState struct {
 	acc    Accelerator
@@ -200,6 +232,9 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	}
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)
+	if la, ok := acc.(LookaheadAccelerator); ok && e.la != nil {
+		e.la.acc = la
+	}
 	a.sliceDone = make(chan error, 1)
 	if a.deblock != nil || a.entropy != nil {
 		a.mbs = make([]MacroblockTrace, n)

@@ -2,6 +2,8 @@ package h264
 
 import (
 	"bytes"
+	"errors"
+	"slices"
 	"testing"
 )
 
@@ -119,6 +121,114 @@ func TestAccelReconPaths(t *testing.T) {
 		t.Logf("serial limit %d: at most %d intra macroblocks in a P picture", serial, most)
 		if most <= wavefrontAbove {
 			t.Fatalf("at most %d intra macroblocks in a P picture: the wavefront path (over %d) did not run", most, wavefrontAbove)
+		}
+	}
+}
+
+// goLookaheadAccel is goInterAccel's stages 1 and 2 with the lookahead's
+// analysis run by a Go lookahead of its own, which keeps the previous
+// picture's plane and vectors as a device would: the encoder's bytes
+// stay h264_go's only if it calls AnalyseLookahead for every picture, in
+// order, with first set just once. corrupt, when set, spoils a result.
+type goLookaheadAccel struct {
+	goInterAccel
+	la      *lookahead
+	prev    *laFrame
+	calls   int
+	corrupt func(out LookaheadCosts)
+}
+
+func (a *goLookaheadAccel) AnalyseLookahead(src *Picture, first bool, out LookaheadCosts) error {
+	if first != (a.calls == 0) {
+		return errTestOrder
+	}
+	a.calls++
+	f := &laFrame{src: src, intra: out.Intra, inter: out.Inter, mv: out.MV, frac: out.Frac}
+	f.low.reset(laBlock*a.la.mbW, laBlock*a.la.mbH, laMargin)
+	if err := a.la.analyse(f, a.prev, 2); err != nil {
+		return err
+	}
+	// Keep what the next call reads: the plane and the vectors.
+	f.src, f.mv = nil, slices.Clone(f.mv)
+	a.prev = f
+	if a.corrupt != nil {
+		a.corrupt(out)
+	}
+	return nil
+}
+
+var errTestOrder = errors.New("first picture flag out of order")
+
+// TestAccelLookahead: an accelerator's lookahead analysis replaces the Go
+// one (the stream stays h264_go's), and a result out of the bounds the
+// macroblock tree relies on stops the encoder with ErrAccelerator instead
+// of reaching it.
+func TestAccelLookahead(t *testing.T) {
+	const w, h = 96, 64
+	o := Options{Width: w, Height: h, Lookahead: 3, Threads: 2}
+	pics := photoClip(t, w, h, 7)
+	goEnc, err := NewEncoder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encodeAll := func(e *Encoder) ([]byte, error) {
+		var out []byte
+		for _, p := range pics {
+			au, err := e.Encode(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, au.Data...)
+		}
+		for {
+			au, ok, err := e.Flush()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return out, nil
+			}
+			out = append(out, au.Data...)
+		}
+	}
+	want, err := encodeAll(goEnc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newAccel := func(corrupt func(LookaheadCosts)) (*Encoder, *goLookaheadAccel) {
+		cfg, err := MotionConfigFor(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &goLookaheadAccel{goInterAccel: goInterAccel{o: o, cfg: cfg}, la: newLookahead(1, (w+15)/16, (h+15)/16), corrupt: corrupt}
+		e, err := NewEncoderWith(o, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.e = e
+		return e, a
+	}
+	e, a := newAccel(nil)
+	got, err := encodeAll(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.calls != len(pics) {
+		t.Fatalf("AnalyseLookahead ran %d times for %d pictures", a.calls, len(pics))
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("with the accelerator's lookahead: %d bytes, h264_go %d: streams differ", len(got), len(want))
+	}
+	for name, corrupt := range map[string]func(LookaheadCosts){
+		"vector":   func(c LookaheadCosts) { c.MV[len(c.MV)-1].X = laRange + 1 },
+		"inter":    func(c LookaheadCosts) { c.Inter[0] = c.Intra[0] + 1 },
+		"intra":    func(c LookaheadCosts) { c.Intra[1] = 0 },
+		"fraction": func(c LookaheadCosts) { c.Frac[2] = 1<<16 + 1 },
+	} {
+		e, _ := newAccel(corrupt)
+		_, err := encodeAll(e)
+		if !errors.Is(err, ErrAccelerator) {
+			t.Errorf("%s out of range: error %v, want ErrAccelerator", name, err)
 		}
 	}
 }

@@ -10,7 +10,10 @@
 
 package h264
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrMotionConfig matches (errors.Is) the error of an invalid motion search
 // configuration, from ValidateMotionConfig and MotionSearchReference.
@@ -254,4 +257,70 @@ func AQStrength16(o Options) (int, error) {
 		return 0, err
 	}
 	return e.aqStrength, nil
+}
+
+// LookaheadReference runs the lookahead's analysis (Options.Lookahead) over
+// pics, w×h pictures in the order an Encoder is given them, each against
+// the one before it, on threads goroutines, and returns each picture's
+// costs: what a LookaheadAccelerator must reproduce.
+func LookaheadReference(w, h int, pics []*Picture, threads int) ([]LookaheadCosts, error) {
+	if w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("%w: %dx%d", ErrPictureSize, w, h)
+	}
+	la := newLookahead(1, (w+15)/16, (h+15)/16)
+	out := make([]LookaheadCosts, len(pics))
+	var prev *laFrame
+	for k, pic := range pics {
+		if err := checkPicture(pic, w, h); err != nil {
+			return nil, fmt.Errorf("picture %d: %w", k, err)
+		}
+		f := la.frame() // never recycled: each picture keeps its results
+		padRows(f.src, pic, 0, la.mbH)
+		if err := la.analyse(f, prev, max(threads, 1)); err != nil {
+			return nil, err
+		}
+		out[k] = LookaheadCosts{Intra: f.intra, Inter: f.inter, MV: f.mv, Frac: f.frac}
+		prev = f
+	}
+	return out, nil
+}
+
+// ErrLookaheadInput matches (errors.Is) LookaheadStep's error for
+// previous vectors that are not one a macroblock within the search range.
+var ErrLookaheadInput = errors.New("h264: lookahead vectors do not match the picture or the range")
+
+// LookaheadStep runs the lookahead's analysis of pic against prev, w×h
+// pictures, as if prev's own analysis had found the vectors prevMV (one a
+// macroblock, within ±24 half-resolution samples): the step
+// LookaheadReference repeats, with the previous vectors chosen by the
+// caller (tests use it to make ties between candidates).
+func LookaheadStep(w, h int, pic, prev *Picture, prevMV []MV, threads int) (LookaheadCosts, error) {
+	if w <= 0 || h <= 0 {
+		return LookaheadCosts{}, fmt.Errorf("%w: %dx%d", ErrPictureSize, w, h)
+	}
+	la := newLookahead(1, (w+15)/16, (h+15)/16)
+	if len(prevMV) != la.mbW*la.mbH {
+		return LookaheadCosts{}, fmt.Errorf("%w: %d previous vectors for %d macroblocks", ErrLookaheadInput, len(prevMV), la.mbW*la.mbH)
+	}
+	for _, v := range prevMV {
+		if v.X < -laRange || v.X > laRange || v.Y < -laRange || v.Y > laRange {
+			return LookaheadCosts{}, fmt.Errorf("%w: previous vector %v beyond ±%d", ErrLookaheadInput, v, laRange)
+		}
+	}
+	var prevFrame *laFrame
+	for _, p := range []*Picture{prev, pic} {
+		if err := checkPicture(p, w, h); err != nil {
+			return LookaheadCosts{}, err
+		}
+		f := la.frame()
+		padRows(f.src, p, 0, la.mbH)
+		if err := la.analyse(f, prevFrame, max(threads, 1)); err != nil {
+			return LookaheadCosts{}, err
+		}
+		if prevFrame == nil {
+			copy(f.mv, prevMV)
+		}
+		prevFrame = f
+	}
+	return LookaheadCosts{Intra: prevFrame.intra, Inter: prevFrame.inter, MV: prevFrame.mv, Frac: prevFrame.frac}, nil
 }

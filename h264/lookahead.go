@@ -8,6 +8,7 @@
 package h264
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -42,6 +43,9 @@ type lookahead struct {
 	free     []*laFrame
 	prop     [][]uint64 // per queued picture: cost propagated into it (mbtree.go)
 	bands    wavefront  // the tree's bands: the passes each has done (mbtree.go)
+	// acc, when not nil, runs the analysis (analyse); the frames then
+	// have no half-resolution plane on the host.
+	acc LookaheadAccelerator
 }
 
 func newLookahead(depth, mbW, mbH int) *lookahead {
@@ -63,7 +67,9 @@ func (la *lookahead) frame() *laFrame {
 		mv:    make([]MV, n),
 		frac:  make([]uint32, n),
 	}
-	f.low.reset(laBlock*la.mbW, laBlock*la.mbH, laMargin)
+	if la.acc == nil {
+		f.low.reset(laBlock*la.mbW, laBlock*la.mbH, laMargin)
+	}
 	return f
 }
 
@@ -89,8 +95,12 @@ func (la *lookahead) enqueue(f *laFrame) (prev *laFrame) {
 	return prev
 }
 
-// analyse runs the half-resolution analysis of f against prev.
+// analyse runs the half-resolution analysis of f against prev: on the
+// accelerator when there is one, else in Go on threads goroutines.
 func (la *lookahead) analyse(f, prev *laFrame, threads int) error {
+	if la.acc != nil {
+		return la.accelAnalyse(f, prev)
+	}
 	err := runRows(la.mbH, threads, func(_, y int) {
 		for r := y * laBlock; r < (y+1)*laBlock; r++ {
 			motionDownRow(&f.low, f.src.Y.Pix, 0, f.src.Y.Stride, r)
@@ -105,6 +115,23 @@ func (la *lookahead) analyse(f, prev *laFrame, threads int) error {
 			la.analyseBlock(f, prev, x, y)
 		}
 	})
+}
+
+// accelAnalyse is analyse by the accelerator, whose results are checked
+// against the bounds the macroblock tree relies on.
+func (la *lookahead) accelAnalyse(f, prev *laFrame) error {
+	if err := la.acc.AnalyseLookahead(f.src, prev == nil, LookaheadCosts{Intra: f.intra, Inter: f.inter, MV: f.mv, Frac: f.frac}); err != nil {
+		return fmt.Errorf("%w: lookahead analysis: %w", ErrAccelerator, err)
+	}
+	for i, intra := range f.intra {
+		v := f.mv[i]
+		if intra < 1 || f.inter[i] < 0 || f.inter[i] > intra || f.frac[i] > 1<<16 ||
+			v.X < -laRange || v.X > laRange || v.Y < -laRange || v.Y > laRange {
+			return fmt.Errorf("%w: lookahead analysis: macroblock %d: intra %d, inter %d, vector %v, fraction %d out of range",
+				ErrAccelerator, i, intra, f.inter[i], v, f.frac[i])
+		}
+	}
+	return nil
 }
 
 func (la *lookahead) queued(f *laFrame) bool {

@@ -3,11 +3,12 @@
 // (inter reconstruction), 4 (CAVLC entropy coding and bit packing) and 5
 // (deblocking) run by this package's kernels through h264.Accelerator and
 // its optional extensions (h264/accel.go); with stage 3 on the GPU, the
-// first pass of the skip probe (stage 2b) runs on its kernel too. The
-// lookahead, intra reconstruction (a wavefront), the probe's raster pass,
-// P_Skip, rate control, the scene-cut rule and the NAL framing stay in
-// h264's Go code, so the stream and the reconstruction are h264_go's, byte
-// for byte.
+// first pass of the skip probe (stage 2b) runs on its kernel too; with a
+// lookahead, its analysis runs on the GPU as well. The macroblock tree,
+// intra reconstruction (a wavefront), the probe's raster pass, P_Skip,
+// rate control, the scene-cut rule and the NAL framing stay in h264's Go
+// code, so the stream and the reconstruction are h264_go's, byte for
+// byte.
 
 package h264cuda
 
@@ -53,6 +54,9 @@ type stages struct {
 	inter *interRecon   // nil when the inter stage has no PTX
 	db    *Deblocker    // nil: stage 5 in Go
 	ec    *EntropyCoder // nil: stage 4 in Go
+	// la runs the lookahead's analysis (h264.LookaheadAccelerator); nil
+	// without a lookahead (Options.Lookahead 0), when h264 never asks.
+	la *lookaheadStage
 
 	// fieldOnDevice: the last Motion call succeeded, so its field (and
 	// reference luma) are in the search's device memory.
@@ -80,6 +84,9 @@ type stages struct {
 	// keptSamples counts the pictures whose inter samples went from the
 	// inter stage to the deblocker on the device.
 	keptSamples int
+	// lookaheadPictures counts the pictures the lookahead analysed on the
+	// device.
+	lookaheadPictures int
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -88,7 +95,7 @@ type stages struct {
 }
 
 // wallNames names the stage groups of stages.wall (StageTimes).
-var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe"}
+var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe", "wall/lookahead"}
 
 const wallStages = len(wallNames)
 
@@ -124,6 +131,21 @@ func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 		return err
 	}
 	s.fieldOnDevice, s.motionCur = true, cur
+	return nil
+}
+
+// AnalyseLookahead implements h264.LookaheadAccelerator with
+// lookahead.cu. It runs in the lookahead's goroutine, beside Motion, on a
+// stream and memory of its own.
+func (s *stages) AnalyseLookahead(src *h264.Picture, first bool, out h264.LookaheadCosts) error {
+	if s.la == nil {
+		return fmt.Errorf("%w: the encoder was made without a lookahead", ErrInput)
+	}
+	defer s.since(6, time.Now())
+	if err := s.la.analyse(src, first, out); err != nil {
+		return err
+	}
+	s.lookaheadPictures++
 	return nil
 }
 
@@ -357,6 +379,9 @@ func (s *stages) close() error {
 	if s.db != nil {
 		keep(s.db.Close())
 	}
+	if s.la != nil {
+		keep(s.la.close())
+	}
 	return first
 }
 
@@ -492,6 +517,14 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			return fail(err)
 		}
 	}
+	if o.Lookahead > 0 {
+		if be, err = mk("lookahead", lookaheadKernels); err != nil {
+			return fail(err)
+		}
+		if st.la, err = newLookaheadStage(be, cfg.Width, cfg.Height); err != nil {
+			return fail(err)
+		}
+	}
 	enc, err := h264.NewEncoderWith(o, st.accelerator())
 	if err != nil {
 		return fail(err)
@@ -545,12 +578,12 @@ func (e *Encoder) DeblockOnGPU() bool { return e.st.db != nil }
 // StageTimes returns, when timing was enabled with SetTiming (else nil),
 // the time of each stage since the last call: the GPU time of each kernel
 // stage measured with CUDA events, names prefixed with the kernel group
-// ("motion/", "analyse/", "inter/", "cavlc/", "deblock/"), then the host
-// wall time of each group's calls, uploads, downloads and decoding
-// included ("wall/motion", "wall/analyse", "wall/inter", "wall/cavlc",
-// "wall/deblock", "wall/probe"), and the host wall time of each segment of
-// the encoder's pipeline, whoever ran it (h264.Encoder.StageTimes:
-// "host/0-load" ... "host/concat").
+// ("motion/", "analyse/", "inter/", "cavlc/", "deblock/", "lookahead/"),
+// then the host wall time of each group's calls, uploads, downloads and
+// decoding included ("wall/motion", "wall/analyse", "wall/inter",
+// "wall/cavlc", "wall/deblock", "wall/probe", "wall/lookahead"), and the
+// host wall time of each segment of the encoder's pipeline, whoever ran
+// it (h264.Encoder.StageTimes: "host/0-load" ... "host/concat").
 func (e *Encoder) StageTimes() ([]StageTime, error) {
 	var out []StageTime
 	if e.st.timing {
@@ -564,7 +597,7 @@ func (e *Encoder) StageTimes() ([]StageTime, error) {
 		name string
 		be   backend
 	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()},
-		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}} {
+		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}, {"lookahead/", e.lookaheadBackend()}} {
 		gb, ok := g.be.(*gpuBackend)
 		if !ok || !gb.timing {
 			continue
@@ -587,6 +620,14 @@ func (e *Encoder) interBackend() backend {
 	return e.st.inter.be
 }
 
+// lookaheadBackend is the lookahead stage's backend, nil without one.
+func (e *Encoder) lookaheadBackend() backend {
+	if e.st.la == nil {
+		return nil
+	}
+	return e.st.la.be
+}
+
 // postBackend is the entropy coder's backend, or the deblocker's.
 func (e *Encoder) postBackend(deblock bool) backend {
 	switch {
@@ -602,7 +643,7 @@ func (e *Encoder) postBackend(deblock bool) backend {
 func (e *Encoder) SetTiming(on bool) {
 	e.st.timing, e.st.wall = on, [wallStages]time.Duration{}
 	e.enc.SetStageTiming(on)
-	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true)} {
+	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true), e.lookaheadBackend()} {
 		if gb, ok := be.(*gpuBackend); ok {
 			gb.timing = on
 			gb.nmarks = 0

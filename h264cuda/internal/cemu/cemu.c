@@ -14,6 +14,7 @@
 #include "inter.cu"
 #include "cavlc.cu"
 #include "convert.cu"
+#include "lookahead.cu"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -46,6 +47,8 @@ static const struct {
 	{"cavlc_pack", cavlc_pack},
 	{"cavlc_consts", cavlc_consts},
 	{"convert_src", convert_src},
+	{"la_down", la_down},
+	{"la_analyse", la_analyse},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -107,6 +110,11 @@ int cemu_motion_const(const char *name)
 		{"CV_FMT_YUV420P", CV_FMT_YUV420P}, {"CV_FMT_NV12", CV_FMT_NV12}, {"CV_FMT_YUV444P", CV_FMT_YUV444P},
 		{"LV_CAC", LV_CAC}, {"LV_WORDS", LV_WORDS}, {"IP_COUNTS", IP_COUNTS}, {"CN_NZ", CN_NZ},
 		{"CN_NZC", CN_NZC}, {"CN_CBP", CN_CBP}, {"CN_BYTES", CN_BYTES},
+		{"LA_SRC", LA_SRC}, {"LA_LOW", LA_LOW}, {"LA_PREV", LA_PREV}, {"LA_OUT", LA_OUT},
+		{"LA_PREV_OUT", LA_PREV_OUT}, {"LA_MBW", LA_MBW}, {"LA_MBH", LA_MBH}, {"LA_COUNT", LA_COUNT},
+		{"LA_INTRA", LA_INTRA}, {"LA_INTER", LA_INTER}, {"LA_MV", LA_MV}, {"LA_FRAC", LA_FRAC},
+		{"LA_WORDS", LA_WORDS}, {"LA_BLOCK", LA_BLOCK}, {"LA_RANGE", LA_RANGE}, {"LA_MARGIN", LA_MARGIN},
+		{"LA_STEPS", LA_STEPS},
 	};
 	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
 		if (strcmp(c[k].name, name) == 0)

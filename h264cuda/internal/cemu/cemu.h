@@ -7,7 +7,8 @@
  * after the other; it returns 0, or -1 for an unknown kernel. */
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg);
 
-/* cemu_motion_const returns the value of a motion.h, analyse.h or inter.h constant by name, or
+/* cemu_motion_const returns the value of a constant of a kernel header
+ * (motion.h, analyse.h, inter.h, convert.h, lookahead.h...) by name, or
  * -1 for an unknown name (layout tests). */
 int cemu_motion_const(const char *name);
 /* cemu_pred_block runs analyse.cu's pred_block (Intra_16x16 and chroma
