@@ -36,7 +36,7 @@ const RegenerateCommand = "scripts/gen-ptx.sh"
 // emulation but have no PTX yet (they wait for a session with nvcc and a
 // GPU; scripts/gen-ptx.sh makes it, then the stage leaves this list).
 // Empty since inter.ptx was generated and verified on an H200.
-var pending = map[string]bool{"lookahead": true}
+var pending = map[string]bool{}
 
 // Pending reports whether stage name has no PTX yet by design (see
 // pending); Stale accepts a missing PTX only for those.
