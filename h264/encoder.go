@@ -6,6 +6,7 @@ package h264
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,10 @@ type Encoder struct {
 	prevField []MV
 	skipProbe []probeResult // stage 2b, pass 1 (skipprobe.go)
 	skipMoved []bool        // stage 2b, pass 2: the macroblocks it moved
+	// probeWalkAt is e.probeWalk, made once (no allocation per picture).
+	probeWalkAt func(w, x, y int)
+	// reprobes counts pass 2's probes at a vector pass 1 did not probe.
+	reprobes atomic.Int64
 
 	forceIDR   bool
 	aqStrength int // adaptive quantisation strength in 1/16 (0: off)
@@ -128,6 +133,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.prevField = make([]MV, e.mbW*e.mbH)
 	e.skipProbe = make([]probeResult, e.mbW*e.mbH)
 	e.skipMoved = make([]bool, e.mbW*e.mbH)
+	e.probeWalkAt = e.probeWalk
 	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
 	cfg.Partitions = p.partitions
 	cfg.MaxVerticalMV = min(512, e.sp.level.mvY)

@@ -14,10 +14,11 @@
 //
 // The order matters only through the skip vectors, so the costly part
 // runs in parallel: pass 1 probes every macroblock at the skip vector of
-// the stage 2 field; pass 2 walks the raster order, recomputes a skip
-// vector only next to a macroblock it moved and probes again only where
-// the vector changed. The result is that of the plain raster walk, for any
-// number of workers.
+// the stage 2 field; pass 2 walks the raster order (as a wavefront:
+// a skip vector depends only on macroblocks to the left and above),
+// recomputes a skip vector only next to a macroblock it moved and probes
+// again only where the vector changed. The result is that of the plain
+// raster walk, for any number of workers.
 
 package h264
 
@@ -47,39 +48,40 @@ func (e *Encoder) probeSkips() error {
 	// Pass 2: the raster walk. A skip vector reads only the left,
 	// top-left, top and top-right macroblocks, so where none of them moved
 	// in this pass it is pass 1's, and so is the outcome; only next to a
-	// move is it computed (and probed) again. Moves are rare, so the walk
-	// is cheap on one goroutine: elsewhere it reads only the compact
-	// records of pass 1 and of the moves, not the macroblocks.
-	return guard(func() {
-		wk := &e.workers[0]
-		for y := 0; y < e.mbH; y++ {
-			for x := 0; x < e.mbW; x++ {
-				i := y*e.mbW + x
-				pr := &e.skipProbe[i]
-				if !e.neighbourMoved(x, y) {
-					e.skipMoved[i] = pr.wants && pr.nothing
-					if e.skipMoved[i] {
-						e.moveToSkip(&e.mbs[i], pr.mv)
-					}
-					continue
-				}
-				mb := &e.mbs[i]
-				e.skipMoved[i] = false
-				smv := e.skipMV(x, y, mb)
-				if !e.wantsProbe(mb, smv) {
-					continue
-				}
-				nothing := pr.nothing
-				if smv != pr.mv {
-					nothing = e.codesNothingAt(wk, mb, x, y, smv)
-				}
-				if nothing {
-					e.moveToSkip(mb, smv)
-					e.skipMoved[i] = true
-				}
-			}
+	// move is it computed (and probed) again. Those are the dependencies
+	// of a wavefront, which spreads the probes made again (hundreds a
+	// picture where moves cluster, in still backgrounds) over the cores.
+	return e.wf.run(e.mbW, e.mbH, e.o.Threads, e.probeWalkAt)
+}
+
+// probeWalk is pass 2's step at macroblock (x, y), on worker w: elsewhere
+// than next to a move it reads only the compact records of pass 1 and of
+// the moves, not the macroblocks.
+func (e *Encoder) probeWalk(w, x, y int) {
+	i := y*e.mbW + x
+	pr := &e.skipProbe[i]
+	if !e.neighbourMoved(x, y) {
+		e.skipMoved[i] = pr.wants && pr.nothing
+		if e.skipMoved[i] {
+			e.moveToSkip(&e.mbs[i], pr.mv)
 		}
-	})
+		return
+	}
+	mb := &e.mbs[i]
+	e.skipMoved[i] = false
+	smv := e.skipMV(x, y, mb)
+	if !e.wantsProbe(mb, smv) {
+		return
+	}
+	nothing := pr.nothing
+	if smv != pr.mv {
+		e.reprobes.Add(1)
+		nothing = e.codesNothingAt(&e.workers[w], mb, x, y, smv)
+	}
+	if nothing {
+		e.moveToSkip(mb, smv)
+		e.skipMoved[i] = true
+	}
 }
 
 // moveToSkip makes mb P_L0_16x16 at its skip vector smv (stage 3b then
