@@ -8,6 +8,7 @@ package h264
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -118,22 +119,14 @@ func (wf *wavefront) reset(rows int) {
 	}
 }
 
-// waitSpins is the number of times waitFor reads a row's progress before
-// it sleeps: a few microseconds, the usual wait for a macroblock or two of
-// the row above.
-const waitSpins = 4096
-
-// waitFor blocks until row y has finished need macroblocks. It spins on
-// the row's progress, then sleeps. It never yields with runtime.Gosched:
-// that puts the waiter on the scheduler's global queue, whose lock the
-// waiters of every row then fight over (on 16 cores the stage 2b
-// wavefront spent more time there than in its work).
+// waitFor blocks until row y has finished need macroblocks.
 func (wf *wavefront) waitFor(y int, need int32) {
 	p := &wf.progress[y]
-	for i := 0; i < waitSpins; i++ {
+	for i := 0; i < 100; i++ {
 		if p.Load() >= need {
 			return
 		}
+		runtime.Gosched()
 	}
 	wf.mu.Lock()
 	wf.sleepers.Add(1)
