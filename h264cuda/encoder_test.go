@@ -939,3 +939,45 @@ func TestEmuEncodeAllocations(t *testing.T) {
 		t.Fatalf("h264_cuda allocates %.0f times per picture, h264_go %.0f", a, g)
 	}
 }
+
+// BenchmarkGPUNewEncoder1080p times opening and closing a 1080p encoder
+// with the Writer's lookahead, the CUDA context already held (as a
+// Writer's CUDA frames hold it): the modules' loading (the driver
+// compiles their PTX, or takes it from its cache), device and
+// page-locked memory.
+func BenchmarkGPUNewEncoder1080p(b *testing.B) {
+	gpuContext(b)
+	o := h264.Options{Width: 1920, Height: 1080, Lookahead: 20}
+	for b.Loop() {
+		e, err := NewEncoder(0, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGPULoadModule times loading each stage's PTX into a module
+// (and unloading it).
+func BenchmarkGPULoadModule(b *testing.B) {
+	ctx := gpuContext(b)
+	for _, name := range kernels.Names() {
+		b.Run(name, func(b *testing.B) {
+			ptx, err := loadPTX(name)
+			if err != nil {
+				b.Skip(err)
+			}
+			for b.Loop() {
+				m, err := ctx.LoadPTX(ptx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := m.Unload(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
