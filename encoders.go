@@ -31,15 +31,17 @@ var candidates = map[string][]string{
 // of each). Both use the host's cores (h264_cuda for the stages that stay
 // in Go) but libx264 gains far more from them, so the crossover depends
 // on the cores and on the frame size. Measured on an NVIDIA H200 machine
-// at commit 6871ad7 with `taskset` (h264cuda/NOTES.md, "Which encoder h264
-// chooses"): 360p faster on 4 cores, slower on 6; 720p faster on 10,
-// slower on 12; 1080p level on 12 (faster from CUDA frames), slower on
-// 14; 2160p 1.3–1.5 times faster on 16 at cdd7c49, so about 22 by
-// extrapolation (not measured again).
+// at commit 764dd4f with `taskset` (h264cuda/NOTES.md, "Which encoder h264
+// chooses"): 360p faster on 4 cores, level on 6 (faster from CUDA
+// frames), slower on 8; 720p faster on 10, level or slower on 14 and 16
+// from CPU frames (faster from CUDA frames), so about 12; 1080p faster on
+// 12 and on 16 (1.15 times from CPU frames), so about 20 by extrapolating
+// libx264's gain per core; 2160p 1.3–1.5 times faster on 16 at the older
+// cdd7c49, about 22 by extrapolation (not measured again).
 var h264CUDACrossover = [...]struct{ samples, cores int }{
-	{640 * 360, 4},
-	{1280 * 720, 10},
-	{1920 * 1080, 12},
+	{640 * 360, 6},
+	{1280 * 720, 12},
+	{1920 * 1080, 20},
 	{3840 * 2160, 22},
 }
 

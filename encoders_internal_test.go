@@ -18,19 +18,17 @@ func TestH264CUDAChoiceRule(t *testing.T) {
 		w, h, cores int
 		cudaFaster  bool
 	}{
-		// fps at 6871ad7 on an H200 machine, h264_cuda from CPU / CUDA
-		// frames against libx264 (bench/results/h200-choice/6871ad7, and
-		// ../h200-study for 16 cores)
-		{640, 360, 4, true},     // 303 / 391 against 268
-		{640, 360, 6, false},    // 292 / 369 against 362
-		{640, 360, 16, false},   // 287 / 349 against 396
-		{1280, 720, 8, true},    // 149 / 179 against 123
-		{1280, 720, 10, true},   // 154 / 179 against 125
-		{1280, 720, 12, false},  // 158 / 178 against 184
-		{1280, 720, 16, false},  // 154 / 164 against 174
-		{1920, 1080, 12, true},  // 90.8 / 100.6 against 91.9: level
-		{1920, 1080, 14, false}, // 92.5 / 99.3 against 97.1
-		{3840, 2160, 16, true},  // 25.0 / 28.5 against 19.3 (cdd7c49)
+		// fps at 764dd4f on an H200 machine, h264_cuda from CPU / CUDA
+		// frames against libx264 (bench/results/h200-choice/764dd4f)
+		{640, 360, 4, true},    // 324 / 404 against 269
+		{640, 360, 6, true},    // 306 / 401 against 312: level
+		{640, 360, 8, false},   // 306 / 399 against 371
+		{1280, 720, 10, true},  // 180 / 208 against 130
+		{1280, 720, 14, false}, // 172 / 203 against 180
+		{1280, 720, 16, false}, // 173 / 207 against 184
+		{1920, 1080, 12, true}, // 108 / 124 against 83.0
+		{1920, 1080, 16, true}, // 107 / 113 against 92.9
+		{3840, 2160, 16, true}, // 25.0 / 28.5 against 19.3 (cdd7c49)
 	} {
 		if got := h264CUDAFaster(c.w, c.h, c.cores); got != c.cudaFaster {
 			t.Errorf("%dx%d on %d cores: h264CUDAFaster = %v, measured %v", c.w, c.h, c.cores, got, c.cudaFaster)
