@@ -44,9 +44,14 @@ type backend interface {
 	close() error
 }
 
-// loadPTX returns the PTX of a stage: the embedded one, unless a test
+// loadImage returns the module image of a stage: its embedded fatbin
+// (compiled for sm_80 and sm_90, with the PTX for later GPUs, so that the
+// driver compiles nothing on an A100, H100 or H200), unless a test
 // replaced this function (to try PTX fresh from nvcc before it is
 // committed).
+var loadImage = kernels.Fatbin
+
+// loadPTX returns the embedded PTX of a stage.
 var loadPTX = kernels.PTX
 
 // blockThreads is the thread-block size of every launch.
@@ -77,13 +82,13 @@ type stageMark struct {
 
 // newGPUBackend loads the PTX of the given stages and resolves kernels.
 func newGPUBackend(ctx *cuda.Context, stage string, kernelNames []string) (*gpuBackend, error) {
-	ptx, err := loadPTX(stage)
+	img, err := loadImage(stage)
 	if err != nil {
 		return nil, err
 	}
 	b := &gpuBackend{ctx: ctx, fns: map[string]*cuda.Function{}}
-	if b.mod, err = ctx.LoadPTX(ptx); err != nil {
-		return nil, fmt.Errorf("h264cuda: loading %s.ptx: %w", stage, err)
+	if b.mod, err = ctx.LoadModule(img); err != nil {
+		return nil, fmt.Errorf("h264cuda: loading the %s kernels: %w", stage, err)
 	}
 	for _, k := range kernelNames {
 		f, err := b.mod.Function(k)

@@ -230,7 +230,7 @@ func (e *Encoder) EncodeDeviceFormat(ptr uintptr, format string) (h264.AccessUni
 		return h264.AccessUnit{}, fmt.Errorf("%w: device picture: %w", ErrInput, err)
 	}
 	defer buf.Free()
-	if _, perr := loadPTX("convert"); e.conv == nil && perr == nil {
+	if _, perr := loadImage("convert"); e.conv == nil && perr == nil {
 		be, err := newGPUBackend(e.ctx, "convert", []string{"convert_src"})
 		if err != nil {
 			return h264.AccessUnit{}, err
@@ -240,7 +240,7 @@ func (e *Encoder) EncodeDeviceFormat(ptr uintptr, format string) (h264.AccessUni
 		}
 	}
 	if e.conv == nil {
-		// No convert.ptx: copy the packed picture and convert it on the
+		// No convert kernels: copy the packed picture and convert it on the
 		// host, as h264 does.
 		if len(e.staging) < size {
 			e.staging = make([]byte, size)

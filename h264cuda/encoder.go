@@ -429,14 +429,14 @@ func DefaultStages() Stages {
 }
 
 // NewEncoderStages is NewEncoder with the optional stages of s on the GPU
-// (where their PTX is present; InterOnGPU, EntropyOnGPU and DeblockOnGPU
+// (where their kernels are embedded; InterOnGPU, EntropyOnGPU and DeblockOnGPU
 // report what runs there).
 func NewEncoderStages(gpu int, o h264.Options, s Stages) (*Encoder, error) {
 	return openEncoder(gpu, o, gpuStages{inter: s.Inter, cavlc: s.Entropy, deblock: s.Deblock})
 }
 
-// openEncoder is NewEncoder with the optional stages of want (those with
-// PTX) on the GPU, the others in Go.
+// openEncoder is NewEncoder with the optional stages of want (those whose
+// kernels are embedded) on the GPU, the others in Go.
 func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 	if err := Available(); err != nil {
 		return nil, err
@@ -445,7 +445,7 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening GPU %d: %w", ErrUnavailable, gpu, err)
 	}
-	on := func(stage string) bool { _, err := loadPTX(stage); return err == nil }
+	on := func(stage string) bool { _, err := loadImage(stage); return err == nil }
 	e, err := newEncoder(o, func(stage string, k []string) (backend, error) {
 		return newGPUBackend(ctx, stage, k)
 	}, gpuStages{inter: want.inter && on("inter"), cavlc: want.cavlc && on("cavlc"), deblock: want.deblock && on("deblock")})
@@ -564,7 +564,7 @@ func (e *Encoder) Options() h264.Options { return e.enc.Options() }
 func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction() }
 
 // InterOnGPU reports whether stage 3 of inter macroblocks runs on the GPU
-// (its kernel's PTX is present); else it runs in Go.
+// (its kernel is embedded); else it runs in Go.
 func (e *Encoder) InterOnGPU() bool { return e.st.inter != nil }
 
 // EntropyOnGPU reports whether stage 4 (CAVLC and bit packing) runs on

@@ -794,7 +794,7 @@ func BenchmarkGoEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, "
 // encoder's trace, and it leaves other macroblocks' samples alone.
 func TestGPUInterReconMatchesEncodeTrace(t *testing.T) {
 	ctx := gpuContext(t)
-	if _, err := loadPTX("inter"); err != nil {
+	if _, err := loadImage("inter"); err != nil {
 		t.Skipf("no inter PTX (kernels.Pending; set H264CUDA_PTX_DIR to PTX fresh from scripts/gen-ptx.sh): %v", err)
 	}
 	for _, c := range traceCases() {
@@ -959,25 +959,34 @@ func BenchmarkGPUNewEncoder1080p(b *testing.B) {
 	}
 }
 
-// BenchmarkGPULoadModule times loading each stage's PTX into a module
-// (and unloading it).
+// BenchmarkGPULoadModule times loading each stage's kernels into a module
+// (and unloading it), from the fatbin and from the PTX (which the driver
+// compiles, or takes from its cache; CUDA_CACHE_DISABLE=1 makes it
+// compile every time).
 func BenchmarkGPULoadModule(b *testing.B) {
 	ctx := gpuContext(b)
 	for _, name := range kernels.Names() {
-		b.Run(name, func(b *testing.B) {
-			ptx, err := loadPTX(name)
-			if err != nil {
-				b.Skip(err)
-			}
-			for b.Loop() {
-				m, err := ctx.LoadPTX(ptx)
+		for _, form := range []string{"fatbin", "ptx"} {
+			b.Run(name+"/"+form, func(b *testing.B) {
+				img, err := kernels.Fatbin(name)
+				if form == "ptx" {
+					var ptx string
+					ptx, err = loadPTX(name)
+					img = []byte(ptx)
+				}
 				if err != nil {
-					b.Fatal(err)
+					b.Skip(err)
 				}
-				if err := m.Unload(); err != nil {
-					b.Fatal(err)
+				for b.Loop() {
+					m, err := ctx.LoadModule(img)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := m.Unload(); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

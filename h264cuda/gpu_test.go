@@ -16,13 +16,16 @@ import (
 )
 
 // TestMain lets the device run try PTX straight from nvcc: with
-// H264CUDA_PTX_DIR set, NAME.ptx is read from that directory instead of the
-// embedded copy.
+// H264CUDA_PTX_DIR set, NAME.ptx is read from that directory and loaded
+// instead of the embedded fatbin.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("H264CUDA_PTX_DIR"); dir != "" {
 		loadPTX = func(stage string) (string, error) {
 			b, err := os.ReadFile(filepath.Join(dir, stage+".ptx"))
 			return string(b), err
+		}
+		loadImage = func(stage string) ([]byte, error) {
+			return os.ReadFile(filepath.Join(dir, stage+".ptx"))
 		}
 	}
 	os.Exit(m.Run())

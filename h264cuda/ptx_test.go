@@ -60,3 +60,72 @@ func TestPTXKernelsPresent(t *testing.T) {
 		}
 	}
 }
+
+// stageKernels lists the kernels each stage's module must define.
+var stageKernels = map[string][]string{
+	"motion":    motionKernels,
+	"analyse":   {"analyse_mb"},
+	"inter":     {"inter_recon"},
+	"cavlc":     cavlcKernels,
+	"deblock":   deblockKernels,
+	"convert":   {"convert_src"},
+	"lookahead": lookaheadKernels,
+}
+
+// TestFatbinsPresent checks that every stage has a fatbin (the image the
+// GPU backend loads) with the fatbin magic, and that stageKernels names
+// every stage.
+func TestFatbinsPresent(t *testing.T) {
+	for _, name := range kernels.Names() {
+		if stageKernels[name] == nil {
+			t.Errorf("stage %s: no kernel list in stageKernels", name)
+		}
+		b, err := kernels.Fatbin(name)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if len(b) < 4 || b[0] != 0x50 || b[1] != 0xed || b[2] != 0x55 || b[3] != 0xba {
+			t.Errorf("%s.fatbin does not start with the fatbin magic", name)
+		}
+	}
+}
+
+// TestStaleFatbinDetected: a fatbin whose hash line names other sources
+// is reported like a stale PTX (the check itself, on an edited copy of
+// the line).
+func TestStaleFatbinDetected(t *testing.T) {
+	for _, name := range kernels.Names() {
+		if err := kernels.Stale(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	e := &kernels.StaleError{Name: "motion", Want: "a", Got: "b"}
+	if msg := e.Error(); !strings.Contains(msg, "motion.fatbin") || !strings.Contains(msg, kernels.RegenerateCommand) {
+		t.Errorf("stale message %q names neither the fatbin nor %s", msg, kernels.RegenerateCommand)
+	}
+}
+
+// TestGPUFatbinKernels loads every stage's fatbin on the GPU and resolves
+// its kernels (on an sm_80 or sm_90 GPU without compiling anything).
+func TestGPUFatbinKernels(t *testing.T) {
+	ctx := gpuContext(t)
+	for _, name := range kernels.Names() {
+		b, err := kernels.Fatbin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ctx.LoadModule(b)
+		if err != nil {
+			t.Fatalf("%s.fatbin: %v", name, err)
+		}
+		for _, k := range stageKernels[name] {
+			if _, err := m.Function(k); err != nil {
+				t.Errorf("%s.fatbin: kernel %s: %v", name, k, err)
+			}
+		}
+		if err := m.Unload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,11 +1,15 @@
 // Package kernels holds the CUDA C sources of h264_cuda (one .cu file per
-// stage of package h264, with the headers they include) and the PTX that
-// nvcc makes of them, embedded in the binary.
+// stage of package h264, with the headers they include) and what nvcc
+// makes of them, embedded in the binary: the PTX (NAME.ptx, which the
+// driver compiles for any GPU of compute capability 8.0 or later) and a
+// fatbin (NAME.fatbin: the same code compiled for sm_80 and sm_90, which
+// those GPUs load without compiling, and the PTX for the others).
 //
 // Each .ptx file starts with a comment line naming the SHA-256 of the .cu
 // file it was made from and of every header that file includes (directly or
-// through other headers); Stale compares those with the embedded sources, so
-// a test fails when a .cu or .h file changed without its PTX being
+// through other headers), and NAME.fatbin.hash holds the same line for the
+// fatbin; Stale compares those with the embedded sources, so a test fails
+// when a .cu or .h file changed without its PTX and fatbin being
 // regenerated with scripts/gen-ptx.sh.
 package kernels
 
@@ -21,7 +25,7 @@ import (
 	"strings"
 )
 
-//go:embed *.cu *.h *.ptx
+//go:embed *.cu *.h *.ptx *.fatbin *.fatbin.hash
 var files embed.FS
 
 // HashPrefix starts the first line of every generated PTX file; the
@@ -75,6 +79,16 @@ func PTX(name string) (string, error) {
 	return string(b), nil
 }
 
+// Fatbin returns the fatbin of stage name (e.g. "motion"): a CUDA fatbin
+// image for cuda.Context.LoadModule.
+func Fatbin(name string) ([]byte, error) {
+	b, err := files.ReadFile(name + ".fatbin")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s.fatbin", ErrNotFound, name)
+	}
+	return b, nil
+}
+
 var includeRE = regexp.MustCompile(`(?m)^\s*#\s*include\s+"([^"]+)"`)
 
 // Hashes returns the "name=sha256hex" pairs, sorted by name, of stage
@@ -125,13 +139,13 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string {
-	return fmt.Sprintf("kernels: %s.ptx was not regenerated after its sources changed: run %s (on a machine with nvcc) and commit %s.ptx\n  sources: %s\n  ptx:     %s",
-		e.Name, RegenerateCommand, e.Name, e.Want, e.Got)
+	return fmt.Sprintf("kernels: %s.ptx or %s.fatbin was not regenerated after its sources changed: run %s (on a machine with nvcc) and commit both\n  sources: %s\n  made of: %s",
+		e.Name, e.Name, RegenerateCommand, e.Want, e.Got)
 }
 
-// Stale returns a *StaleError when stage name's PTX was made from other
-// sources than the embedded ones, an error when a stage that is not
-// pending has no PTX (or a pending one has), or nil.
+// Stale returns a *StaleError when stage name's PTX or fatbin was made
+// from other sources than the embedded ones, an error when a stage that
+// is not pending has no PTX or no fatbin (or a pending one has), or nil.
 func Stale(name string) error {
 	want, err := HeaderLine(name)
 	if err != nil {
@@ -149,6 +163,16 @@ func Stale(name string) error {
 	}
 	got, _, _ := strings.Cut(ptx, "\n")
 	if strings.TrimRight(got, "\r") != want {
+		return &StaleError{Name: name, Want: want, Got: got}
+	}
+	if _, err := Fatbin(name); err != nil {
+		return err
+	}
+	hash, err := files.ReadFile(name + ".fatbin.hash")
+	if err != nil {
+		return fmt.Errorf("%w: %s.fatbin.hash", ErrNotFound, name)
+	}
+	if got := strings.TrimRight(string(hash), "\r\n"); got != want {
 		return &StaleError{Name: name, Want: want, Got: got}
 	}
 	return nil
