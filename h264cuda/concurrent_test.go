@@ -2,6 +2,7 @@ package h264cuda
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -27,11 +28,15 @@ func TestGPUConcurrentEncoders(t *testing.T) {
 // BenchmarkGPUConcurrentEncode1080p runs n encoders (NewEncoder's stages,
 // medium) at once on GPU 0, each in its own goroutine coding the same 1080p
 // P pictures, and reports the pictures per second of all of them together
-// (fps) and of each (fps/encoder).
+// (fps) and of each (fps/encoder); n goes from 1 to 32 in powers of two,
+// up to the host's cores.
 func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
 	gpuContext(b) // skips without a GPU
 	pics := benchClip(1920, 1080, 8)
-	for _, n := range []int{1, 2, 4, 8} {
+	for _, n := range []int{1, 2, 4, 8, 16, 32} {
+		if n > 1 && n > runtime.NumCPU() {
+			break
+		}
 		b.Run(fmt.Sprintf("encoders=%d", n), func(b *testing.B) {
 			encs := make([]*Encoder, n)
 			for i := range encs {
@@ -76,20 +81,28 @@ func TestGPUEncoderPerGPU(t *testing.T) {
 	}
 }
 
-// BenchmarkGPUEncodePerGPU1080p runs one encoder per GPU at once (as
-// BenchmarkGPUConcurrentEncode1080p) and reports their pictures per second
-// together (fps) and per GPU (fps/gpu).
+// BenchmarkGPUEncodePerGPU1080p runs k encoders on every GPU at once (as
+// BenchmarkGPUConcurrentEncode1080p; k from 1 to 8 in powers of two, up to
+// the host's cores) and reports their pictures per second together (fps)
+// and per GPU (fps/gpu).
 func BenchmarkGPUEncodePerGPU1080p(b *testing.B) {
 	gpuContext(b) // skips without a GPU
 	pics := benchClip(1920, 1080, 8)
 	n := gpuCount(b)
-	encs := make([]*Encoder, n)
-	for g := range encs {
-		encs[g] = warmEncoder(b, g, pics)
+	for _, k := range []int{1, 2, 4, 8} {
+		if k > 1 && k*n > runtime.NumCPU() {
+			break
+		}
+		b.Run(fmt.Sprintf("encoders-per-gpu=%d", k), func(b *testing.B) {
+			encs := make([]*Encoder, k*n)
+			for i := range encs {
+				encs[i] = warmEncoder(b, i%n, pics)
+			}
+			elapsed := encodeAtOnce(b, encs, pics[2:])
+			b.ReportMetric(float64(k*n*b.N)/elapsed, "fps")
+			b.ReportMetric(float64(k*b.N)/elapsed, "fps/gpu")
+		})
 	}
-	elapsed := encodeAtOnce(b, encs, pics[2:])
-	b.ReportMetric(float64(n*b.N)/elapsed, "fps")
-	b.ReportMetric(float64(b.N)/elapsed, "fps/gpu")
 }
 
 // encodeAtOnce times b.N pictures (cycling through pics) on every encoder
@@ -138,8 +151,8 @@ func compareOnGPU(t *testing.T, gpu int, c *encClip) {
 }
 
 // warmEncoder opens a 1080p NewEncoder on GPU gpu (closed at the end of
-// b) and codes pics[0] (IDR) and pics[1] (the first P picture, which JIT-
-// compiles the kernels) with it, untimed.
+// b) and codes pics[0] (IDR) and pics[1] (the first P picture) with it,
+// untimed.
 func warmEncoder(b *testing.B, gpu int, pics []*h264.Picture) *Encoder {
 	e, err := NewEncoder(gpu, h264.Options{Width: 1920, Height: 1080})
 	if err != nil {

@@ -15,6 +15,7 @@ package h264cuda
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
@@ -463,9 +464,20 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 // selected stays in Go.
 type gpuStages struct{ inter, cavlc, deblock bool }
 
+// maxHostThreads bounds the goroutines of an encoder's host work: h264's
+// Threads when the options leave it at 0, and the staging, packing and
+// decoding parts (parallel.run). Beyond 16 one encoder's Go stages got
+// slower, not faster: on a 64-core host with 4 H200s one encoder gave
+// 79.6 fps at 1080p with 64 goroutines, 105 with 32 and 127.7 with 16
+// (bench/results/h200x4-multi).
+const maxHostThreads = 16
+
 // newEncoder builds an Encoder on the backends mk makes, with the
 // optional stages of g on the kernels.
 func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
+	if o.Threads == 0 {
+		o.Threads = min(runtime.GOMAXPROCS(0), maxHostThreads)
+	}
 	cfg, err := h264.MotionConfigFor(o)
 	if err != nil {
 		return nil, err

@@ -23,10 +23,11 @@ type parallel struct {
 
 // run calls work over items 0..n-1 of size macroblocks each (1 for
 // macroblocks, mbW for rows of them): on this goroutine when they hold
-// fewer than 2·parallelMin macroblocks, else in one part per goroutine.
+// fewer than 2·parallelMin macroblocks, else in one part per goroutine
+// (at most GOMAXPROCS and maxHostThreads).
 // The error is the first part's (the first bad item in order).
 func (p *parallel) run(n, size int) error {
-	workers := min(runtime.GOMAXPROCS(0), n*size/parallelMin, n)
+	workers := min(runtime.GOMAXPROCS(0), maxHostThreads, n*size/parallelMin, n)
 	if workers <= 1 {
 		return p.work(0, n)
 	}
