@@ -402,15 +402,17 @@ type Encoder struct {
 
 // NewEncoder opens GPU gpu (a CUDA device ordinal) and prepares an encoder
 // for o (validated as h264.NewEncoder does), with the stages of
-// DefaultStages on the GPU. Without a usable GPU the error matches
-// ErrUnavailable. The caller closes the encoder.
+// DefaultStages on the GPU. o.Threads 0 means GOMAXPROCS goroutines for
+// the host's stages, at most 16 (more made one encoder slower). Without a
+// usable GPU the error matches ErrUnavailable. The caller closes the
+// encoder.
 func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
 	return openEncoder(gpu, o, defaultStages)
 }
 
 // Stages selects the optional stages an Encoder runs on the GPU (stages 1
-// and 2 always do); each one not selected, or whose kernels' PTX is
-// missing, runs in Go. The stream and the reconstruction are the same
+// and 2 always do); each one not selected, or whose kernels are not
+// embedded, runs in Go. The stream and the reconstruction are the same
 // either way.
 type Stages struct {
 	Inter   bool // stage 3 for inter macroblocks (inter reconstruction)
