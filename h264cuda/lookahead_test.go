@@ -5,12 +5,10 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/gpuenc/gpuenc/h264"
 	"github.com/gpuenc/gpuenc/h264cuda/internal/cemu"
-	"github.com/gpuenc/gpuenc/h264cuda/kernels"
 )
 
 // TestEmuLookaheadLayout checks lookahead.go's copy of lookahead.h, and
@@ -332,19 +330,5 @@ func BenchmarkGPULookahead1080p(b *testing.B) {
 	b.StopTimer()
 	for _, s := range []string{"upload", "down", "analyse", "download"} {
 		b.ReportMetric(sum[s]/float64(b.N)*1e3, s+"-ms")
-	}
-}
-
-// TestLookaheadPTXKernels checks that lookahead.ptx defines every kernel
-// the stage launches.
-func TestLookaheadPTXKernels(t *testing.T) {
-	ptx, err := kernels.PTX("lookahead")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range lookaheadKernels {
-		if !strings.Contains(ptx, ".entry "+k+"(") {
-			t.Errorf("lookahead.ptx has no kernel %s", k)
-		}
 	}
 }

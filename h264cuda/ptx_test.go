@@ -47,16 +47,18 @@ func TestPTXStaleDetected(t *testing.T) {
 	}
 }
 
-// TestPTXKernelsPresent checks that every kernel the host launches is
-// defined in the PTX (an unmangled .entry).
+// TestPTXKernelsPresent checks that every kernel each stage launches is
+// defined in its PTX (an unmangled .entry).
 func TestPTXKernelsPresent(t *testing.T) {
-	ptx, err := kernels.PTX("motion")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range motionKernels {
-		if !strings.Contains(ptx, ".entry "+k+"(") {
-			t.Errorf("motion.ptx has no kernel %s", k)
+	for name, ks := range stageKernels {
+		ptx, err := kernels.PTX(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range ks {
+			if !strings.Contains(ptx, ".entry "+k+"(") {
+				t.Errorf("%s.ptx has no kernel %s", name, k)
+			}
 		}
 	}
 }
