@@ -22,7 +22,10 @@
 
 package h264
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // probeSkips runs stage 2b on a P picture's decisions.
 func (e *Encoder) probeSkips() error {
@@ -164,10 +167,37 @@ func (e *Encoder) codesNothingAt(wk *worker, mb *macroblock, x, y int, mv MV) bo
 	t.setMVs()
 	t.cbp = 0
 	e.interPred(wk, t, x, y)
+	if e.predictsExactly(wk, x, y) {
+		// No residual: every coefficient, hence every level, is zero.
+		return true
+	}
 	e.lumaResidual(wk, t, y*16*e.src.Y.Stride+x*16, false, false)
 	if t.cbp != 0 {
 		return false
 	}
 	e.chromaLevels(wk, t, x, y, false)
 	return t.cbp == 0
+}
+
+// predictsExactly reports whether the prediction in wk (luma and both
+// chroma blocks) equals macroblock (x, y) of the source: still areas of
+// synthetic or screen content, where about 40 % of the probes on testsrc2
+// end so, without a transform.
+func (e *Encoder) predictsExactly(wk *worker, x, y int) bool {
+	Y := &e.src.Y
+	for r := 0; r < 16; r++ {
+		o := (y*16+r)*Y.Stride + x*16
+		if !bytes.Equal(Y.Pix[o:o+16], wk.pred[16*r:16*r+16]) {
+			return false
+		}
+	}
+	for k, P := range [2]*Plane{&e.src.Cb, &e.src.Cr} {
+		for r := 0; r < 8; r++ {
+			o := (y*8+r)*P.Stride + x*8
+			if !bytes.Equal(P.Pix[o:o+8], wk.predC[k][8*r:8*r+8]) {
+				return false
+			}
+		}
+	}
+	return true
 }
