@@ -57,11 +57,11 @@ func (a *goInterAccel) InterLevels(i int, out *InterResult) {
 }
 
 // TestAccelReconPaths: after an accelerated inter reconstruction the
-// encoder reconstructs the intra macroblocks on one goroutine when they
-// are few, else with the wavefront; both give h264_go's bytes. The clip
-// puts flat patches into every P picture, so that some of its macroblocks
-// are intra: more than the lowered limit of the wavefront run, fewer than
-// a scene cut.
+// encoder reconstructs the intra macroblocks in dependency levels when
+// they are few, else with the wavefront; both give h264_go's bytes. The
+// clip puts flat patches into every P picture, so that some of its
+// macroblocks are intra, with intra neighbours (several levels): more than
+// the lowered limit of the wavefront run, fewer than a scene cut.
 func TestAccelReconPaths(t *testing.T) {
 	const w, h = 208, 160
 	o := Options{Width: w, Height: h, RateControl: ConstantQP, QP: 28, Threads: 3}
@@ -89,7 +89,7 @@ func TestAccelReconPaths(t *testing.T) {
 		want = append(want, au.Data)
 	}
 	const wavefrontAbove = 8
-	for _, serial := range []int{wavefrontAbove, 1 << 20} {
+	for _, limit := range []int{wavefrontAbove, 1 << 20} {
 		cfg, err := MotionConfigFor(o)
 		if err != nil {
 			t.Fatal(err)
@@ -100,15 +100,15 @@ func TestAccelReconPaths(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.e = e
-		e.accel.serialIntra = serial
-		most := 0
+		e.accel.levelIntra = limit
+		most, levels := 0, int32(0)
 		for k, p := range pics {
 			au, err := e.Encode(p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(au.Data, want[k]) {
-				t.Fatalf("serial limit %d, picture %d: %d bytes, h264_go %d: streams differ", serial, k, len(au.Data), len(want[k]))
+				t.Fatalf("level limit %d, picture %d: %d bytes, h264_go %d: streams differ", limit, k, len(au.Data), len(want[k]))
 			}
 			if !au.Keyframe {
 				n := 0
@@ -116,11 +116,19 @@ func TestAccelReconPaths(t *testing.T) {
 					n += int(c)
 				}
 				most = max(most, n)
+				if n <= limit {
+					for _, i := range e.accel.intraOrder {
+						levels = max(levels, e.accel.intraLevel[i]+1)
+					}
+				}
 			}
 		}
-		t.Logf("serial limit %d: at most %d intra macroblocks in a P picture", serial, most)
+		t.Logf("level limit %d: at most %d intra macroblocks in a P picture, at most %d levels", limit, most, levels)
 		if most <= wavefrontAbove {
 			t.Fatalf("at most %d intra macroblocks in a P picture: the wavefront path (over %d) did not run", most, wavefrontAbove)
+		}
+		if limit > wavefrontAbove && levels < 3 {
+			t.Fatalf("at most %d levels: the levels path did not order dependent macroblocks", levels)
 		}
 	}
 }
