@@ -71,7 +71,7 @@ func BenchmarkGPUWriterH264CUDA1080p(b *testing.B) {
 			b.ReportMetric(sum[k]/float64(coded)*1e3, k+"-ms")
 		}
 	}
-	stageMap := func(enc *h264cuda.Encoder) map[string]float64 {
+	stageMap := func(b *testing.B, enc *h264cuda.Encoder) map[string]float64 {
 		ts, err := enc.StageTimes()
 		if err != nil {
 			b.Fatal(err)
@@ -106,7 +106,7 @@ func BenchmarkGPUWriterH264CUDA1080p(b *testing.B) {
 				}
 				// The stage times of the pictures coded so far (the
 				// lookahead still holds 20); Close ends the encoder.
-				st := stats{stages: stageMap(enc), coded: n - DefaultH264Lookahead}
+				st := stats{stages: stageMap(b, enc), coded: n - DefaultH264Lookahead}
 				if err := wr.Close(); err != nil {
 					b.Fatal(err)
 				}
@@ -142,7 +142,7 @@ func BenchmarkGPUWriterH264CUDA1080p(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			st := stats{stages: stageMap(enc), coded: n - o.Lookahead}
+			st := stats{stages: stageMap(b, enc), coded: n - o.Lookahead}
 			for {
 				_, ok, err := enc.Flush()
 				if err != nil {

@@ -52,12 +52,11 @@ type lookaheadStage struct {
 	be       backend
 	base     uint64
 	mbW, mbH int
-	offParam int
 	offSrc   int
 	offLow   [2]int
 	offOut   [2]int
 	cur      int  // which plane and result array the next call writes
-	any      bool // a picture has been analysed: the other pair holds it
+	analysed bool // a picture has been analysed: the other pair holds it
 
 	params []byte // host staging
 	src    []byte
@@ -80,7 +79,7 @@ func newLookaheadStage(be backend, w, h int) (*lookaheadStage, error) {
 	src := 256 * n
 	res := 4 * laWords * n
 	const pb = 8 * laCount
-	l.offParam, l.offSrc = 0, pb
+	l.offSrc = pb // the parameter block is at offset 0
 	l.offLow = [2]int{pb + src, pb + src + low}
 	l.offOut = [2]int{pb + src + 2*low, pb + src + 2*low + res}
 	fail := func(err error) (*lookaheadStage, error) {
@@ -120,7 +119,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 		return fmt.Errorf("%w: lookahead results for %d, %d, %d and %d macroblocks, want %d",
 			ErrInput, len(out.Intra), len(out.Inter), len(out.MV), len(out.Frac), n)
 	}
-	if !first && !l.any {
+	if !first && !l.analysed {
 		return fmt.Errorf("%w: no previous picture to search in the lookahead", ErrInput)
 	}
 	c, p := l.cur, l.cur^1
@@ -137,7 +136,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 	if err := be.mark("upload"); err != nil {
 		return err
 	}
-	if err := be.upload(l.offParam, l.params); err != nil {
+	if err := be.upload(0, l.params); err != nil {
 		return err
 	}
 	if err := be.upload(l.offSrc, l.stager.stage(l.src, y)); err != nil {
@@ -147,7 +146,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 		return err
 	}
 	lowSamples := (8*l.mbW + 2*laMargin) * (8*l.mbH + 2*laMargin)
-	if err := be.launch("la_down", lowSamples, l.offParam, 0); err != nil {
+	if err := be.launch("la_down", lowSamples, 0, 0); err != nil {
 		return fmt.Errorf("h264cuda: la_down: %w", err)
 	}
 	if err := be.mark("analyse"); err != nil {
@@ -157,7 +156,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 	if first {
 		firstArg = 1
 	}
-	if err := be.launch("la_analyse", n, l.offParam, firstArg); err != nil {
+	if err := be.launch("la_analyse", n, 0, firstArg); err != nil {
 		return fmt.Errorf("h264cuda: la_analyse: %w", err)
 	}
 	if err := be.mark("download"); err != nil {
@@ -181,7 +180,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 		out.MV[i] = h264.MV{X: int16(uint16(mv)), Y: int16(mv >> 16)}
 		out.Frac[i] = le.Uint32(r[4*laFrac:])
 	}
-	l.cur, l.any = p, true
+	l.cur, l.analysed = p, true
 	return nil
 }
 
