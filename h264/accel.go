@@ -98,6 +98,37 @@ type LevelKeeper interface {
 	ReconInterKept(src, ref *Picture, dec []Decision, rec *Picture) error
 }
 
+// IntraResult is stage 3's output for one macroblock of an I picture that
+// an IntraKeeper reconstructed: what the records need besides the levels
+// the accelerator keeps, as PictureTrace.Macroblocks reports it.
+type IntraResult struct {
+	CBP        int
+	TotalCoeff [16]uint8
+	ChromaTC   [2][4]uint8
+	LumaDC     [16]int16 // Intra_16x16 DC levels, scan order (Intra_4x4: zero)
+}
+
+// IntraKeeper is a LevelKeeper and DeblockAccelerator that also runs stage
+// 3 of I pictures (reconI4x4, reconI16 and the intra chroma: prediction
+// from the reconstruction, transform, quantisation, reconstruction; the
+// intra wavefront) and keeps what it makes: ReconIntraKept reconstructs
+// every macroblock of src with the decisions dec (all of intra types), the
+// next SliceData codes their levels from where it left them (the Luma,
+// ChromaDC and ChromaAC of its records are not meaningful then), and the
+// next Deblock filters the samples it left (rec is not written before:
+// Deblock writes the deblocked picture into it). IntraLevels then gives
+// macroblock i's coded block pattern, TotalCoeff and Intra_16x16 DC
+// levels; the encoder calls it from its goroutines, for distinct i at
+// once, after ReconIntraKept returned. The encoder uses it for I pictures
+// when no trace asks for the levels or the reconstruction before
+// deblocking.
+type IntraKeeper interface {
+	LevelKeeper
+	DeblockAccelerator
+	ReconIntraKept(src *Picture, dec []Decision) error
+	IntraLevels(i int, out *IntraResult)
+}
+
 // ProbeAccelerator is an InterAccelerator that also runs pass 1 of stage
 // 2b, the skip probe (skipprobe.go): ProbeSkips codes each macroblock i
 // whose dec[i].Type is P_L0_16x16 as stage 3 would (with dec[i].QP and
@@ -175,8 +206,14 @@ type accelState struct {
 	// levelsKept: this picture's inter levels stayed with the keeper
 	// (ReconInterKept); the records' levels of inter macroblocks are stale.
 	levelsKept bool
-	probe      ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
-	nothing    []bool           // ProbeSkips' results
+	// intra, when the accelerator is an IntraKeeper, reconstructs I
+	// pictures (accelIntra; copyIntraRow copies row y's results);
+	// intraKept: this picture's intra levels stayed with it too.
+	intra        IntraKeeper
+	intraKept    bool
+	copyIntraRow func(w, y int)
+	probe        ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
+	nothing      []bool           // ProbeSkips' results
 	// badInRow holds, per macroblock row, the first invalid decision
 	// (accelDecide), or -1; copyDecisionRow is e.copyDecisions, decidedP
 	// whether the picture is a P picture.
@@ -235,6 +272,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		a.res = make([]InterResult, n)
 	}
 	a.keeper, _ = acc.(LevelKeeper)
+	a.intra, _ = acc.(IntraKeeper)
 	if pa, ok := acc.(ProbeAccelerator); ok {
 		a.probe = pa
 		a.nothing = make([]bool, n)
@@ -257,6 +295,17 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	a.reconIntraIn = func(w, k int) {
 		i := int(a.levelNow[k])
 		e.reconIntra(&e.workers[w], &e.mbs[i], i%e.mbW, i/e.mbW)
+	}
+	a.copyIntraRow = func(_, y int) {
+		var r IntraResult
+		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
+			mb := &e.mbs[i]
+			a.intra.IntraLevels(i, &r)
+			mb.cbp, mb.nz, mb.nzC = uint8(r.CBP), r.TotalCoeff, r.ChromaTC
+			if mb.typ == mbI16x16 {
+				mb.lumaDC = r.LumaDC
+			}
+		}
 	}
 	a.interDecisionRow = func(_, y int) {
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
@@ -343,7 +392,7 @@ func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 	if a == nil || a.inter == nil {
 		return false, nil
 	}
-	if a.levelsKept = false; !pSlice {
+	if a.levelsKept, a.intraKept = false, false; !pSlice {
 		return false, nil
 	}
 	if err := runRows(e.mbH, e.o.Threads, a.interDecisionRow); err != nil {
@@ -363,6 +412,22 @@ func (e *Encoder) accelInter(pSlice bool) (bool, error) {
 		return false, fmt.Errorf("%w: inter reconstruction: %w", ErrAccelerator, err)
 	}
 	return true, nil
+}
+
+// accelIntra runs stage 3 of an I picture by the accelerator when it is
+// an IntraKeeper and no trace asks for what it keeps, then copies each
+// macroblock's coded block pattern, TotalCoeff and DC levels into its
+// record, rows in parallel. It reports whether the accelerator did it.
+func (e *Encoder) accelIntra(pSlice bool) (bool, error) {
+	a := e.accel
+	if a == nil || a.intra == nil || pSlice || e.trace != nil {
+		return false, nil
+	}
+	if err := a.intra.ReconIntraKept(e.src, a.dec); err != nil {
+		return false, fmt.Errorf("%w: intra reconstruction: %w", ErrAccelerator, err)
+	}
+	a.levelsKept, a.intraKept = true, true
+	return true, runRows(e.mbH, e.o.Threads, a.copyIntraRow)
 }
 
 // levelIntraMBs is the most intra macroblocks accelRecon reconstructs in
@@ -475,12 +540,16 @@ func (e *Encoder) accelRecords() error {
 	if a == nil || a.mbs == nil {
 		return nil
 	}
-	// Inter macroblocks whose levels stayed with the accelerator have
-	// none to copy.
+	// Macroblocks whose levels stayed with the accelerator have none to
+	// copy but the Intra_16x16 DC levels.
 	return runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
 			mb := &e.mbs[i]
-			mb.traceInto(&a.mbs[i], !a.levelsKept || isIntra(mb.typ))
+			kept := a.levelsKept && (!isIntra(mb.typ) || a.intraKept)
+			mb.traceInto(&a.mbs[i], !kept)
+			if kept && mb.typ == mbI16x16 {
+				a.mbs[i].LumaDC = mb.lumaDC
+			}
 		}
 	})
 }

@@ -464,14 +464,22 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	// Stage 3: reconstruction, a wavefront (intra prediction reads the
 	// reconstructed left, top and top-right neighbours); after the
 	// accelerator's inter reconstruction only the intra macroblocks are
-	// left (accelRecon).
+	// left (accelRecon), and an IntraKeeper does all of an I picture
+	// (accelIntra).
 	accInter, err := e.accelInter(pSlice)
 	if err != nil {
 		return AccessUnit{}, err
 	}
-	if accInter {
+	accIntra := false
+	if !accInter {
+		if accIntra, err = e.accelIntra(pSlice); err != nil {
+			return AccessUnit{}, err
+		}
+	}
+	switch {
+	case accInter:
 		err = e.accelRecon(threads)
-	} else {
+	case !accIntra:
 		err = e.wf.run(e.mbW, e.mbH, threads, e.reconMB)
 	}
 	if err != nil {

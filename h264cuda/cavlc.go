@@ -94,6 +94,9 @@ type EntropyCoder struct {
 	// level records of this picture (interRecon.levelsAddr): the records
 	// of inter macroblocks point there instead of carrying their levels.
 	keptLevels uint64
+	// keptIntra: the intra macroblocks' levels are there too (an I
+	// picture the intra stage reconstructed, intraRecon.levelsAddr).
+	keptIntra bool
 	// hostLv holds the level blocks packed on the host, in slots: slot[i]
 	// is macroblock i's (packRecords), and slots of them are used.
 	hostLv []byte
@@ -281,7 +284,7 @@ func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) erro
 	for i := range mbs {
 		m := &mbs[i]
 		c.slot[i] = slotInter
-		if m.CBP != 0 && m.Type != h264.TracePSkip && !(c.keptLevels != 0 && interType(m.Type)) {
+		if m.CBP != 0 && m.Type != h264.TracePSkip && !(c.keptLevels != 0 && (interType(m.Type) || c.keptIntra)) {
 			c.slot[i] = uint32(c.slots)
 			c.slots++
 		}

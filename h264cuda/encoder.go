@@ -88,6 +88,14 @@ type stages struct {
 	// lookaheadPictures counts the pictures the lookahead analysed on the
 	// device.
 	lookaheadPictures int
+	// intra reconstructs I pictures (nil: in Go); intraKept: the picture
+	// being coded is one it reconstructed, whose levels and samples are
+	// in its device memory; intraPictures counts those pictures.
+	// decidedSrc is the picture the last successful Decide read.
+	intra         *intraRecon
+	intraKept     bool
+	intraPictures int
+	decidedSrc    *h264.Picture
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -96,7 +104,7 @@ type stages struct {
 }
 
 // wallNames names the stage groups of stages.wall (StageTimes).
-var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe", "wall/lookahead"}
+var wallNames = [...]string{"wall/motion", "wall/analyse", "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe", "wall/lookahead", "wall/intra"}
 
 const wallStages = len(wallNames)
 
@@ -167,6 +175,7 @@ func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffs
 		// inter stage kept on the device belongs to the last.
 		s.inter.kept, s.inter.samplesKept = false, false
 	}
+	s.intraKept, s.decidedSrc = false, nil
 	s.dec.devField, s.dec.devSrcY = 0, 0
 	if !pSlice || !s.fieldOnDevice || src != s.motionCur {
 		s.dec.prefetched = nil // queued for another picture's decision
@@ -184,6 +193,9 @@ func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffs
 	s.dec.devField = 0
 	s.lastSrcY = s.dec.srcYAddr()
 	s.dec.devSrcY = 0
+	if err == nil {
+		s.decidedSrc = src
+	}
 	return err
 }
 
@@ -252,6 +264,7 @@ type (
 	interPart   struct{ s *stages } // h264.InterAccelerator
 	entropyPart struct{ s *stages } // h264.EntropyAccelerator
 	deblockPart struct{ s *stages } // h264.DeblockAccelerator
+	intraPart   struct{ s *stages } // h264.IntraKeeper, with the three above
 
 	accE struct {
 		*stages
@@ -282,6 +295,13 @@ type (
 		entropyPart
 		deblockPart
 	}
+	accIEDX struct {
+		*stages
+		interPart
+		entropyPart
+		deblockPart
+		intraPart
+	}
 )
 
 // ReconInter implements h264.InterAccelerator (stagesInter.ReconInter).
@@ -303,16 +323,46 @@ func (p interPart) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothi
 	return stagesInter{p.s}.ProbeSkips(src, ref, dec, nothing)
 }
 
+// ReconIntraKept implements h264.IntraKeeper with intra.cu, on the source
+// planes Decide uploaded for this picture (h264.Encoder calls it just
+// after Decide on the same picture).
+func (p intraPart) ReconIntraKept(src *h264.Picture, dec []h264.Decision) error {
+	s := p.s
+	defer s.since(7, time.Now())
+	r := s.intra
+	r.dev = [3]uint64{}
+	if s.shareInputs && src == s.decidedSrc {
+		d := s.dec
+		r.dev = [3]uint64{s.lastSrcY, d.base + uint64(d.off[apSrcCb]), d.base + uint64(d.off[apSrcCr])}
+		s.sharedPlanes += 3
+	}
+	if err := r.run(src, dec); err != nil {
+		return err
+	}
+	s.intraKept = true
+	s.intraPictures++
+	return nil
+}
+
+// IntraLevels implements h264.IntraKeeper: it decodes macroblock i's
+// downloaded counts (safe for concurrent use with distinct i).
+func (p intraPart) IntraLevels(i int, out *h264.IntraResult) { p.s.intra.decode(i, out) }
+
 // SliceData implements h264.EntropyAccelerator with EntropyCoder (the
 // records are packed on the host). After ReconInterKept the inter
-// macroblocks' levels are read where the inter stage left them.
+// macroblocks' levels are read where the inter stage left them, after
+// ReconIntraKept every macroblock's where the intra stage did.
 func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
 	defer p.s.since(3, time.Now())
 	ec, r := p.s.ec, p.s.inter
-	if pSlice && r != nil && r.kept {
+	switch {
+	case pSlice && r != nil && r.kept:
 		ec.keptLevels = r.levelsAddr()
 		p.s.keptPictures++
 		defer func() { ec.keptLevels = 0 }()
+	case !pSlice && p.s.intraKept:
+		ec.keptLevels, ec.keptIntra = p.s.intra.levelsAddr(), true
+		defer func() { ec.keptLevels, ec.keptIntra = 0, false }()
 	}
 	return ec.Run(mbs, pSlice, header, headerBits, dst)
 }
@@ -324,12 +374,19 @@ func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header [
 func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
 	defer p.s.since(4, time.Now())
 	db, r := p.s.db, p.s.inter
-	if r != nil && r.samplesKept {
+	switch {
+	case r != nil && r.samplesKept:
 		for i := range db.fromDevice {
 			db.fromDevice[i] = r.recAddr(i)
 		}
 		db.fromHost = r.rowIntra
 		p.s.keptSamples++
+		defer func() { db.fromDevice, db.fromHost = [3]uint64{}, nil }()
+	case p.s.intraKept:
+		for i := range db.fromDevice {
+			db.fromDevice[i] = p.s.intra.recAddr(i)
+		}
+		db.fromHost = p.s.intra.hostRows
 		defer func() { db.fromDevice, db.fromHost = [3]uint64{}, nil }()
 	}
 	return db.Run(rec, mbs, rec)
@@ -340,6 +397,8 @@ func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) erro
 func (st *stages) accelerator() h264.Accelerator {
 	i, e, d := interPart{st}, entropyPart{st}, deblockPart{st}
 	switch {
+	case st.intra != nil:
+		return accIEDX{st, i, e, d, intraPart{st}}
 	case st.inter != nil && st.ec != nil && st.db != nil:
 		return accIED{st, i, e, d}
 	case st.inter != nil && st.ec != nil:
@@ -373,6 +432,9 @@ func (s *stages) close() error {
 	}
 	if s.inter != nil {
 		keep(s.inter.close())
+	}
+	if s.intra != nil {
+		keep(s.intra.close())
 	}
 	if s.ec != nil {
 		keep(s.ec.Close())
@@ -418,24 +480,28 @@ type Stages struct {
 	Inter   bool // stage 3 for inter macroblocks (inter reconstruction)
 	Entropy bool // stage 4: CAVLC and bit packing
 	Deblock bool // stage 5: deblocking
+	// Intra is stage 3 for I pictures (the intra wavefront); it runs on
+	// the GPU only with the three above, since its levels and samples
+	// stay there for stages 4 and 5.
+	Intra bool
 }
 
 // defaultStages is NewEncoder's split: every optional stage on the GPU,
 // the fastest measured on an H200 (NOTES.md, "Deblocking in one launch":
 // 1080p, 79–82 fps with stage 5 on the GPU against 72–76 with it in Go,
 // interleaved).
-var defaultStages = gpuStages{inter: true, cavlc: true, deblock: true}
+var defaultStages = gpuStages{inter: true, cavlc: true, deblock: true, intra: true}
 
 // DefaultStages returns the split NewEncoder uses.
 func DefaultStages() Stages {
-	return Stages{Inter: defaultStages.inter, Entropy: defaultStages.cavlc, Deblock: defaultStages.deblock}
+	return Stages{Inter: defaultStages.inter, Entropy: defaultStages.cavlc, Deblock: defaultStages.deblock, Intra: defaultStages.intra}
 }
 
 // NewEncoderStages is NewEncoder with the optional stages of s on the GPU
 // (where their kernels are embedded; InterOnGPU, EntropyOnGPU and DeblockOnGPU
 // report what runs there).
 func NewEncoderStages(gpu int, o h264.Options, s Stages) (*Encoder, error) {
-	return openEncoder(gpu, o, gpuStages{inter: s.Inter, cavlc: s.Entropy, deblock: s.Deblock})
+	return openEncoder(gpu, o, gpuStages{inter: s.Inter, cavlc: s.Entropy, deblock: s.Deblock, intra: s.Intra})
 }
 
 // openEncoder is NewEncoder with the optional stages of want (those whose
@@ -451,7 +517,8 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 	on := func(stage string) bool { _, err := loadImage(stage); return err == nil }
 	e, err := newEncoder(o, func(stage string, k []string) (backend, error) {
 		return newGPUBackend(ctx, stage, k)
-	}, gpuStages{inter: want.inter && on("inter"), cavlc: want.cavlc && on("cavlc"), deblock: want.deblock && on("deblock")})
+	}, gpuStages{inter: want.inter && on("inter"), cavlc: want.cavlc && on("cavlc"), deblock: want.deblock && on("deblock"),
+		intra: want.intra && on("intra")})
 	if err != nil {
 		ctx.Close()
 		return nil, err
@@ -462,9 +529,10 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 
 // gpuStages selects the optional kernel stages of an Encoder: inter, the
 // inter reconstruction (else stage 3 stays in Go); cavlc, the entropy
-// coding (stage 4); deblock, the deblocking (stage 5). Each one not
+// coding (stage 4); deblock, the deblocking (stage 5); intra, the
+// reconstruction of I pictures (with the other three only). Each one not
 // selected stays in Go.
-type gpuStages struct{ inter, cavlc, deblock bool }
+type gpuStages struct{ inter, cavlc, deblock, intra bool }
 
 // maxHostThreads bounds the goroutines of an encoder's host work: h264's
 // Threads when the options leave it at 0, and the staging, packing and
@@ -531,6 +599,15 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			return fail(err)
 		}
 	}
+	if g.intra && st.inter != nil && st.ec != nil && st.db != nil {
+		if be, err = mk("intra", []string{"intra_rows"}); err != nil {
+			return fail(err)
+		}
+		if st.intra, err = newIntraRecon(be, st.ms.MBWidth(), st.ms.MBHeight()); err != nil {
+			be.close()
+			return fail(err)
+		}
+	}
 	if o.Lookahead > 0 {
 		if be, err = mk("lookahead", lookaheadKernels); err != nil {
 			return fail(err)
@@ -589,13 +666,18 @@ func (e *Encoder) EntropyOnGPU() bool { return e.st.ec != nil }
 // it runs in Go.
 func (e *Encoder) DeblockOnGPU() bool { return e.st.db != nil }
 
+// IntraOnGPU reports whether stage 3 of I pictures (the intra wavefront)
+// runs on the GPU; else it runs in Go.
+func (e *Encoder) IntraOnGPU() bool { return e.st.intra != nil }
+
 // StageTimes returns, when timing was enabled with SetTiming (else nil),
 // the time of each stage since the last call: the GPU time of each kernel
 // stage measured with CUDA events, names prefixed with the kernel group
-// ("motion/", "analyse/", "inter/", "cavlc/", "deblock/", "lookahead/"),
-// then the host wall time of each group's calls, uploads, downloads and
-// decoding included ("wall/motion", "wall/analyse", "wall/inter",
-// "wall/cavlc", "wall/deblock", "wall/probe", "wall/lookahead"), and the
+// ("motion/", "analyse/", "inter/", "cavlc/", "deblock/", "lookahead/",
+// "intra/"), then the host wall time of each group's calls, uploads,
+// downloads and decoding included ("wall/motion", "wall/analyse",
+// "wall/inter", "wall/cavlc", "wall/deblock", "wall/probe",
+// "wall/lookahead", "wall/intra"), and the
 // host wall time of each segment of the encoder's pipeline, whoever ran
 // it (h264.Encoder.StageTimes: "host/0-load" ... "host/concat").
 func (e *Encoder) StageTimes() ([]StageTime, error) {
@@ -611,7 +693,8 @@ func (e *Encoder) StageTimes() ([]StageTime, error) {
 		name string
 		be   backend
 	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()},
-		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}, {"lookahead/", e.lookaheadBackend()}} {
+		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}, {"lookahead/", e.lookaheadBackend()},
+		{"intra/", e.intraBackend()}} {
 		gb, ok := g.be.(*gpuBackend)
 		if !ok || !gb.timing {
 			continue
@@ -642,6 +725,14 @@ func (e *Encoder) lookaheadBackend() backend {
 	return e.st.la.be
 }
 
+// intraBackend is the intra stage's backend, nil without one.
+func (e *Encoder) intraBackend() backend {
+	if e.st.intra == nil {
+		return nil
+	}
+	return e.st.intra.be
+}
+
 // postBackend is the entropy coder's backend, or the deblocker's.
 func (e *Encoder) postBackend(deblock bool) backend {
 	switch {
@@ -657,7 +748,7 @@ func (e *Encoder) postBackend(deblock bool) backend {
 func (e *Encoder) SetTiming(on bool) {
 	e.st.timing, e.st.wall = on, [wallStages]time.Duration{}
 	e.enc.SetStageTiming(on)
-	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true), e.lookaheadBackend()} {
+	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true), e.lookaheadBackend(), e.intraBackend()} {
 		if gb, ok := be.(*gpuBackend); ok {
 			gb.timing = on
 			gb.nmarks = 0

@@ -3,6 +3,7 @@ package h264cuda
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -202,7 +203,7 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 }
 
 // allStages puts every kernel stage of an Encoder on the (emulated) GPU.
-var allStages = gpuStages{inter: true, cavlc: true, deblock: true}
+var allStages = gpuStages{inter: true, cavlc: true, deblock: true, intra: true}
 
 // stageSplits are the splits between kernels and Go the encoder tests
 // cover (stages 1 and 2 always on the kernels).
@@ -211,6 +212,7 @@ var stageSplits = []struct {
 	g    gpuStages
 }{
 	{"all", allStages},
+	{"all-but-intra", gpuStages{inter: true, cavlc: true, deblock: true}},
 	{"inter", gpuStages{inter: true}},
 	{"inter-cavlc", gpuStages{inter: true, cavlc: true}},
 	{"inter-deblock", gpuStages{inter: true, deblock: true}},
@@ -222,7 +224,7 @@ var stageSplits = []struct {
 // default keeps the inter reconstruction on the GPU.
 func TestDefaultStages(t *testing.T) {
 	d := DefaultStages()
-	if got := (gpuStages{d.Inter, d.Entropy, d.Deblock}); got != defaultStages || !d.Inter {
+	if got := (gpuStages{d.Inter, d.Entropy, d.Deblock, d.Intra}); got != defaultStages || !d.Inter {
 		t.Fatalf("DefaultStages() = %+v, NewEncoder uses %+v", d, defaultStages)
 	}
 }
@@ -231,7 +233,7 @@ func TestDefaultStages(t *testing.T) {
 // kernels.
 func checkStages(t *testing.T, e *Encoder, g gpuStages) {
 	t.Helper()
-	if got := (gpuStages{e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU()}); got != g {
+	if got := (gpuStages{e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU(), e.IntraOnGPU()}); got != g {
 		t.Fatalf("stages on the kernels: %+v, want %+v", got, g)
 	}
 }
@@ -592,7 +594,7 @@ func TestGPUEncoderMatchesGo(t *testing.T) {
 	gpuContext(t) // skips without a GPU
 	for _, c := range encClips() {
 		t.Run(c.name, func(t *testing.T) {
-			e, err := NewEncoderStages(0, c.options(), Stages{Inter: true, Entropy: true, Deblock: true})
+			e, err := NewEncoderStages(0, c.options(), DefaultStages())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -601,7 +603,8 @@ func TestGPUEncoderMatchesGo(t *testing.T) {
 					t.Error(err)
 				}
 			})
-			t.Logf("on the GPU: inter reconstruction %v, entropy coding %v, deblocking %v", e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU())
+			t.Logf("on the GPU: inter reconstruction %v, entropy coding %v, deblocking %v, intra reconstruction %v",
+				e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU(), e.IntraOnGPU())
 			compareEncoders(t, &c, e)
 		})
 	}
@@ -617,7 +620,7 @@ func TestGPUEncoderStageSplits(t *testing.T) {
 		}
 		for _, sp := range stageSplits {
 			t.Run(c.name+"/"+sp.name, func(t *testing.T) {
-				e, err := NewEncoderStages(0, c.options(), Stages{Inter: sp.g.inter, Entropy: sp.g.cavlc, Deblock: sp.g.deblock})
+				e, err := NewEncoderStages(0, c.options(), Stages{Inter: sp.g.inter, Entropy: sp.g.cavlc, Deblock: sp.g.deblock, Intra: sp.g.intra})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -778,6 +781,21 @@ func BenchmarkGPUEncode1080pVeryfast(b *testing.B) { benchEncode(b, 1920, 1080, 
 // runs in Go: "host/L-wait" is the time stage 2 waits for it).
 func BenchmarkGPUEncode1080pLookahead(b *testing.B) {
 	benchEncodeWith(b, h264.Options{Width: 1920, Height: 1080, Lookahead: 20}, benchGPU)
+}
+
+// BenchmarkGPUEncode1080pIntra times all-intra coding (GOP 1: every
+// picture an IDR picture) with NewEncoder's stages (the intra wavefront on
+// the GPU) and with the intra reconstruction in Go (go-intra, the other
+// stages on the GPU); BenchmarkGoEncode1080pIntra is h264_go.
+func BenchmarkGPUEncode1080pIntra(b *testing.B) {
+	o := h264.Options{Width: 1920, Height: 1080, GOP: 1}
+	b.Run("gpu", func(b *testing.B) { benchEncodeWith(b, o, benchGPU) })
+	b.Run("go-intra", func(b *testing.B) { benchEncodeWith(b, o, &gpuStages{inter: true, cavlc: true, deblock: true}) })
+}
+
+// BenchmarkGoEncode1080pIntra is BenchmarkGPUEncode1080pIntra's h264_go.
+func BenchmarkGoEncode1080pIntra(b *testing.B) {
+	benchEncodeWith(b, h264.Options{Width: 1920, Height: 1080, GOP: 1}, benchGo)
 }
 func BenchmarkGPUPreEncode720p(b *testing.B)      { benchEncode(b, 1280, 720, "", benchGPUPre) }
 func BenchmarkGPUPreEncode1080p(b *testing.B)     { benchEncode(b, 1920, 1080, "", benchGPUPre) }
@@ -1006,4 +1024,157 @@ func TestHostThreads(t *testing.T) {
 	if got := emuEncoder(t, o, allStages).Options().Threads; got != 40 {
 		t.Errorf("Threads 40: the encoder uses %d", got)
 	}
+}
+
+// TestEmuEncoderIntraOnDevice checks that the intra stage reconstructs
+// every I picture (and only those) of clips with IDR pictures at several
+// sizes and QPs, the stream and the reconstruction staying h264_go's,
+// and that the all-intra clips of intraClips (GOP 1: Intra_4x4 and
+// Intra_16x16 macroblocks, QPs from 0 to 51) come out identical too.
+func TestEmuEncoderIntraOnDevice(t *testing.T) {
+	testIntraOnDevice(t, func(o h264.Options) *Encoder { return emuEncoder(t, o, allStages) }, false)
+}
+
+// TestGPUEncoderIntraOnDevice is TestEmuEncoderIntraOnDevice on the GPU,
+// 720p and 1080p clips included.
+func TestGPUEncoderIntraOnDevice(t *testing.T) {
+	gpuContext(t) // skips without a GPU
+	testIntraOnDevice(t, func(o h264.Options) *Encoder {
+		e, err := NewEncoder(0, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := e.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		if !e.IntraOnGPU() {
+			t.Fatal("the intra stage is not on the GPU")
+		}
+		return e
+	}, true)
+}
+
+// testIntraOnDevice is TestEmuEncoderIntraOnDevice with the encoders open
+// makes (the clips too slow for the C emulation only when gpu).
+func testIntraOnDevice(t *testing.T, open func(h264.Options) *Encoder, gpu bool) {
+	for _, c := range encClips() {
+		if c.gpuOnly && !gpu {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			e := open(c.options())
+			compareEncoders(t, &c, e)
+			if want := idrCount(t, &c); e.st.intraPictures != want {
+				t.Errorf("the intra stage reconstructed %d pictures, the clip has %d IDR pictures", e.st.intraPictures, want)
+			}
+		})
+	}
+	var types [2]int
+	for _, c := range intraClips() {
+		if c.gpuOnly && !gpu {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			e := open(c.options())
+			n := compareIntra(t, &c, e)
+			types[0] += n[0]
+			types[1] += n[1]
+			if e.st.intraPictures != c.frames {
+				t.Errorf("the intra stage reconstructed %d of %d pictures", e.st.intraPictures, c.frames)
+			}
+		})
+	}
+	if types[0] == 0 || types[1] == 0 {
+		t.Errorf("the all-intra clips coded %d Intra_4x4 and %d Intra_16x16 macroblocks: both kinds must be tested", types[0], types[1])
+	}
+}
+
+// idrCount is the number of IDR pictures h264_go codes for the clip.
+func idrCount(t *testing.T, c *encClip) int {
+	t.Helper()
+	enc, err := h264.NewEncoder(c.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	count := func(au h264.AccessUnit) {
+		if au.Keyframe {
+			n++
+		}
+	}
+	for _, p := range c.pictures() {
+		au, err := enc.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count(au)
+	}
+	for {
+		au, ok, err := enc.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return n
+		}
+		count(au)
+	}
+}
+
+// intraClips are all-intra clips (GOP 1) for the intra stage.
+func intraClips() []encClip {
+	var cs []encClip
+	for i, qp := range []int{0, 12, 23, 37, 51} {
+		cs = append(cs, encClip{name: fmt.Sprintf("64x48-qp%d", qp), w: 64, h: 48, frames: 2, dx: 1.5, dy: 0.5, seed: uint64(70 + i),
+			o: h264.Options{GOP: 1, RateControl: h264.ConstantQP, QP: qp, AQStrength: float64(i%2) * 1.25}})
+	}
+	return append(cs,
+		encClip{name: "16x16-one-macroblock", w: 16, h: 16, frames: 2, seed: 75, o: h264.Options{GOP: 1}},
+		encClip{name: "17x40-column", w: 17, h: 40, frames: 2, seed: 76, o: h264.Options{GOP: 1, Preset: "ultrafast"}},
+		encClip{name: "150x16-row", w: 150, h: 16, frames: 2, seed: 77, o: h264.Options{GOP: 1, Preset: "slow"}},
+		encClip{name: "99x67-crf-aq", w: 99, h: 67, frames: 3, dx: -2, dy: 1, seed: 78, o: h264.Options{GOP: 1, Threads: 3}},
+		encClip{name: "1280x720-intra-crf", w: 1280, h: 720, frames: 2, dx: 3, dy: 1, seed: 79, gpuOnly: true,
+			o: h264.Options{GOP: 1}},
+		encClip{name: "1920x1080-intra-qp-aq", w: 1920, h: 1080, frames: 2, dx: -2, dy: 1, seed: 80, gpuOnly: true,
+			o: h264.Options{GOP: 1, RateControl: h264.ConstantQP, QP: 30, AQStrength: 1.5, Preset: "veryfast"}},
+		encClip{name: "1919x1079-intra-slow", w: 1919, h: 1079, frames: 3, dx: 5, dy: -2, seed: 81, gpuOnly: true,
+			o: h264.Options{GOP: 1, Preset: "slow", Threads: 5}},
+	)
+}
+
+// compareIntra encodes the all-intra clip with h264's Go encoder and with
+// got: every access unit and reconstruction must be equal. It returns
+// how many Intra_4x4 and Intra_16x16 macroblocks the clip coded.
+func compareIntra(t *testing.T, c *encClip, got encoderUnderTest) [2]int {
+	t.Helper()
+	want, err := h264.NewEncoder(c.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types [2]int // Intra_4x4, Intra_16x16 macroblocks
+	for k, p := range c.pictures() {
+		wa, tr, err := want.EncodeTrace(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range tr.Macroblocks {
+			if m.Type == h264.TraceI4x4 || m.Type == h264.TraceI16x16 {
+				types[m.Type-h264.TraceI4x4]++
+			}
+		}
+		ga, err := got.Encode(p)
+		if err != nil {
+			t.Fatalf("picture %d: %v", k, err)
+		}
+		if !wa.Keyframe || !bytes.Equal(wa.Data, ga.Data) {
+			t.Fatalf("picture %d: access units differ (keyframe %v; lengths %d, %d)", k, wa.Keyframe, len(wa.Data), len(ga.Data))
+		}
+		if !equalPictures(want.Reconstruction(), got.Reconstruction()) {
+			t.Fatalf("picture %d: reconstructions differ", k)
+		}
+	}
+	t.Logf("%d Intra_4x4, %d Intra_16x16 macroblocks", types[0], types[1])
+	return types
 }

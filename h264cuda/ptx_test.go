@@ -72,6 +72,7 @@ var stageKernels = map[string][]string{
 	"deblock":   deblockKernels,
 	"convert":   {"convert_src"},
 	"lookahead": lookaheadKernels,
+	"intra":     {"intra_rows"},
 }
 
 // TestFatbinsPresent checks that every stage has a fatbin (the image the

@@ -24,6 +24,7 @@
  */
 #include "common.h"
 #include "deblock.h"
+#include "rows.h"
 
 /* DB_UNROLL asks nvcc to unroll a constant-count loop, so that the line
  * arrays of db_line live in registers (no effect in the C emulation). */
@@ -395,75 +396,15 @@ DEVICE_FN void db_horizontal(const int64_t *P, uint8_t *win, int lane, int x, in
 	}
 }
 
-/*
- * The row wavefront's synchronisation. On the GPU a row's 32 lanes are one
- * warp: lane 0 takes the row's ticket, __syncwarp orders the lanes'
- * accesses between steps, and the row counters are published with a
- * release store and read with acquire loads (PTX memory model, gpu
- * scope), so the samples another row wrote before it published are the
- * ones this row reads. Tickets are handed out in the order warps start,
- * so a row only ever waits for a row whose warp is already running: no
- * deadlock, however many rows are resident.
- *
- * The C emulation runs one lane at a time, so there lane 0 runs all 32
- * lanes of each step itself (WARP_FOR_LANES) and the other lanes return at
- * once; rows run one after another in ticket order, so a wait is always
- * already satisfied there (db_wait traps if it is not).
- */
 #ifdef __CUDACC__
 /* A window per warp of a block: every launch has 64 threads a block
  * (h264cuda/backend.go blockThreads). */
 #define DB_WINDOW(win) \
 	__shared__ __align__(16) uint8_t db_win_[2][DB_WIN_BYTES]; \
 	uint8_t *win = db_win_[(THREAD_X() >> 5) & 1]
-
-DEVICE_FN int db_take_row(int32_t *ticket)
-{
-	int row = 0;
-	if ((THREAD_X() & 31) == 0)
-		row = atomicAdd(ticket, 1);
-	return __shfl_sync(0xffffffffu, row, 0);
-}
-
-/* db_wait returns once *p >= need, or at once when seen (the last value
- * this warp read) already was. */
-DEVICE_FN int db_wait(const int32_t *p, int need, int seen)
-{
-	while (seen < need)
-		asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(seen) : "l"(p) : "memory");
-	return seen;
-}
-
-DEVICE_FN void db_sync_lanes(void) { __syncwarp(); }
-
-/* db_publish sets this row's counter to v once every lane's stores are
- * done (release: they are visible to whoever acquires the value). */
-DEVICE_FN void db_publish(int32_t *p, int v)
-{
-	__syncwarp();
-	if ((THREAD_X() & 31) == 0)
-		asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
-}
 #else
 #define DB_WINDOW(win) \
 	_Alignas(16) uint8_t win[DB_WIN_BYTES]
-
-DEVICE_FN int db_take_row(int32_t *ticket)
-{
-	return (THREAD_X() & 31) == 0 ? (*ticket)++ : -1;
-}
-
-DEVICE_FN int db_wait(const int32_t *p, int need, int seen)
-{
-	(void)seen;
-	if (*p < need)
-		__builtin_trap();
-	return *p;
-}
-
-DEVICE_FN void db_sync_lanes(void) {}
-
-DEVICE_FN void db_publish(int32_t *p, int v) { *p = v; }
 #endif
 
 /* deblock_rows filters the whole picture: one warp per macroblock row
@@ -482,25 +423,25 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 	DB_WINDOW(win);
 	int mbW = PARAM_INT(P, DP_MBW), mbH = PARAM_INT(P, DP_MBH);
 	int32_t *rows = PARAM_PTR(int32_t, P, DP_ROWS);
-	int y = db_take_row(rows);
+	int y = row_take(rows);
 	if (y < 0 || y >= mbH)
 		return;
 	WARP_FOR_LANES(lane) db_fetch(P, win, lane, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
 		WARP_FOR_LANES(lane) db_fetched();
-		db_sync_lanes();
+		row_sync_lanes();
 		WARP_FOR_LANES(lane)
 		{
 			if (x + 1 < mbW)
 				db_fetch(P, win, lane, x + 1, y);
 			db_vertical(P, win, lane, x, y);
 		}
-		db_sync_lanes();
+		row_sync_lanes();
 		if (y > 0)
-			seen = db_wait(rows + y, imin(x + 2, mbW), seen);
+			seen = row_wait(rows + y, imin(x + 2, mbW), seen);
 		WARP_FOR_LANES(lane) db_horizontal(P, win, lane, x, y);
-		db_sync_lanes();
+		row_sync_lanes();
 		WARP_FOR_LANES(lane)
 		{
 			if (x > 0)
@@ -508,6 +449,6 @@ KERNEL deblock_rows(const int64_t *P, int n, int arg)
 			if (x == mbW - 1)
 				db_store(P, win, lane, x, y);
 		}
-		db_publish(rows + 1 + y, x + 1);
+		row_publish(rows + 1 + y, x + 1);
 	}
 }

@@ -15,6 +15,7 @@
 #include "cavlc.cu"
 #include "convert.cu"
 #include "lookahead.cu"
+#include "intra.cu"
 
 __thread int cemu_thread_x, cemu_block_x, cemu_block_dim_x;
 
@@ -49,6 +50,7 @@ static const struct {
 	{"convert_src", convert_src},
 	{"la_down", la_down},
 	{"la_analyse", la_analyse},
+	{"intra_rows", intra_rows},
 };
 
 int cemu_launch(const char *name, int blocks, int threads, const int64_t *P, int n, int arg)
@@ -110,6 +112,10 @@ int cemu_motion_const(const char *name)
 		{"CV_FMT_YUV420P", CV_FMT_YUV420P}, {"CV_FMT_NV12", CV_FMT_NV12}, {"CV_FMT_YUV444P", CV_FMT_YUV444P},
 		{"LV_CAC", LV_CAC}, {"LV_WORDS", LV_WORDS}, {"IP_COUNTS", IP_COUNTS}, {"CN_NZ", CN_NZ},
 		{"CN_NZC", CN_NZC}, {"CN_CBP", CN_CBP}, {"CN_BYTES", CN_BYTES},
+		{"XP_SRC_Y", XP_SRC_Y}, {"XP_SRC_CB", XP_SRC_CB}, {"XP_SRC_CR", XP_SRC_CR}, {"XP_REC_Y", XP_REC_Y},
+		{"XP_REC_CB", XP_REC_CB}, {"XP_REC_CR", XP_REC_CR}, {"XP_DEC", XP_DEC}, {"XP_LEVELS", XP_LEVELS},
+		{"XP_COUNTS", XP_COUNTS}, {"XP_LUMADC", XP_LUMADC}, {"XP_ROWS", XP_ROWS}, {"XP_MBW", XP_MBW},
+		{"XP_MBH", XP_MBH}, {"XP_COUNT", XP_COUNT},
 		{"LA_SRC", LA_SRC}, {"LA_LOW", LA_LOW}, {"LA_PREV", LA_PREV}, {"LA_OUT", LA_OUT},
 		{"LA_PREV_OUT", LA_PREV_OUT}, {"LA_MBW", LA_MBW}, {"LA_MBH", LA_MBH}, {"LA_COUNT", LA_COUNT},
 		{"LA_INTRA", LA_INTRA}, {"LA_INTER", LA_INTER}, {"LA_MV", LA_MV}, {"LA_FRAC", LA_FRAC},

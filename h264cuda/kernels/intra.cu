@@ -1,0 +1,528 @@
+/*
+ * intra.cu: the reconstruction of I pictures, stage 3 of h264/DESIGN.md for
+ * Intra_4x4 and Intra_16x16 macroblocks, as h264_go does it
+ * (h264/macroblock.go: reconI4x4; reconI16 with lumaResidual and
+ * lumaRecon; intraChromaPred and chroma), with the predictions of
+ * intrapred.h and the residual coding of transform.h (intra rounding, no
+ * decimation). Levels and counts go into inter.h's records, where the
+ * entropy coder reads them.
+ *
+ * Schedule: intra prediction reads the reconstructed left, top-left, top
+ * and top-right neighbours, so the macroblocks go as a wavefront.
+ * intra_rows is one launch: one warp per macroblock row, taken in order
+ * from a ticket (rows.h), walks its row left to right and before
+ * macroblock x waits until the row above has finished macroblocks 0..x+1.
+ * A macroblock is coded in the warp's shared memory: its source, and a
+ * window of its reconstruction with the neighbours prediction reads (the
+ * row above, the column left, the top-right samples), loaded at once by
+ * all lanes and written back at the end, so that the serial chain of
+ * Intra_4x4 blocks never waits for global memory. Then (phases through
+ * the shared words, common.h's "Warp-cooperative kernels"):
+ *  - Intra_4x4: the 16 blocks in decoding order, each with lanes 0..15
+ *    one sample (prediction, residual, reconstruction) or one coefficient
+ *    (the transforms' rows and columns, quantisation, scan, scaling);
+ *  - Intra_16x16: lane 0 forms the prediction, lanes 0..15 code a 4x4
+ *    block each, lane 0 the DC transform;
+ *  - chroma: lanes 0 and 1 form a plane's prediction each, lanes 0..7 code
+ *    a 4x4 block each (Cb 0..3, Cr 4..7), as inter.cu does.
+ * n is 32 x mbH; arg is unused.
+ */
+#include "common.h"
+#include "analyse.h"
+#include "inter.h"
+#include "intra.h"
+#include "intrapred.h"
+#include "rows.h"
+#include "transform.h"
+
+/* The intra rounding offset in 1/64 of a step (h264/quant.go,
+ * roundIntra64), at every position. */
+#define ROUND_INTRA64 30
+
+/* The warp's shared words (int32). */
+enum {
+	XS_C = 0,      /* 16: residuals, levels' inverse rows */
+	XS_T = 16,     /* 16: the forward transform's rows */
+	XS_D = 32,     /* 16: scaled levels */
+	XS_NZ = 48,    /* 16: non-zero flags or counts per block */
+	XS_DC = 64,    /* 16: Intra_16x16 DC coefficients, then their scaled values */
+	XS_CDC = 80,   /* 8: chroma DC coefficients */
+	XS_CDCLV = 88, /* 8: chroma DC levels */
+	XS_WORDS = 96
+};
+
+/* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
+ * 8x8, rows of 16 and 8), its reconstruction windows (row 0 the samples
+ * above, column 0 those left; luma columns 17..20 the top-right ones), and
+ * the Intra_16x16 and chroma predictions. */
+enum {
+	XB_SRC_Y = 0,
+	XB_SRC_C = 256,            /* Cb, then Cr at + 64 */
+	XW_STRIDE = 24,            /* luma window: 17 rows */
+	XB_WIN_Y = 384,
+	XC_STRIDE = 12,            /* chroma windows: 9 rows each */
+	XB_WIN_C = XB_WIN_Y + 17 * XW_STRIDE, /* Cb, then Cr at + XC_BYTES */
+	XC_BYTES = 9 * XC_STRIDE,
+	XB_PRED_Y = XB_WIN_C + 2 * XC_BYTES,
+	XB_PRED_C = XB_PRED_Y + 256, /* Cb, then Cr at + 64 */
+	XB_BYTES = XB_PRED_C + 128
+};
+
+/* fdct_out: output k of fdct4x4's butterfly over the four values
+ * b[0], b[s], b[2s], b[3s] (a row with s 1, a column with s 4). */
+DEVICE_FN int32_t fdct_out(const int32_t *b, int s, int k)
+{
+	int32_t s03 = b[0] + b[3 * s], d03 = b[0] - b[3 * s];
+	int32_t s12 = b[s] + b[2 * s], d12 = b[s] - b[2 * s];
+	switch (k) {
+	case 0:
+		return s03 + s12;
+	case 1:
+		return 2 * d03 + d12;
+	case 2:
+		return s03 - s12;
+	}
+	return d03 - 2 * d12;
+}
+
+/* idct_out: output k of idct4x4's butterfly over d[0], d[s], d[2s], d[3s]
+ * (before the columns' rounding). */
+DEVICE_FN int32_t idct_out(const int32_t *d, int s, int k)
+{
+	int32_t e0 = d[0] + d[2 * s], e1 = d[0] - d[2 * s];
+	int32_t e2 = (d[s] >> 1) - d[3 * s], e3 = d[s] + (d[3 * s] >> 1);
+	switch (k) {
+	case 0:
+		return e0 + e3;
+	case 1:
+		return e1 + e2;
+	case 2:
+		return e1 - e2;
+	}
+	return e0 - e3;
+}
+
+/* quant_intra_at: quant4x4's level of coefficient x at raster position i,
+ * intra rounding. */
+DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int i)
+{
+	int qbits = 15 + qp / 6;
+	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6, mf = quant_coef[qp % 6][pos_class[i]];
+	int32_t l = x >= 0 ? (int32_t)(((int64_t)x * mf + f) >> qbits) : -(int32_t)(((int64_t)-x * mf + f) >> qbits);
+	return clamp_level(l);
+}
+
+/* i4_edge: e[j] of the Intra_4x4 block at o (row stride ss, in a window)
+ * with availability a (edge4x4.load): e[3-y] = p[-1,y], e[4] = p[-1,-1],
+ * e[5+x] = p[x,-1], p[3,-1] for p[4..7,-1] without the top-right block.
+ * Only entries the block's mode reads are asked for. */
+DEVICE_FN int i4_edge(const uint8_t *o, int ss, int a, int j)
+{
+	if (j < 4)
+		return o[(3 - j) * ss - 1];
+	if (j == 4)
+		return o[-ss - 1];
+	if (j >= 9 && !(a & AV_TOPRIGHT))
+		return o[-ss + 3];
+	return o[-ss + j - 5];
+}
+
+/* i4_pred_sample: sample (x, y) of the Intra_4x4 prediction of mode m
+ * (available with a) of the block at o (edge4x4.pred, one sample, reading
+ * only the neighbours it needs). */
+DEVICE_FN int i4_pred_sample(const uint8_t *o, int ss, int a, int m, int x, int y)
+{
+	switch (m) {
+	case 0:
+		return o[-ss + x];
+	case 1:
+		return o[y * ss - 1];
+	case 2: {
+		int l = 0, t = 0;
+		for (int k = 0; k < 4; k++) {
+			if (a & AV_LEFT)
+				l += o[k * ss - 1];
+			if (a & AV_TOP)
+				t += o[-ss + k];
+		}
+		switch (a & (AV_LEFT | AV_TOP)) {
+		case AV_LEFT | AV_TOP:
+			return (l + t + 4) >> 3;
+		case AV_LEFT:
+			return (l + 2) >> 2;
+		case AV_TOP:
+			return (t + 2) >> 2;
+		}
+		return 128;
+	}
+	}
+	int t = i4_dir_tap(m, x, y);
+	if (t < TAP_AVG2)
+		return i4_edge(o, ss, a, t);
+	if (t < TAP_AVG3) {
+		t -= TAP_AVG2;
+		return (i4_edge(o, ss, a, t) + i4_edge(o, ss, a, t + 1) + 1) >> 1;
+	}
+	t -= TAP_AVG3;
+	return (i4_edge(o, ss, a, imax(t - 1, 0)) + 2 * i4_edge(o, ss, a, t) + i4_edge(o, ss, a, imin(t + 1, 12)) + 2) >> 2;
+}
+
+/* intra_load: the macroblock's source and the neighbours of its
+ * reconstruction into the warp's bytes xb (those that exist: availability
+ * keeps prediction off the others). */
+DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, int x, int y)
+{
+	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
+	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
+	const uint8_t *sy = PARAM_PTR(const uint8_t, P, XP_SRC_Y) + lo;
+	const uint8_t *ry = PARAM_PTR(const uint8_t, P, XP_REC_Y) + lo;
+	WARP_FOR_LANES(lane)
+	{
+		int r = lane >> 1, c = (lane & 1) * 8;
+		for (int k = 0; k < 8; k++)
+			xb[XB_SRC_Y + r * 16 + c + k] = sy[r * ls + c + k];
+		int pl = lane >> 4, cr = (lane >> 1) & 7, cc = (lane & 1) * 4;
+		const uint8_t *sc = PARAM_PTR(const uint8_t, P, pl ? XP_SRC_CR : XP_SRC_CB) + co;
+		const uint8_t *rc = PARAM_PTR(const uint8_t, P, pl ? XP_REC_CR : XP_REC_CB) + co;
+		for (int k = 0; k < 4; k++)
+			xb[XB_SRC_C + 64 * pl + cr * 8 + cc + k] = sc[cr * cs + cc + k];
+		/* Luma: the row above (columns -1..19), the column left. */
+		if (y > 0 && lane < 21 && (lane > 0 || x > 0) && (lane < 17 || x + 1 < mbW))
+			xb[XB_WIN_Y + lane] = ry[-ls - 1 + lane];
+		if (x > 0 && lane < 16)
+			xb[XB_WIN_Y + (1 + lane) * XW_STRIDE] = ry[lane * ls - 1];
+		/* Chroma: lanes 0..8 and 16..24 the row above (columns -1..7),
+		 * lanes 8..15 and 24..31 the column left. */
+		int k = lane & 15;
+		uint8_t *win = xb + XB_WIN_C + XC_BYTES * pl;
+		if (y > 0 && k < 9 && (k > 0 || x > 0))
+			win[k] = rc[-cs - 1 + k];
+		if (x > 0 && k >= 8)
+			win[(1 + k - 8) * XC_STRIDE] = rc[(k - 8) * cs - 1];
+	}
+	WARP_SYNC();
+}
+
+/* intra_store writes the macroblock's reconstruction from the windows. */
+DEVICE_CALL void intra_store(const int64_t *P, const uint8_t *xb, int x, int y)
+{
+	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
+	uint8_t *ry = PARAM_PTR(uint8_t, P, XP_REC_Y) + (int64_t)y * 16 * ls + x * 16;
+	WARP_FOR_LANES(lane)
+	{
+		int r = lane >> 1, c = (lane & 1) * 8;
+		for (int k = 0; k < 8; k++)
+			ry[r * ls + c + k] = xb[XB_WIN_Y + (1 + r) * XW_STRIDE + 1 + c + k];
+		int pl = lane >> 4, cr = (lane >> 1) & 7, cc = (lane & 1) * 4;
+		uint8_t *rc = PARAM_PTR(uint8_t, P, pl ? XP_REC_CR : XP_REC_CB) + (int64_t)y * 8 * cs + x * 8;
+		for (int k = 0; k < 4; k++)
+			rc[cr * cs + cc + k] = xb[XB_WIN_C + XC_BYTES * pl + (1 + cr) * XC_STRIDE + 1 + cc + k];
+	}
+}
+
+/* intra_i4: reconI4x4 in the windows; returns the luma coded block
+ * pattern. */
+DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, int qp, int16_t *L, uint8_t *C)
+{
+	int pred[WARP_LANES];
+	int cbp = 0, m6 = qp % 6, qsh = qp / 6;
+	for (int b = 0; b < 16; b++) {
+		int bx = ((b >> 2) & 1) * 2 + (b & 1), by = ((b >> 3) & 1) * 2 + ((b >> 1) & 1);
+		int r = by * 4 + bx, mode = dec[DEC_I4 + r], a = blk4_avail(bx, by, mbA);
+		uint8_t *o = xb + XB_WIN_Y + (1 + by * 4) * XW_STRIDE + 1 + bx * 4;
+		const uint8_t *s = xb + XB_SRC_Y + by * 4 * 16 + bx * 4;
+		/* The prediction and the residual, a sample a lane. */
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16) {
+				int px = lane & 3, py = lane >> 2;
+				int p = i4_pred_sample(o, XW_STRIDE, a, mode, px, py);
+				pred[WARP_AT(lane)] = p;
+				sh[XS_C + lane] = s[py * 16 + px] - p;
+			}
+		}
+		WARP_SYNC();
+		/* fdct4x4's rows; then its columns, quantisation (the level
+		 * stored at its scan position), scaling. */
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16)
+				sh[XS_T + lane] = fdct_out(sh + XS_C + (lane & ~3), 1, lane & 3);
+		}
+		WARP_SYNC();
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16) {
+				int32_t lv = quant_intra_at(fdct_out(sh + XS_T + (lane & 3), 4, lane >> 2), qp, lane);
+				L[LV_LUMA + 16 * r + zigzag_at[lane]] = (int16_t)lv;
+				sh[XS_NZ + lane] = lv != 0;
+				sh[XS_D + lane] = lv * dequant_coef[m6][pos_class[lane]] * (1 << qsh);
+			}
+		}
+		WARP_SYNC();
+		/* idct4x4 (zero levels give a zero residual, as the Go
+		 * encoder's skipped transform does): rows, then columns and the
+		 * reconstruction. */
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16)
+				sh[XS_C + lane] = idct_out(sh + XS_D + (lane & ~3), 1, lane & 3);
+		}
+		WARP_SYNC();
+		int nz = 0;
+		for (int k = 0; k < 16; k++)
+			nz += sh[XS_NZ + k];
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16) {
+				int px = lane & 3, py = lane >> 2;
+				int32_t d = (idct_out(sh + XS_C + px, 4, py) + 32) >> 6;
+				o[py * XW_STRIDE + px] = (uint8_t)clip255(pred[WARP_AT(lane)] + d);
+			}
+			if (lane == 0)
+				C[CN_NZ + r] = (uint8_t)nz;
+		}
+		WARP_SYNC();
+		if (nz != 0)
+			cbp |= 1 << (b / 4);
+	}
+	return cbp;
+}
+
+/* intra_i16: reconI16 in the windows with Intra_16x16 mode mode; writes
+ * the DC levels into DC and returns the luma coded block pattern (0 or
+ * 15). */
+DEVICE_CALL int intra_i16(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp, int16_t *L, uint8_t *C, int16_t *DC)
+{
+	int32_t lvs[WARP_LANES][16];
+	uint8_t *win = xb + XB_WIN_Y + XW_STRIDE + 1;
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0)
+			pred_block(xb + XB_PRED_Y, 16, win, XW_STRIDE, mode, mbA, 0);
+	}
+	WARP_SYNC();
+	/* lumaResidual: block lane's AC levels and its DC coefficient. */
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 16) {
+			int bx = lane & 3, by = lane >> 2;
+			int32_t c16[16], *lv = lvs[WARP_AT(lane)];
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++) {
+					int k = (by * 4 + yy) * 16 + bx * 4 + xx;
+					c16[yy * 4 + xx] = xb[XB_SRC_Y + k] - xb[XB_PRED_Y + k];
+				}
+			fdct4x4(c16);
+			sh[XS_DC + lane] = c16[0];
+			quant4x4_round(c16, lv, qp, 1, ROUND_INTRA64, ROUND_INTRA64);
+			int nz = to_scan(L + LV_LUMA + 16 * lane, lv, 1);
+			C[CN_NZ + lane] = (uint8_t)nz;
+			sh[XS_NZ + lane] = nz;
+		}
+	}
+	WARP_SYNC();
+	/* The DC: Hadamard, halved, quantised, scanned; then as lumaRecon
+	 * undoes it (the levels in raster order are dclv). */
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0) {
+			int32_t dc[16], dclv[16];
+			for (int k = 0; k < 16; k++)
+				dc[k] = sh[XS_DC + k];
+			hadamard4x4(dc);
+			for (int k = 0; k < 16; k++)
+				dc[k] >>= 1;
+			quant_dc_round(dc, dclv, 16, qp, ROUND_INTRA64);
+			for (int k = 0; k < 16; k++)
+				DC[k] = (int16_t)dclv[zigzag4x4[k]];
+			hadamard4x4(dclv);
+			dequant_luma_dc(dclv, qp);
+			for (int k = 0; k < 16; k++)
+				sh[XS_DC + k] = dclv[k];
+		}
+	}
+	WARP_SYNC();
+	int any = 0;
+	for (int k = 0; k < 16; k++)
+		any |= sh[XS_NZ + k];
+	/* lumaRecon: block lane's AC, its DC, the inverse transform. */
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 16) {
+			int bx = lane & 3, by = lane >> 2;
+			int32_t d[16];
+			if (sh[XS_NZ + lane] != 0) {
+				dequant4x4(lvs[WARP_AT(lane)], d, qp, 1);
+			} else {
+				for (int j = 0; j < 16; j++)
+					d[j] = 0;
+			}
+			d[0] = sh[XS_DC + lane];
+			idct4x4(d);
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++) {
+					int k = (by * 4 + yy) * 16 + bx * 4 + xx;
+					win[(by * 4 + yy) * XW_STRIDE + bx * 4 + xx] = (uint8_t)clip255(xb[XB_PRED_Y + k] + d[yy * 4 + xx]);
+				}
+		}
+	}
+	WARP_SYNC();
+	return any ? 15 : 0;
+}
+
+/* chroma_to_i16 maps a chroma mode (DC, horizontal, vertical, plane) to
+ * pred_block's mode numbers (chromaToI16). */
+DEVICE_FN int chroma_to_i16(int m)
+{
+	switch (m) {
+	case 0:
+		return 2;
+	case 1:
+		return 1;
+	case 2:
+		return 0;
+	}
+	return 3;
+}
+
+/* intra_chroma: intraChromaPred and chroma in the windows; returns the
+ * chroma coded block pattern (0, 1 or 2). */
+DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qpc, int16_t *L, uint8_t *C)
+{
+	int32_t lvs[WARP_LANES][16];
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 2)
+			pred_block(xb + XB_PRED_C + 64 * lane, 8, xb + XB_WIN_C + XC_BYTES * lane + XC_STRIDE + 1, XC_STRIDE,
+			           chroma_to_i16(mode), mbA, 1);
+	}
+	WARP_SYNC();
+	/* chromaLevels: block lane's AC levels and DC coefficient. */
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 8) {
+			int c = lane >> 2, r = lane & 3, bx = r & 1, by = r >> 1;
+			int32_t c16[16], *lv = lvs[WARP_AT(lane)];
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++) {
+					int k = 64 * c + (by * 4 + yy) * 8 + bx * 4 + xx;
+					c16[yy * 4 + xx] = xb[XB_SRC_C + k] - xb[XB_PRED_C + k];
+				}
+			fdct4x4(c16);
+			sh[XS_CDC + lane] = c16[0];
+			quant4x4_round(c16, lv, qpc, 1, ROUND_INTRA64, ROUND_INTRA64);
+			sh[XS_NZ + lane] = to_scan(L + LV_CAC + 64 * c + 16 * r, lv, 1);
+		}
+	}
+	WARP_SYNC();
+	/* Each plane's DC levels (a lane keeps its block's). */
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 8) {
+			int c = lane >> 2, r = lane & 3;
+			int32_t cdc[4], cdclv[4];
+			for (int k = 0; k < 4; k++)
+				cdc[k] = sh[XS_CDC + 4 * c + k];
+			hadamard2x2(cdc);
+			quant_dc_round(cdc, cdclv, 4, qpc, ROUND_INTRA64);
+			L[LV_CDC + 4 * c + r] = (int16_t)cdclv[r];
+			sh[XS_CDCLV + lane] = cdclv[r];
+		}
+	}
+	WARP_SYNC();
+	int anyAC = 0, anyDC = 0;
+	for (int k = 0; k < 8; k++) {
+		anyAC |= sh[XS_NZ + k] != 0;
+		anyDC |= sh[XS_CDCLV + k] != 0;
+	}
+	/* cbpC 0 leaves every DC level 0 already; cbpC below 2 drops the AC
+	 * counts (chromaLevels). */
+	int cc = anyAC ? 2 : (anyDC ? 1 : 0);
+	WARP_FOR_LANES(lane)
+	{
+		if (lane < 8) {
+			int c = lane >> 2, r = lane & 3, bx = r & 1, by = r >> 1;
+			int32_t f[4], d[16];
+			for (int k = 0; k < 4; k++)
+				f[k] = sh[XS_CDCLV + 4 * c + k];
+			hadamard2x2(f);
+			dequant_chroma_dc(f, qpc);
+			int nz = cc < 2 ? 0 : sh[XS_NZ + lane];
+			C[CN_NZC + lane] = (uint8_t)nz;
+			if (nz != 0) {
+				dequant4x4(lvs[WARP_AT(lane)], d, qpc, 1);
+			} else {
+				for (int j = 0; j < 16; j++)
+					d[j] = 0;
+			}
+			d[0] = f[r];
+			idct4x4(d);
+			uint8_t *win = xb + XB_WIN_C + XC_BYTES * c + XC_STRIDE + 1;
+			for (int yy = 0; yy < 4; yy++)
+				for (int xx = 0; xx < 4; xx++)
+					win[(by * 4 + yy) * XC_STRIDE + bx * 4 + xx] =
+					    (uint8_t)clip255(xb[XB_PRED_C + 64 * c + (by * 4 + yy) * 8 + bx * 4 + xx] + d[yy * 4 + xx]);
+		}
+	}
+	WARP_SYNC();
+	return cc;
+}
+
+/* intra_mb: reconIntra of macroblock (x, y); other types are left alone. */
+DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, int x, int y)
+{
+	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x;
+	const int32_t *dec = PARAM_PTR(const int32_t, P, XP_DEC) + DEC_WORDS * (int64_t)i;
+	int typ = dec[DEC_TYPE];
+	if (typ != MB_I4X4 && typ != MB_I16X16)
+		return;
+	int qp = dec[DEC_QP], mbA = mb_avail(x, y, mbW);
+	int16_t *L = PARAM_PTR(int16_t, P, XP_LEVELS) + LV_WORDS * (int64_t)i;
+	uint8_t *C = PARAM_PTR(uint8_t, P, XP_COUNTS) + CN_BYTES * (int64_t)i;
+	int16_t *DC = PARAM_PTR(int16_t, P, XP_LUMADC) + 16 * (int64_t)i;
+	intra_load(P, xb, x, y);
+	int cbp;
+	if (typ == MB_I4X4) {
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < 16)
+				DC[lane] = 0;
+		}
+		cbp = intra_i4(sh, xb, dec, mbA, qp, L, C);
+	} else {
+		cbp = intra_i16(sh, xb, dec[DEC_I16], mbA, qp, L, C, DC);
+	}
+	int cc = intra_chroma(sh, xb, dec[DEC_CHROMA], mbA, chroma_qp(qp), L, C);
+	WARP_FOR_LANES(lane)
+	{
+		if (lane == 0)
+			C[CN_CBP] = (uint8_t)(cbp | cc << 4);
+	}
+	intra_store(P, xb, x, y);
+}
+
+/* intra_rows reconstructs the whole picture: one warp per macroblock row
+ * (XP_ROWS: the ticket, then one progress counter per row, zero before the
+ * launch); before macroblock x it waits until the row above has finished
+ * macroblocks 0..x+1 (the top-right neighbour's), and publishes x + 1
+ * after it. */
+KERNEL intra_rows(const int64_t *P, int n, int arg)
+{
+	(void)n;
+	(void)arg;
+	WARP_SHARED(int32_t, sh, XS_WORDS);
+	WARP_SHARED(uint8_t, xb, XB_BYTES);
+	int mbW = PARAM_INT(P, XP_MBW), mbH = PARAM_INT(P, XP_MBH);
+	int32_t *rows = PARAM_PTR(int32_t, P, XP_ROWS);
+	int y = row_take(rows);
+	if (y < 0 || y >= mbH)
+		return;
+	int seen = 0;
+	for (int x = 0; x < mbW; x++) {
+		if (y > 0)
+			seen = row_wait(rows + y, imin(x + 2, mbW), seen);
+		intra_mb(P, sh, xb, x, y);
+		row_publish(rows + 1 + y, x + 1);
+	}
+}
