@@ -39,16 +39,17 @@
  * roundIntra64), at every position. */
 #define ROUND_INTRA64 30
 
-/* The warp's shared words (int32). */
+/* The warp's shared words (int32). Intra_4x4 uses two sets of the first
+ * four (one a block, lanes 0..15 and 16..31), the others one. */
 enum {
 	XS_C = 0,      /* 16: residuals, levels' inverse rows */
-	XS_T = 16,     /* 16: the forward transform's rows */
-	XS_D = 32,     /* 16: scaled levels */
-	XS_NZ = 48,    /* 16: non-zero flags or counts per block */
-	XS_DC = 64,    /* 16: Intra_16x16 DC coefficients, then their scaled values */
-	XS_CDC = 80,   /* 8: chroma DC coefficients */
-	XS_CDCLV = 88, /* 8: chroma DC levels */
-	XS_WORDS = 96
+	XS_T = 32,     /* 16: the forward transform's rows */
+	XS_D = 64,     /* 16: scaled levels */
+	XS_NZ = 96,    /* 16: non-zero flags or counts per block */
+	XS_DC = 128,   /* 16: Intra_16x16 DC coefficients, then their scaled values */
+	XS_CDC = 144,  /* 8: chroma DC coefficients */
+	XS_CDCLV = 152, /* 8: chroma DC levels */
+	XS_WORDS = 160
 };
 
 /* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
@@ -102,12 +103,27 @@ DEVICE_FN int32_t idct_out(const int32_t *d, int s, int k)
 	return e0 - e3;
 }
 
+/* pos_class_of is pos_class[i] worked out: 0 where both coordinates of
+ * raster position i are even, 1 where both are odd, else 2 (lanes of a
+ * warp reading a constant table at different positions would take turns). */
+DEVICE_FN int pos_class_of(int i)
+{
+	int x = i & 1, y = (i >> 2) & 1;
+	return x == y ? x : 2;
+}
+
+/* zigzag_of is zigzag_at[i] (raster -> scan index), from a packed word. */
+DEVICE_FN int zigzag_of(int i)
+{
+	return (int)((0xfea9db83c7426510ull >> (4 * i)) & 15);
+}
+
 /* quant_intra_at: quant4x4's level of coefficient x at raster position i,
- * intra rounding. */
-DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int i)
+ * intra rounding; mf the quantisation factors of qp % 6 (quant_coef). */
+DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int i, const int32_t *mf3)
 {
 	int qbits = 15 + qp / 6;
-	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6, mf = quant_coef[qp % 6][pos_class[i]];
+	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6, mf = mf3[pos_class_of(i)];
 	int32_t l = x >= 0 ? (int32_t)(((int64_t)x * mf + f) >> qbits) : -(int32_t)(((int64_t)-x * mf + f) >> qbits);
 	return clamp_level(l);
 }
@@ -167,38 +183,84 @@ DEVICE_FN int i4_pred_sample(const uint8_t *o, int ss, int a, int m, int x, int 
 	return (i4_edge(o, ss, a, imax(t - 1, 0)) + 2 * i4_edge(o, ss, a, t) + i4_edge(o, ss, a, imin(t + 1, 12)) + 2) >> 2;
 }
 
-/* intra_load: the macroblock's source and the neighbours of its
- * reconstruction into the warp's bytes xb (those that exist: availability
- * keeps prediction off the others). */
-DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, int x, int y)
+/* intra_fetch loads the source of macroblock (x, y) into the lanes'
+ * registers: lane l holds luma row l / 2, bytes 8 (l & 1) .. + 7 (two
+ * words), and chroma plane l / 16, row (l / 2) & 7, bytes 4 (l & 1) .. + 3
+ * (one word). */
+DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[3], int x, int y)
 {
 	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
 	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
-	const uint8_t *sy = PARAM_PTR(const uint8_t, P, XP_SRC_Y) + lo;
-	const uint8_t *ry = PARAM_PTR(const uint8_t, P, XP_REC_Y) + lo;
 	WARP_FOR_LANES(lane)
 	{
-		int r = lane >> 1, c = (lane & 1) * 8;
-		for (int k = 0; k < 8; k++)
-			xb[XB_SRC_Y + r * 16 + c + k] = sy[r * ls + c + k];
-		int pl = lane >> 4, cr = (lane >> 1) & 7, cc = (lane & 1) * 4;
-		const uint8_t *sc = PARAM_PTR(const uint8_t, P, pl ? XP_SRC_CR : XP_SRC_CB) + co;
-		const uint8_t *rc = PARAM_PTR(const uint8_t, P, pl ? XP_REC_CR : XP_REC_CB) + co;
-		for (int k = 0; k < 4; k++)
-			xb[XB_SRC_C + 64 * pl + cr * 8 + cc + k] = sc[cr * cs + cc + k];
-		/* Luma: the row above (columns -1..19), the column left. */
-		if (y > 0 && lane < 21 && (lane > 0 || x > 0) && (lane < 17 || x + 1 < mbW))
-			xb[XB_WIN_Y + lane] = ry[-ls - 1 + lane];
-		if (x > 0 && lane < 16)
-			xb[XB_WIN_Y + (1 + lane) * XW_STRIDE] = ry[lane * ls - 1];
-		/* Chroma: lanes 0..8 and 16..24 the row above (columns -1..7),
-		 * lanes 8..15 and 24..31 the column left. */
-		int k = lane & 15;
-		uint8_t *win = xb + XB_WIN_C + XC_BYTES * pl;
-		if (y > 0 && k < 9 && (k > 0 || x > 0))
-			win[k] = rc[-cs - 1 + k];
-		if (x > 0 && k >= 8)
-			win[(1 + k - 8) * XC_STRIDE] = rc[(k - 8) * cs - 1];
+		int r = lane >> 1, c = (lane & 1) * 8, pl = lane >> 4, cr = (lane >> 1) & 7, cc = (lane & 1) * 4;
+		const uint8_t *sy = PARAM_PTR(const uint8_t, P, XP_SRC_Y) + lo + r * ls + c;
+		const uint8_t *sc = PARAM_PTR(const uint8_t, P, pl ? XP_SRC_CR : XP_SRC_CB) + co + cr * cs + cc;
+		uint32_t *w = pf[WARP_AT(lane)];
+		w[0] = *(const uint32_t *)sy;
+		w[1] = *(const uint32_t *)(sy + 4);
+		w[2] = *(const uint32_t *)sc;
+	}
+}
+
+/* intra_load puts the source fetched into pf into the warp's bytes xb,
+ * fetches the next macroblock's, and fills the reconstruction windows'
+ * neighbours: the column left (and the top-left sample) from the last
+ * macroblock's window, the row above from the picture (those that exist:
+ * availability keeps prediction off the others). */
+DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[3], int x, int y)
+{
+	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
+	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
+	const uint8_t *ry = PARAM_PTR(const uint8_t, P, XP_REC_Y) + lo;
+	uint8_t left[WARP_LANES];
+	WARP_FOR_LANES(lane)
+	{
+		int r = lane >> 1, c = (lane & 1) * 8, pl = lane >> 4, cr = (lane >> 1) & 7, cc = (lane & 1) * 4;
+		const uint32_t *w = pf[WARP_AT(lane)];
+		for (int k = 0; k < 4; k++) {
+			xb[XB_SRC_Y + r * 16 + c + k] = (uint8_t)(w[0] >> (8 * k));
+			xb[XB_SRC_Y + r * 16 + c + 4 + k] = (uint8_t)(w[1] >> (8 * k));
+			xb[XB_SRC_C + 64 * pl + cr * 8 + cc + k] = (uint8_t)(w[2] >> (8 * k));
+		}
+		/* The last macroblock's right column (with the sample above
+		 * it): lanes 0..16 luma, 17..25 Cb, 26..31 and 0..2 (below)
+		 * Cr's. */
+		if (lane < 17)
+			left[WARP_AT(lane)] = xb[XB_WIN_Y + lane * XW_STRIDE + 16];
+		else if (lane < 26)
+			left[WARP_AT(lane)] = xb[XB_WIN_C + (lane - 17) * XC_STRIDE + 8];
+		else
+			left[WARP_AT(lane)] = xb[XB_WIN_C + XC_BYTES + (lane - 26) * XC_STRIDE + 8];
+	}
+	if (x + 1 < mbW)
+		intra_fetch(P, pf, x + 1, y);
+	WARP_SYNC();
+	WARP_FOR_LANES(lane)
+	{
+		if (x > 0) {
+			uint8_t v = left[WARP_AT(lane)];
+			if (lane < 17)
+				xb[XB_WIN_Y + lane * XW_STRIDE] = v;
+			else if (lane < 26)
+				xb[XB_WIN_C + (lane - 17) * XC_STRIDE] = v;
+			else
+				xb[XB_WIN_C + XC_BYTES + (lane - 26) * XC_STRIDE] = v;
+			if (lane < 3)
+				xb[XB_WIN_C + XC_BYTES + (6 + lane) * XC_STRIDE] = xb[XB_WIN_C + XC_BYTES + (6 + lane) * XC_STRIDE + 8];
+		}
+		/* The row above: luma columns 0..19, chroma 0..7 (lanes 20..27
+		 * Cb, and Cr by lanes 0..7 too). */
+		if (y > 0) {
+			if (lane < 20 && (lane < 16 || x + 1 < mbW))
+				xb[XB_WIN_Y + 1 + lane] = ry[-ls + lane];
+			const uint8_t *rb = PARAM_PTR(const uint8_t, P, XP_REC_CB) + co - cs;
+			const uint8_t *rr = PARAM_PTR(const uint8_t, P, XP_REC_CR) + co - cs;
+			if (lane >= 20 && lane < 28)
+				xb[XB_WIN_C + 1 + lane - 20] = rb[lane - 20];
+			if (lane < 8)
+				xb[XB_WIN_C + XC_BYTES + 1 + lane] = rr[lane];
+		}
 	}
 	WARP_SYNC();
 }
@@ -221,24 +283,31 @@ DEVICE_CALL void intra_store(const int64_t *P, const uint8_t *xb, int x, int y)
 }
 
 /* intra_i4: reconI4x4 in the windows; returns the luma coded block
- * pattern. */
+ * pattern. A block needs its left, top-left, top and top-right
+ * neighbours, so block (bx, by) can go at step bx + 2 by: ten steps of at
+ * most two blocks, lanes 0..15 the one with the smaller by and lanes
+ * 16..31 the other, a sample or a coefficient a lane. The order of the
+ * blocks does not change what each one reads (blk4_avail follows the
+ * decoding order). */
 DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, int qp, int16_t *L, uint8_t *C)
 {
 	int pred[WARP_LANES];
-	int cbp = 0, m6 = qp % 6, qsh = qp / 6;
-	for (int b = 0; b < 16; b++) {
-		int bx = ((b >> 2) & 1) * 2 + (b & 1), by = ((b >> 3) & 1) * 2 + ((b >> 1) & 1);
-		int r = by * 4 + bx, mode = dec[DEC_I4 + r], a = blk4_avail(bx, by, mbA);
-		uint8_t *o = xb + XB_WIN_Y + (1 + by * 4) * XW_STRIDE + 1 + bx * 4;
-		const uint8_t *s = xb + XB_SRC_Y + by * 4 * 16 + bx * 4;
-		/* The prediction and the residual, a sample a lane. */
+	int cbp = 0, qsh = qp / 6;
+	int32_t mf3[3], dq3[3];
+	for (int k = 0; k < 3; k++)
+		mf3[k] = quant_coef[qp % 6][k], dq3[k] = dequant_coef[qp % 6][k] * (1 << qsh);
+	for (int t = 0; t < 10; t++) {
+		int by0 = imax(0, (t - 2) / 2);
+		/* The prediction and the residual. */
 		WARP_FOR_LANES(lane)
 		{
-			if (lane < 16) {
-				int px = lane & 3, py = lane >> 2;
-				int p = i4_pred_sample(o, XW_STRIDE, a, mode, px, py);
+			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
+			if (bx >= 0 && bx < 4 && by < 4) {
+				int a = blk4_avail(bx, by, mbA), px = k & 3, py = k >> 2;
+				const uint8_t *o = xb + XB_WIN_Y + (1 + by * 4) * XW_STRIDE + 1 + bx * 4;
+				int p = i4_pred_sample(o, XW_STRIDE, a, dec[DEC_I4 + by * 4 + bx], px, py);
 				pred[WARP_AT(lane)] = p;
-				sh[XS_C + lane] = s[py * 16 + px] - p;
+				sh[XS_C + 16 * h + k] = xb[XB_SRC_Y + (by * 4 + py) * 16 + bx * 4 + px] - p;
 			}
 		}
 		WARP_SYNC();
@@ -246,17 +315,18 @@ DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, 
 		 * stored at its scan position), scaling. */
 		WARP_FOR_LANES(lane)
 		{
-			if (lane < 16)
-				sh[XS_T + lane] = fdct_out(sh + XS_C + (lane & ~3), 1, lane & 3);
+			int h = lane >> 4, k = lane & 15;
+			sh[XS_T + 16 * h + k] = fdct_out(sh + XS_C + 16 * h + (k & ~3), 1, k & 3);
 		}
 		WARP_SYNC();
 		WARP_FOR_LANES(lane)
 		{
-			if (lane < 16) {
-				int32_t lv = quant_intra_at(fdct_out(sh + XS_T + (lane & 3), 4, lane >> 2), qp, lane);
-				L[LV_LUMA + 16 * r + zigzag_at[lane]] = (int16_t)lv;
-				sh[XS_NZ + lane] = lv != 0;
-				sh[XS_D + lane] = lv * dequant_coef[m6][pos_class[lane]] * (1 << qsh);
+			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
+			if (bx >= 0 && bx < 4 && by < 4) {
+				int32_t lv = quant_intra_at(fdct_out(sh + XS_T + 16 * h + (k & 3), 4, k >> 2), qp, k, mf3);
+				L[LV_LUMA + 16 * (by * 4 + bx) + zigzag_of(k)] = (int16_t)lv;
+				sh[XS_NZ + 16 * h + k] = lv != 0;
+				sh[XS_D + 16 * h + k] = lv * dq3[pos_class_of(k)];
 			}
 		}
 		WARP_SYNC();
@@ -265,26 +335,35 @@ DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, 
 		 * reconstruction. */
 		WARP_FOR_LANES(lane)
 		{
-			if (lane < 16)
-				sh[XS_C + lane] = idct_out(sh + XS_D + (lane & ~3), 1, lane & 3);
+			int h = lane >> 4, k = lane & 15;
+			sh[XS_C + 16 * h + k] = idct_out(sh + XS_D + 16 * h + (k & ~3), 1, k & 3);
 		}
 		WARP_SYNC();
-		int nz = 0;
-		for (int k = 0; k < 16; k++)
-			nz += sh[XS_NZ + k];
 		WARP_FOR_LANES(lane)
 		{
-			if (lane < 16) {
-				int px = lane & 3, py = lane >> 2;
-				int32_t d = (idct_out(sh + XS_C + px, 4, py) + 32) >> 6;
-				o[py * XW_STRIDE + px] = (uint8_t)clip255(pred[WARP_AT(lane)] + d);
+			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
+			if (bx >= 0 && bx < 4 && by < 4) {
+				int px = k & 3, py = k >> 2;
+				int32_t d = (idct_out(sh + XS_C + 16 * h + px, 4, py) + 32) >> 6;
+				xb[XB_WIN_Y + (1 + by * 4 + py) * XW_STRIDE + 1 + bx * 4 + px] = (uint8_t)clip255(pred[WARP_AT(lane)] + d);
 			}
-			if (lane == 0)
-				C[CN_NZ + r] = (uint8_t)nz;
 		}
 		WARP_SYNC();
-		if (nz != 0)
-			cbp |= 1 << (b / 4);
+		for (int h = 0; h < 2; h++) {
+			int by = by0 + h, bx = t - 2 * by;
+			if (bx < 0 || bx > 3 || by > 3)
+				continue;
+			int nz = 0;
+			for (int k = 0; k < 16; k++)
+				nz += sh[XS_NZ + 16 * h + k];
+			WARP_FOR_LANES(lane)
+			{
+				if (lane == 0)
+					C[CN_NZ + by * 4 + bx] = (uint8_t)nz;
+			}
+			if (nz != 0)
+				cbp |= 1 << (blk_idx(bx, by) / 4);
+		}
 	}
 	return cbp;
 }
@@ -469,19 +548,18 @@ DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp
 	return cc;
 }
 
-/* intra_mb: reconIntra of macroblock (x, y); other types are left alone. */
-DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, int x, int y)
+/* intra_mb: reconIntra of macroblock (x, y), whose source pf holds (and
+ * then the next one's); every macroblock of the picture is intra
+ * (intraRecon.run checks), Intra_16x16 unless Intra_4x4. */
+DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[3], int x, int y)
 {
 	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x;
 	const int32_t *dec = PARAM_PTR(const int32_t, P, XP_DEC) + DEC_WORDS * (int64_t)i;
-	int typ = dec[DEC_TYPE];
-	if (typ != MB_I4X4 && typ != MB_I16X16)
-		return;
-	int qp = dec[DEC_QP], mbA = mb_avail(x, y, mbW);
+	int typ = dec[DEC_TYPE], qp = dec[DEC_QP], mbA = mb_avail(x, y, mbW);
 	int16_t *L = PARAM_PTR(int16_t, P, XP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, XP_COUNTS) + CN_BYTES * (int64_t)i;
 	int16_t *DC = PARAM_PTR(int16_t, P, XP_LUMADC) + 16 * (int64_t)i;
-	intra_load(P, xb, x, y);
+	intra_load(P, xb, pf, x, y);
 	int cbp;
 	if (typ == MB_I4X4) {
 		WARP_FOR_LANES(lane)
@@ -518,11 +596,13 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 	int y = row_take(rows);
 	if (y < 0 || y >= mbH)
 		return;
+	uint32_t pf[WARP_LANES][3];
+	intra_fetch(P, pf, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
 		if (y > 0)
 			seen = row_wait(rows + y, imin(x + 2, mbW), seen);
-		intra_mb(P, sh, xb, x, y);
+		intra_mb(P, sh, xb, pf, x, y);
 		row_publish(rows + 1 + y, x + 1);
 	}
 }
