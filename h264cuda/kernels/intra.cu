@@ -49,7 +49,8 @@ enum {
 	XS_DC = 128,   /* 16: Intra_16x16 DC coefficients, then their scaled values */
 	XS_CDC = 144,  /* 8: chroma DC coefficients */
 	XS_CDCLV = 152, /* 8: chroma DC levels */
-	XS_WORDS = 160
+	XS_E = 160,    /* 13 (of 16): an Intra_4x4 block's edge (edge4x4) */
+	XS_WORDS = 192
 };
 
 /* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
@@ -66,41 +67,34 @@ enum {
 	XC_BYTES = 9 * XC_STRIDE,
 	XB_PRED_Y = XB_WIN_C + 2 * XC_BYTES,
 	XB_PRED_C = XB_PRED_Y + 256, /* Cb, then Cr at + 64 */
-	XB_BYTES = XB_PRED_C + 128
+	XB_TAP = XB_PRED_C + 128,  /* i4DirTable: 16 taps by mode (3..8 used) */
+	XB_BYTES = XB_TAP + 9 * 16
 };
 
 /* fdct_out: output k of fdct4x4's butterfly over the four values
- * b[0], b[s], b[2s], b[3s] (a row with s 1, a column with s 4). */
+ * b[0], b[s], b[2s], b[3s] (a row with s 1, a column with s 4): the rows
+ * of [1 1 1 1; 2 1 -1 -2; 1 -1 -1 1; 1 -2 2 -1], picked without
+ * branches (the lanes of a warp ask for different k). */
 DEVICE_FN int32_t fdct_out(const int32_t *b, int s, int k)
 {
-	int32_t s03 = b[0] + b[3 * s], d03 = b[0] - b[3 * s];
-	int32_t s12 = b[s] + b[2 * s], d12 = b[s] - b[2 * s];
-	switch (k) {
-	case 0:
-		return s03 + s12;
-	case 1:
-		return 2 * d03 + d12;
-	case 2:
-		return s03 - s12;
-	}
-	return d03 - 2 * d12;
+	int32_t c0 = k == 1 ? 2 : 1;
+	int32_t c1 = k == 0 ? 1 : (k == 1 ? 1 : (k == 2 ? -1 : -2));
+	int32_t c2 = k == 0 ? 1 : (k == 1 ? -1 : (k == 2 ? -1 : 2));
+	int32_t c3 = k == 0 ? 1 : (k == 1 ? -2 : (k == 2 ? 1 : -1));
+	return c0 * b[0] + c1 * b[s] + c2 * b[2 * s] + c3 * b[3 * s];
 }
 
 /* idct_out: output k of idct4x4's butterfly over d[0], d[s], d[2s], d[3s]
- * (before the columns' rounding). */
+ * (before the columns' rounding): d0 + d2 + d1 + (d3 >> 1),
+ * d0 - d2 + (d1 >> 1) - d3, d0 - d2 - (d1 >> 1) + d3,
+ * d0 + d2 - d1 - (d3 >> 1), picked without branches. */
 DEVICE_FN int32_t idct_out(const int32_t *d, int s, int k)
 {
-	int32_t e0 = d[0] + d[2 * s], e1 = d[0] - d[2 * s];
-	int32_t e2 = (d[s] >> 1) - d[3 * s], e3 = d[s] + (d[3 * s] >> 1);
-	switch (k) {
-	case 0:
-		return e0 + e3;
-	case 1:
-		return e1 + e2;
-	case 2:
-		return e1 - e2;
-	}
-	return e0 - e3;
+	int mid = k == 1 || k == 2;
+	int32_t d1 = d[s], d3 = d[3 * s];
+	int32_t a = mid ? d1 >> 1 : d1, b = mid ? d3 : d3 >> 1;
+	int32_t e = mid ? d[0] - d[2 * s] : d[0] + d[2 * s];
+	return e + (k < 2 ? a : -a) + (k == 0 || k == 2 ? b : -b);
 }
 
 /* pos_class_of is pos_class[i] worked out: 0 where both coordinates of
@@ -119,48 +113,40 @@ DEVICE_FN int zigzag_of(int i)
 }
 
 /* quant_intra_at: quant4x4's level of coefficient x at raster position i,
- * intra rounding; mf the quantisation factors of qp % 6 (quant_coef). */
+ * intra rounding; mf3 the quantisation factors of qp % 6 (quant_coef).
+ * The sign is applied after, without a branch. */
 DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int i, const int32_t *mf3)
 {
 	int qbits = 15 + qp / 6;
 	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6, mf = mf3[pos_class_of(i)];
-	int32_t l = x >= 0 ? (int32_t)(((int64_t)x * mf + f) >> qbits) : -(int32_t)(((int64_t)-x * mf + f) >> qbits);
-	return clamp_level(l);
+	int32_t l = (int32_t)(((int64_t)iabs(x) * mf + f) >> qbits);
+	return clamp_level(x < 0 ? -l : l);
 }
 
 /* i4_edge: e[j] of the Intra_4x4 block at o (row stride ss, in a window)
  * with availability a (edge4x4.load): e[3-y] = p[-1,y], e[4] = p[-1,-1],
- * e[5+x] = p[x,-1], p[3,-1] for p[4..7,-1] without the top-right block.
- * Only entries the block's mode reads are asked for. */
+ * e[5+x] = p[x,-1], p[3,-1] for p[4..7,-1] without the top-right block;
+ * 0 where unavailable. */
 DEVICE_FN int i4_edge(const uint8_t *o, int ss, int a, int j)
 {
 	if (j < 4)
-		return o[(3 - j) * ss - 1];
+		return (a & AV_LEFT) ? o[(3 - j) * ss - 1] : 0;
 	if (j == 4)
-		return o[-ss - 1];
-	if (j >= 9 && !(a & AV_TOPRIGHT))
-		return o[-ss + 3];
-	return o[-ss + j - 5];
+		return (a & AV_TOPLEFT) ? o[-ss - 1] : 0;
+	if (!(a & AV_TOP))
+		return 0;
+	return o[-ss + ((j >= 9 && !(a & AV_TOPRIGHT)) ? 3 : j - 5)];
 }
 
 /* i4_pred_sample: sample (x, y) of the Intra_4x4 prediction of mode m
- * (available with a) of the block at o (edge4x4.pred, one sample, reading
- * only the neighbours it needs). */
-DEVICE_FN int i4_pred_sample(const uint8_t *o, int ss, int a, int m, int x, int y)
+ * (available with a) from the block's edge e (edge4x4.pred, one sample):
+ * the tap of a directional mode from tap (i4DirTable, shared), the tap's
+ * three kinds (a neighbour, avg2, avg3) formed alike and one picked, so
+ * that the lanes of a warp take no different branches. */
+DEVICE_FN int i4_pred_sample(const int32_t *e, const uint8_t *tap, int a, int m, int x, int y)
 {
-	switch (m) {
-	case 0:
-		return o[-ss + x];
-	case 1:
-		return o[y * ss - 1];
-	case 2: {
-		int l = 0, t = 0;
-		for (int k = 0; k < 4; k++) {
-			if (a & AV_LEFT)
-				l += o[k * ss - 1];
-			if (a & AV_TOP)
-				t += o[-ss + k];
-		}
+	if (m == 2) {
+		int l = e[0] + e[1] + e[2] + e[3], t = e[5] + e[6] + e[7] + e[8];
 		switch (a & (AV_LEFT | AV_TOP)) {
 		case AV_LEFT | AV_TOP:
 			return (l + t + 4) >> 3;
@@ -171,16 +157,11 @@ DEVICE_FN int i4_pred_sample(const uint8_t *o, int ss, int a, int m, int x, int 
 		}
 		return 128;
 	}
-	}
-	int t = i4_dir_tap(m, x, y);
-	if (t < TAP_AVG2)
-		return i4_edge(o, ss, a, t);
-	if (t < TAP_AVG3) {
-		t -= TAP_AVG2;
-		return (i4_edge(o, ss, a, t) + i4_edge(o, ss, a, t + 1) + 1) >> 1;
-	}
-	t -= TAP_AVG3;
-	return (i4_edge(o, ss, a, imax(t - 1, 0)) + 2 * i4_edge(o, ss, a, t) + i4_edge(o, ss, a, imin(t + 1, 12)) + 2) >> 2;
+	int t = m == 0 ? TAP_E + 5 + x : (m == 1 ? TAP_E + 3 - y : tap[16 * m + 4 * y + x]);
+	int kind = t >= TAP_AVG3 ? 2 : (t >= TAP_AVG2 ? 1 : 0), i = t - 13 * kind;
+	int ei = e[i], en = e[imin(i + 1, 12)], ep = e[imax(i - 1, 0)];
+	int avg2 = (ei + en + 1) >> 1, avg3 = (ep + 2 * ei + en + 2) >> 2;
+	return kind == 0 ? ei : (kind == 1 ? avg2 : avg3);
 }
 
 /* intra_fetch loads the source of macroblock (x, y) into the lanes'
@@ -298,14 +279,22 @@ DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, 
 		mf3[k] = quant_coef[qp % 6][k], dq3[k] = dequant_coef[qp % 6][k] * (1 << qsh);
 	for (int t = 0; t < 10; t++) {
 		int by0 = imax(0, (t - 2) / 2);
-		/* The prediction and the residual. */
+		/* The block's edge; then the prediction and the residual. */
+		WARP_FOR_LANES(lane)
+		{
+			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
+			if (bx >= 0 && bx < 4 && by < 4 && k < 13) {
+				const uint8_t *o = xb + XB_WIN_Y + (1 + by * 4) * XW_STRIDE + 1 + bx * 4;
+				sh[XS_E + 16 * h + k] = i4_edge(o, XW_STRIDE, blk4_avail(bx, by, mbA), k);
+			}
+		}
+		WARP_SYNC();
 		WARP_FOR_LANES(lane)
 		{
 			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
 			if (bx >= 0 && bx < 4 && by < 4) {
 				int a = blk4_avail(bx, by, mbA), px = k & 3, py = k >> 2;
-				const uint8_t *o = xb + XB_WIN_Y + (1 + by * 4) * XW_STRIDE + 1 + bx * 4;
-				int p = i4_pred_sample(o, XW_STRIDE, a, dec[DEC_I4 + by * 4 + bx], px, py);
+				int p = i4_pred_sample(sh + XS_E + 16 * h, xb + XB_TAP, a, dec[DEC_I4 + by * 4 + bx], px, py);
 				pred[WARP_AT(lane)] = p;
 				sh[XS_C + 16 * h + k] = xb[XB_SRC_Y + (by * 4 + py) * 16 + bx * 4 + px] - p;
 			}
@@ -596,6 +585,12 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 	int y = row_take(rows);
 	if (y < 0 || y >= mbH)
 		return;
+	WARP_FOR_LANES(lane)
+	{
+		for (int j = lane; j < 9 * 16; j += 32)
+			xb[XB_TAP + j] = (uint8_t)(j >= 3 * 16 ? i4_dir_tap(j >> 4, j & 3, (j >> 2) & 3) : 0);
+	}
+	WARP_SYNC();
 	uint32_t pf[WARP_LANES][3];
 	intra_fetch(P, pf, 0, y);
 	int seen = 0;
