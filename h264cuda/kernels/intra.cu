@@ -40,7 +40,8 @@
 #define ROUND_INTRA64 30
 
 /* The warp's shared words (int32). Intra_4x4 uses two sets of the first
- * four (one a block, lanes 0..15 and 16..31), the others one. */
+ * four and of the edge (one a block, lanes 0..15 and 16..31), the others
+ * one. */
 enum {
 	XS_C = 0,      /* 16: residuals, levels' inverse rows */
 	XS_T = 32,     /* 16: the forward transform's rows */
@@ -50,7 +51,8 @@ enum {
 	XS_CDC = 144,  /* 8: chroma DC coefficients */
 	XS_CDCLV = 152, /* 8: chroma DC levels */
 	XS_E = 160,    /* 13 (of 16): an Intra_4x4 block's edge (edge4x4) */
-	XS_WORDS = 192
+	XS_DEC = 192,  /* 20: the macroblock's decision record (analyse.h DEC_TYPE .. DEC_I4 + 15) */
+	XS_WORDS = 224
 };
 
 /* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
@@ -112,13 +114,13 @@ DEVICE_FN int zigzag_of(int i)
 	return (int)((0xfea9db83c7426510ull >> (4 * i)) & 15);
 }
 
-/* quant_intra_at: quant4x4's level of coefficient x at raster position i,
- * intra rounding; mf3 the quantisation factors of qp % 6 (quant_coef).
- * The sign is applied after, without a branch. */
-DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int i, const int32_t *mf3)
+/* quant_intra_at: quant4x4's level of coefficient x with quantisation
+ * factor mf (quant_coef of its position), intra rounding. The sign is
+ * applied after, without a branch. */
+DEVICE_FN int32_t quant_intra_at(int32_t x, int qp, int32_t mf)
 {
 	int qbits = 15 + qp / 6;
-	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6, mf = mf3[pos_class_of(i)];
+	int64_t f = ((int64_t)ROUND_INTRA64 << qbits) >> 6;
 	int32_t l = (int32_t)(((int64_t)iabs(x) * mf + f) >> qbits);
 	return clamp_level(x < 0 ? -l : l);
 }
@@ -164,11 +166,11 @@ DEVICE_FN int i4_pred_sample(const int32_t *e, const uint8_t *tap, int a, int m,
 	return kind == 0 ? ei : (kind == 1 ? avg2 : avg3);
 }
 
-/* intra_fetch loads the source of macroblock (x, y) into the lanes'
- * registers: lane l holds luma row l / 2, bytes 8 (l & 1) .. + 7 (two
- * words), and chroma plane l / 16, row (l / 2) & 7, bytes 4 (l & 1) .. + 3
- * (one word). */
-DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[3], int x, int y)
+/* intra_fetch loads the source and decision of macroblock (x, y) into the
+ * lanes' registers: lane l holds luma row l / 2, bytes 8 (l & 1) .. + 7
+ * (two words), chroma plane l / 16, row (l / 2) & 7, bytes 4 (l & 1) ..
+ * + 3 (one word), and word l of the decision record (l < 20). */
+DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[4], int x, int y)
 {
 	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
 	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
@@ -181,15 +183,17 @@ DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[3], int x, int y)
 		w[0] = *(const uint32_t *)sy;
 		w[1] = *(const uint32_t *)(sy + 4);
 		w[2] = *(const uint32_t *)sc;
+		if (lane < DEC_I4 + 16)
+			w[3] = (uint32_t)PARAM_PTR(const int32_t, P, XP_DEC)[DEC_WORDS * ((int64_t)y * mbW + x) + lane];
 	}
 }
 
-/* intra_load puts the source fetched into pf into the warp's bytes xb,
- * fetches the next macroblock's, and fills the reconstruction windows'
+/* intra_load puts the source and decision fetched into pf into the
+ * warp's bytes xb and words sh, fetches the next macroblock's, and fills the reconstruction windows'
  * neighbours: the column left (and the top-left sample) from the last
  * macroblock's window, the row above from the picture (those that exist:
  * availability keeps prediction off the others). */
-DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[3], int x, int y)
+DEVICE_CALL void intra_load(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y)
 {
 	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
 	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
@@ -204,6 +208,8 @@ DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[3], in
 			xb[XB_SRC_Y + r * 16 + c + 4 + k] = (uint8_t)(w[1] >> (8 * k));
 			xb[XB_SRC_C + 64 * pl + cr * 8 + cc + k] = (uint8_t)(w[2] >> (8 * k));
 		}
+		if (lane < DEC_I4 + 16)
+			sh[XS_DEC + lane] = (int32_t)w[3];
 		/* The last macroblock's right column (with the sample above
 		 * it): lanes 0..16 luma, 17..25 Cb, 26..31 and 0..2 (below)
 		 * Cr's. */
@@ -270,13 +276,13 @@ DEVICE_CALL void intra_store(const int64_t *P, const uint8_t *xb, int x, int y)
  * 16..31 the other, a sample or a coefficient a lane. The order of the
  * blocks does not change what each one reads (blk4_avail follows the
  * decoding order). */
-DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, int qp, int16_t *L, uint8_t *C)
+DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, int mbA, int qp, int16_t *L, uint8_t *C)
 {
 	int pred[WARP_LANES];
-	int cbp = 0, qsh = qp / 6;
-	int32_t mf3[3], dq3[3];
-	for (int k = 0; k < 3; k++)
-		mf3[k] = quant_coef[qp % 6][k], dq3[k] = dequant_coef[qp % 6][k] * (1 << qsh);
+	int cbp = 0, m6 = qp % 6, qsh = qp / 6;
+	int32_t mf0 = quant_coef[m6][0], mf1 = quant_coef[m6][1], mf2 = quant_coef[m6][2];
+	int32_t dq0 = dequant_coef[m6][0] * (1 << qsh), dq1 = dequant_coef[m6][1] * (1 << qsh);
+	int32_t dq2 = dequant_coef[m6][2] * (1 << qsh);
 	for (int t = 0; t < 10; t++) {
 		int by0 = imax(0, (t - 2) / 2);
 		/* The block's edge; then the prediction and the residual. */
@@ -294,7 +300,7 @@ DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, 
 			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
 			if (bx >= 0 && bx < 4 && by < 4) {
 				int a = blk4_avail(bx, by, mbA), px = k & 3, py = k >> 2;
-				int p = i4_pred_sample(sh + XS_E + 16 * h, xb + XB_TAP, a, dec[DEC_I4 + by * 4 + bx], px, py);
+				int p = i4_pred_sample(sh + XS_E + 16 * h, xb + XB_TAP, a, sh[XS_DEC + DEC_I4 + by * 4 + bx], px, py);
 				pred[WARP_AT(lane)] = p;
 				sh[XS_C + 16 * h + k] = xb[XB_SRC_Y + (by * 4 + py) * 16 + bx * 4 + px] - p;
 			}
@@ -312,10 +318,12 @@ DEVICE_CALL int intra_i4(int32_t *sh, uint8_t *xb, const int32_t *dec, int mbA, 
 		{
 			int h = lane >> 4, k = lane & 15, by = by0 + h, bx = t - 2 * by;
 			if (bx >= 0 && bx < 4 && by < 4) {
-				int32_t lv = quant_intra_at(fdct_out(sh + XS_T + 16 * h + (k & 3), 4, k >> 2), qp, k, mf3);
+				int cls = pos_class_of(k);
+				int32_t mf = cls == 0 ? mf0 : (cls == 1 ? mf1 : mf2), dq = cls == 0 ? dq0 : (cls == 1 ? dq1 : dq2);
+				int32_t lv = quant_intra_at(fdct_out(sh + XS_T + 16 * h + (k & 3), 4, k >> 2), qp, mf);
 				L[LV_LUMA + 16 * (by * 4 + bx) + zigzag_of(k)] = (int16_t)lv;
 				sh[XS_NZ + 16 * h + k] = lv != 0;
-				sh[XS_D + 16 * h + k] = lv * dq3[pos_class_of(k)];
+				sh[XS_D + 16 * h + k] = lv * dq;
 			}
 		}
 		WARP_SYNC();
@@ -537,30 +545,28 @@ DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp
 	return cc;
 }
 
-/* intra_mb: reconIntra of macroblock (x, y), whose source pf holds (and
- * then the next one's); every macroblock of the picture is intra
- * (intraRecon.run checks), Intra_16x16 unless Intra_4x4. */
-DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[3], int x, int y)
+/* intra_mb: reconIntra of macroblock (x, y), whose source and decision
+ * pf holds (and then the next one's); every macroblock of the picture is
+ * intra (intraRecon.run checks), Intra_16x16 unless Intra_4x4. */
+DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y)
 {
-	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x;
-	const int32_t *dec = PARAM_PTR(const int32_t, P, XP_DEC) + DEC_WORDS * (int64_t)i;
-	int typ = dec[DEC_TYPE], qp = dec[DEC_QP], mbA = mb_avail(x, y, mbW);
+	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x, mbA = mb_avail(x, y, mbW);
 	int16_t *L = PARAM_PTR(int16_t, P, XP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, XP_COUNTS) + CN_BYTES * (int64_t)i;
 	int16_t *DC = PARAM_PTR(int16_t, P, XP_LUMADC) + 16 * (int64_t)i;
-	intra_load(P, xb, pf, x, y);
-	int cbp;
-	if (typ == MB_I4X4) {
+	intra_load(P, sh, xb, pf, x, y);
+	int qp = sh[XS_DEC + DEC_QP], cbp;
+	if (sh[XS_DEC + DEC_TYPE] == MB_I4X4) {
 		WARP_FOR_LANES(lane)
 		{
 			if (lane < 16)
 				DC[lane] = 0;
 		}
-		cbp = intra_i4(sh, xb, dec, mbA, qp, L, C);
+		cbp = intra_i4(sh, xb, mbA, qp, L, C);
 	} else {
-		cbp = intra_i16(sh, xb, dec[DEC_I16], mbA, qp, L, C, DC);
+		cbp = intra_i16(sh, xb, sh[XS_DEC + DEC_I16], mbA, qp, L, C, DC);
 	}
-	int cc = intra_chroma(sh, xb, dec[DEC_CHROMA], mbA, chroma_qp(qp), L, C);
+	int cc = intra_chroma(sh, xb, sh[XS_DEC + DEC_CHROMA], mbA, chroma_qp(qp), L, C);
 	WARP_FOR_LANES(lane)
 	{
 		if (lane == 0)
@@ -591,7 +597,7 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 			xb[XB_TAP + j] = (uint8_t)(j >= 3 * 16 ? i4_dir_tap(j >> 4, j & 3, (j >> 2) & 3) : 0);
 	}
 	WARP_SYNC();
-	uint32_t pf[WARP_LANES][3];
+	uint32_t pf[WARP_LANES][4];
 	intra_fetch(P, pf, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
