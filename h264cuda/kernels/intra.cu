@@ -11,7 +11,9 @@
  * and top-right neighbours, so the macroblocks go as a wavefront.
  * intra_rows is one launch: one warp per macroblock row, taken in order
  * from a ticket (rows.h), walks its row left to right and before
- * macroblock x waits until the row above has finished macroblocks 0..x+1.
+ * macroblock x waits until the row above has finished macroblocks 0..x,
+ * or 0..x+1 when x predicts from its top-right neighbour (an Intra_4x4
+ * block 3 in a mode that reads those samples).
  * A macroblock is coded in the warp's shared memory: its source, and a
  * window of its reconstruction with the neighbours prediction reads (the
  * row above, the column left, the top-right samples), loaded at once by
@@ -193,7 +195,7 @@ DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[4], int x, int y)
  * neighbours: the column left (and the top-left sample) from the last
  * macroblock's window, the row above from the picture (those that exist:
  * availability keeps prediction off the others). */
-DEVICE_CALL void intra_load(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y)
+DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr)
 {
 	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
 	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
@@ -208,8 +210,6 @@ DEVICE_CALL void intra_load(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t
 			xb[XB_SRC_Y + r * 16 + c + 4 + k] = (uint8_t)(w[1] >> (8 * k));
 			xb[XB_SRC_C + 64 * pl + cr * 8 + cc + k] = (uint8_t)(w[2] >> (8 * k));
 		}
-		if (lane < DEC_I4 + 16)
-			sh[XS_DEC + lane] = (int32_t)w[3];
 		/* The last macroblock's right column (with the sample above
 		 * it): lanes 0..16 luma, 17..25 Cb, 26..31 and 0..2 (below)
 		 * Cr's. */
@@ -236,10 +236,11 @@ DEVICE_CALL void intra_load(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t
 			if (lane < 3)
 				xb[XB_WIN_C + XC_BYTES + (6 + lane) * XC_STRIDE] = xb[XB_WIN_C + XC_BYTES + (6 + lane) * XC_STRIDE + 8];
 		}
-		/* The row above: luma columns 0..19, chroma 0..7 (lanes 20..27
-		 * Cb, and Cr by lanes 0..7 too). */
+		/* The row above: luma columns 0..15 and, when the macroblock
+		 * reads them (tr), 16..19; chroma 0..7 (lanes 20..27 Cb, and Cr
+		 * by lanes 0..7 too). */
 		if (y > 0) {
-			if (lane < 20 && (lane < 16 || x + 1 < mbW))
+			if (lane < 16 || (lane < 20 && tr))
 				xb[XB_WIN_Y + 1 + lane] = ry[-ls + lane];
 			const uint8_t *rb = PARAM_PTR(const uint8_t, P, XP_REC_CB) + co - cs;
 			const uint8_t *rr = PARAM_PTR(const uint8_t, P, XP_REC_CR) + co - cs;
@@ -548,13 +549,13 @@ DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp
 /* intra_mb: reconIntra of macroblock (x, y), whose source and decision
  * pf holds (and then the next one's); every macroblock of the picture is
  * intra (intraRecon.run checks), Intra_16x16 unless Intra_4x4. */
-DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y)
+DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr)
 {
 	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x, mbA = mb_avail(x, y, mbW);
 	int16_t *L = PARAM_PTR(int16_t, P, XP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, XP_COUNTS) + CN_BYTES * (int64_t)i;
 	int16_t *DC = PARAM_PTR(int16_t, P, XP_LUMADC) + 16 * (int64_t)i;
-	intra_load(P, sh, xb, pf, x, y);
+	intra_load(P, xb, pf, x, y, tr);
 	int qp = sh[XS_DEC + DEC_QP], cbp;
 	if (sh[XS_DEC + DEC_TYPE] == MB_I4X4) {
 		WARP_FOR_LANES(lane)
@@ -575,11 +576,23 @@ DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (
 	intra_store(P, xb, x, y);
 }
 
+/* intra_reads_top_right reports whether macroblock x, whose decision is
+ * in sh, predicts from its top-right neighbour's samples: only an
+ * Intra_4x4 block 3 (the top row's last) in Diagonal_Down_Left or
+ * Vertical_Left mode does (e[9..12]), and only when that neighbour exists.
+ * The other modes, Intra_16x16 and chroma read the left, top-left and top
+ * neighbours only. */
+DEVICE_FN int intra_reads_top_right(const int32_t *sh, int x, int mbW)
+{
+	int m = sh[XS_DEC + DEC_I4 + 3];
+	return x + 1 < mbW && sh[XS_DEC + DEC_TYPE] == MB_I4X4 && (m == 3 || m == 7);
+}
+
 /* intra_rows reconstructs the whole picture: one warp per macroblock row
  * (XP_ROWS: the ticket, then one progress counter per row, zero before the
  * launch); before macroblock x it waits until the row above has finished
- * macroblocks 0..x+1 (the top-right neighbour's), and publishes x + 1
- * after it. */
+ * macroblocks 0..x (0..x+1 when it reads the top-right neighbour), and
+ * publishes x + 1 after it. */
 KERNEL intra_rows(const int64_t *P, int n, int arg)
 {
 	(void)n;
@@ -601,9 +614,16 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 	intra_fetch(P, pf, 0, y);
 	int seen = 0;
 	for (int x = 0; x < mbW; x++) {
+		WARP_FOR_LANES(lane)
+		{
+			if (lane < DEC_I4 + 16)
+				sh[XS_DEC + lane] = (int32_t)pf[WARP_AT(lane)][3];
+		}
+		WARP_SYNC();
+		int tr = intra_reads_top_right(sh, x, mbW);
 		if (y > 0)
-			seen = row_wait(rows + y, imin(x + 2, mbW), seen);
-		intra_mb(P, sh, xb, pf, x, y);
+			seen = row_wait(rows + y, x + 1 + tr, seen);
+		intra_mb(P, sh, xb, pf, x, y, tr);
 		row_publish(rows + 1 + y, x + 1);
 	}
 }
