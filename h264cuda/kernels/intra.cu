@@ -54,7 +54,8 @@ enum {
 	XS_CDCLV = 152, /* 8: chroma DC levels */
 	XS_E = 160,    /* 13 (of 16): an Intra_4x4 block's edge (edge4x4) */
 	XS_DEC = 192,  /* 20: the macroblock's decision record (analyse.h DEC_TYPE .. DEC_I4 + 15) */
-	XS_WORDS = 224
+	XS_CROWS = 224, /* 128: chroma, a row of four values a lane (the transforms' row passes) */
+	XS_WORDS = 352
 };
 
 /* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
@@ -463,37 +464,103 @@ DEVICE_FN int chroma_to_i16(int m)
 	return 3;
 }
 
+/* chroma_pred_at is sample (x, y) of the 8x8 chroma prediction of
+ * pred_block's mode m (chroma_to_i16) for the block at o (row stride ss,
+ * in a window) with availability a: pred_block's chroma cases, one
+ * sample. */
+DEVICE_FN int chroma_pred_at(const uint8_t *o, int ss, int m, int a, int x, int y)
+{
+	const uint8_t *t = o - ss;
+	switch (m) {
+	case 0:
+		return t[x];
+	case 1:
+		return o[y * ss - 1];
+	case 2: {
+		int bx = x >> 2, by = y >> 2, st = 0, sl = 0;
+		int hasT = (a & AV_TOP) != 0, hasL = (a & AV_LEFT) != 0;
+		for (int i = 0; i < 4; i++) {
+			st += hasT ? t[bx * 4 + i] : 0;
+			sl += hasL ? o[(by * 4 + i) * ss - 1] : 0;
+		}
+		if (bx == by) {
+			if (hasT && hasL)
+				return (st + sl + 4) >> 3;
+			if (hasL)
+				return (sl + 2) >> 2;
+			return hasT ? (st + 2) >> 2 : 128;
+		}
+		if (bx == 1) {
+			if (hasT)
+				return (st + 2) >> 2;
+			return hasL ? (sl + 2) >> 2 : 128;
+		}
+		if (hasL)
+			return (sl + 2) >> 2;
+		return hasT ? (st + 2) >> 2 : 128;
+	}
+	}
+	int H = 0, V = 0;
+	for (int i = 0; i < 4; i++) {
+		H += (i + 1) * (t[4 + i] - t[2 - i]);
+		V += (i + 1) * (o[(4 + i) * ss - 1] - o[(2 - i) * ss - 1]);
+	}
+	int pa = 16 * (o[7 * ss - 1] + t[7]), pb = (34 * H + 32) >> 6, pc = (34 * V + 32) >> 6;
+	return clip255((pa + pb * (x - 3) + pc * (y - 3) + 16) >> 5);
+}
+
 /* intra_chroma: intraChromaPred and chroma in the windows; returns the
- * chroma coded block pattern (0, 1 or 2). */
+ * chroma coded block pattern (0, 1 or 2). Lane l works on row l & 3 of
+ * 4x4 block (l >> 2) & 3 of plane l >> 4 (Cb, Cr): its four predicted
+ * samples and the transforms' row passes; the column passes take the
+ * four rows' values from the shared words. */
 DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qpc, int16_t *L, uint8_t *C)
 {
-	int32_t lvs[WARP_LANES][16];
+	int m16 = chroma_to_i16(mode), m6 = qpc % 6, qsh = qpc / 6;
+	int32_t mf0 = quant_coef[m6][0], mf1 = quant_coef[m6][1], mf2 = quant_coef[m6][2];
+	int32_t dq0 = dequant_coef[m6][0] * (1 << qsh), dq1 = dequant_coef[m6][1] * (1 << qsh);
+	int32_t dq2 = dequant_coef[m6][2] * (1 << qsh);
+	int pred[WARP_LANES][4];
+	int32_t lvs[WARP_LANES][4];
+	/* The prediction, the residual and fdct4x4's row pass of the lane's
+	 * row. */
 	WARP_FOR_LANES(lane)
 	{
-		if (lane < 2)
-			pred_block(xb + XB_PRED_C + 64 * lane, 8, xb + XB_WIN_C + XC_BYTES * lane + XC_STRIDE + 1, XC_STRIDE,
-			           chroma_to_i16(mode), mbA, 1);
-	}
-	WARP_SYNC();
-	/* chromaLevels: block lane's AC levels and DC coefficient. */
-	WARP_FOR_LANES(lane)
-	{
-		if (lane < 8) {
-			int c = lane >> 2, r = lane & 3, bx = r & 1, by = r >> 1;
-			int32_t c16[16], *lv = lvs[WARP_AT(lane)];
-			for (int yy = 0; yy < 4; yy++)
-				for (int xx = 0; xx < 4; xx++) {
-					int k = 64 * c + (by * 4 + yy) * 8 + bx * 4 + xx;
-					c16[yy * 4 + xx] = xb[XB_SRC_C + k] - xb[XB_PRED_C + k];
-				}
-			fdct4x4(c16);
-			sh[XS_CDC + lane] = c16[0];
-			quant4x4_round(c16, lv, qpc, 1, ROUND_INTRA64, ROUND_INTRA64);
-			sh[XS_NZ + lane] = to_scan(L + LV_CAC + 64 * c + 16 * r, lv, 1);
+		int c = lane >> 4, r = (lane >> 2) & 3, yy = lane & 3, bx = r & 1, by = r >> 1;
+		const uint8_t *o = xb + XB_WIN_C + XC_BYTES * c + XC_STRIDE + 1;
+		const uint8_t *src = xb + XB_SRC_C + 64 * c + (by * 4 + yy) * 8 + bx * 4;
+		int32_t res[4];
+		for (int j = 0; j < 4; j++) {
+			int p = chroma_pred_at(o, XC_STRIDE, m16, mbA, bx * 4 + j, by * 4 + yy);
+			pred[WARP_AT(lane)][j] = p;
+			res[j] = src[j] - p;
 		}
+		for (int j = 0; j < 4; j++)
+			sh[XS_CROWS + 4 * lane + j] = fdct_out(res, 1, j);
 	}
 	WARP_SYNC();
-	/* Each plane's DC levels (a lane keeps its block's). */
+	/* The column pass at the lane's row, the DC coefficient (row 0's
+	 * first), the AC levels at their scan positions and their count. */
+	WARP_FOR_LANES(lane)
+	{
+		int c = lane >> 4, r = (lane >> 2) & 3, yy = lane & 3, blk = lane & ~3, nz = 0;
+		for (int j = 0; j < 4; j++) {
+			int32_t v = fdct_out(sh + XS_CROWS + 4 * blk + j, 4, yy);
+			int i = 4 * yy + j, cls = pos_class_of(i);
+			int32_t lv = quant_intra_at(v, qpc, cls == 0 ? mf0 : (cls == 1 ? mf1 : mf2));
+			if (i == 0) {
+				sh[XS_CDC + 4 * c + r] = v;
+				lv = 0;
+			}
+			lvs[WARP_AT(lane)][j] = lv;
+			L[LV_CAC + 64 * c + 16 * r + zigzag_of(i)] = (int16_t)lv;
+			nz += lv != 0;
+		}
+		sh[XS_NZ + lane] = nz;
+	}
+	WARP_SYNC();
+	/* Each plane's DC levels (lanes 0..7: plane lane / 4, block lane & 3)
+	 * and each block's AC count (lanes 0..7 too). */
 	WARP_FOR_LANES(lane)
 	{
 		if (lane < 8) {
@@ -505,41 +572,51 @@ DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp
 			quant_dc_round(cdc, cdclv, 4, qpc, ROUND_INTRA64);
 			L[LV_CDC + 4 * c + r] = (int16_t)cdclv[r];
 			sh[XS_CDCLV + lane] = cdclv[r];
+			int b = 16 * c + 4 * r;
+			sh[XS_DC + lane] = sh[XS_NZ + b] + sh[XS_NZ + b + 1] + sh[XS_NZ + b + 2] + sh[XS_NZ + b + 3];
 		}
 	}
 	WARP_SYNC();
 	int anyAC = 0, anyDC = 0;
 	for (int k = 0; k < 8; k++) {
-		anyAC |= sh[XS_NZ + k] != 0;
+		anyAC |= sh[XS_DC + k] != 0;
 		anyDC |= sh[XS_CDCLV + k] != 0;
 	}
 	/* cbpC 0 leaves every DC level 0 already; cbpC below 2 drops the AC
 	 * counts (chromaLevels). */
 	int cc = anyAC ? 2 : (anyDC ? 1 : 0);
+	/* chromaRecon: the lane's row scaled (the block's DC in row 0) and
+	 * idct4x4's row pass. */
 	WARP_FOR_LANES(lane)
 	{
-		if (lane < 8) {
-			int c = lane >> 2, r = lane & 3, bx = r & 1, by = r >> 1;
-			int32_t f[4], d[16];
+		int c = lane >> 4, r = (lane >> 2) & 3, yy = lane & 3;
+		int nz = cc < 2 ? 0 : sh[XS_DC + 4 * c + r];
+		int32_t d[4];
+		for (int j = 0; j < 4; j++) {
+			int cls = pos_class_of(4 * yy + j);
+			d[j] = nz != 0 ? lvs[WARP_AT(lane)][j] * (cls == 0 ? dq0 : (cls == 1 ? dq1 : dq2)) : 0;
+		}
+		if (yy == 0) {
+			int32_t f[4];
 			for (int k = 0; k < 4; k++)
 				f[k] = sh[XS_CDCLV + 4 * c + k];
 			hadamard2x2(f);
 			dequant_chroma_dc(f, qpc);
-			int nz = cc < 2 ? 0 : sh[XS_NZ + lane];
-			C[CN_NZC + lane] = (uint8_t)nz;
-			if (nz != 0) {
-				dequant4x4(lvs[WARP_AT(lane)], d, qpc, 1);
-			} else {
-				for (int j = 0; j < 16; j++)
-					d[j] = 0;
-			}
 			d[0] = f[r];
-			idct4x4(d);
-			uint8_t *win = xb + XB_WIN_C + XC_BYTES * c + XC_STRIDE + 1;
-			for (int yy = 0; yy < 4; yy++)
-				for (int xx = 0; xx < 4; xx++)
-					win[(by * 4 + yy) * XC_STRIDE + bx * 4 + xx] =
-					    (uint8_t)clip255(xb[XB_PRED_C + 64 * c + (by * 4 + yy) * 8 + bx * 4 + xx] + d[yy * 4 + xx]);
+			C[CN_NZC + 4 * c + r] = (uint8_t)nz;
+		}
+		for (int j = 0; j < 4; j++)
+			sh[XS_CROWS + 4 * lane + j] = idct_out(d, 1, j);
+	}
+	WARP_SYNC();
+	/* idct4x4's column pass at the lane's row and the reconstruction. */
+	WARP_FOR_LANES(lane)
+	{
+		int c = lane >> 4, r = (lane >> 2) & 3, yy = lane & 3, bx = r & 1, by = r >> 1, blk = lane & ~3;
+		uint8_t *win = xb + XB_WIN_C + XC_BYTES * c + XC_STRIDE + 1 + (by * 4 + yy) * XC_STRIDE + bx * 4;
+		for (int j = 0; j < 4; j++) {
+			int32_t v = (idct_out(sh + XS_CROWS + 4 * blk + j, 4, yy) + 32) >> 6;
+			win[j] = (uint8_t)clip255(pred[WARP_AT(lane)][j] + v);
 		}
 	}
 	WARP_SYNC();
