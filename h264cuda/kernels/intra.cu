@@ -20,13 +20,15 @@
  * all lanes and written back at the end, so that the serial chain of
  * Intra_4x4 blocks never waits for global memory. Then (phases through
  * the shared words, common.h's "Warp-cooperative kernels"):
- *  - Intra_4x4: the 16 blocks in decoding order, each with lanes 0..15
- *    one sample (prediction, residual, reconstruction) or one coefficient
- *    (the transforms' rows and columns, quantisation, scan, scaling);
+ *  - Intra_4x4: the 16 blocks in ten steps of at most two (block (x, y)
+ *    at step x + 2y; lanes 0..15 and 16..31), a lane one sample
+ *    (prediction, residual, reconstruction) or one coefficient (the
+ *    transforms' rows and columns, quantisation, scan, scaling);
  *  - Intra_16x16: lane 0 forms the prediction, lanes 0..15 code a 4x4
  *    block each, lane 0 the DC transform;
- *  - chroma: lanes 0 and 1 form a plane's prediction each, lanes 0..7 code
- *    a 4x4 block each (Cb 0..3, Cr 4..7), as inter.cu does.
+ *  - chroma: a lane a row of a 4x4 block (Cb lanes 0..15, Cr 16..31):
+ *    prediction, residual, the transforms' row passes in the lane, their
+ *    column passes through the shared words.
  * n is 32 x mbH; arg is unused.
  */
 #include "common.h"
@@ -60,8 +62,8 @@ enum {
 
 /* The warp's shared bytes: the macroblock's source (luma 16x16, Cb and Cr
  * 8x8, rows of 16 and 8), its reconstruction windows (row 0 the samples
- * above, column 0 those left; luma columns 17..20 the top-right ones), and
- * the Intra_16x16 and chroma predictions. */
+ * above, column 0 those left; luma columns 17..20 the top-right ones), the
+ * Intra_16x16 prediction, and i4DirTable. */
 enum {
 	XB_SRC_Y = 0,
 	XB_SRC_C = 256,            /* Cb, then Cr at + 64 */
@@ -71,8 +73,7 @@ enum {
 	XB_WIN_C = XB_WIN_Y + 17 * XW_STRIDE, /* Cb, then Cr at + XC_BYTES */
 	XC_BYTES = 9 * XC_STRIDE,
 	XB_PRED_Y = XB_WIN_C + 2 * XC_BYTES,
-	XB_PRED_C = XB_PRED_Y + 256, /* Cb, then Cr at + 64 */
-	XB_TAP = XB_PRED_C + 128,  /* i4DirTable: 16 taps by mode (3..8 used) */
+	XB_TAP = XB_PRED_Y + 256,  /* i4DirTable: 16 taps by mode (3..8 used) */
 	XB_BYTES = XB_TAP + 9 * 16
 };
 
