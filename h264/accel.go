@@ -109,19 +109,22 @@ type IntraResult struct {
 }
 
 // IntraKeeper is a LevelKeeper and DeblockAccelerator that also runs stage
-// 3 of I pictures (reconI4x4, reconI16 and the intra chroma: prediction
-// from the reconstruction, transform, quantisation, reconstruction; the
-// intra wavefront) and keeps what it makes: ReconIntraKept reconstructs
-// every macroblock of src with the decisions dec (all of intra types), the
-// next SliceData codes their levels from where it left them (the Luma,
+// 3 of intra macroblocks (reconI4x4, reconI16 and the intra chroma:
+// prediction from the reconstruction, transform, quantisation,
+// reconstruction; the intra wavefront) and keeps what it makes:
+// ReconIntraKept reconstructs the intra macroblocks of src with the
+// decisions dec — every macroblock of an I picture, or, right after
+// ReconInterKept of a P picture, its intra macroblocks among the inter
+// ones that call kept (dec then carries the final types) — the next
+// SliceData codes their levels from where it left them (the Luma,
 // ChromaDC and ChromaAC of its records are not meaningful then), and the
 // next Deblock filters the samples it left (rec is not written before:
 // Deblock writes the deblocked picture into it). IntraLevels then gives
-// macroblock i's coded block pattern, TotalCoeff and Intra_16x16 DC
-// levels; the encoder calls it from its goroutines, for distinct i at
+// intra macroblock i's coded block pattern, TotalCoeff and Intra_16x16
+// DC levels; the encoder calls it from its goroutines, for distinct i at
 // once, after ReconIntraKept returned. The encoder uses it for I pictures
-// when no trace asks for the levels or the reconstruction before
-// deblocking.
+// and for P pictures with more than levelIntraMBs intra macroblocks, when
+// no trace asks for the levels or the reconstruction before deblocking.
 type IntraKeeper interface {
 	LevelKeeper
 	DeblockAccelerator
@@ -300,6 +303,9 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		var r IntraResult
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
 			mb := &e.mbs[i]
+			if !isIntra(mb.typ) {
+				continue // a P picture's inter macroblock: copied already
+			}
 			a.intra.IntraLevels(i, &r)
 			mb.cbp, mb.nz, mb.nzC = uint8(r.CBP), r.TotalCoeff, r.ChromaTC
 			if mb.typ == mbI16x16 {
@@ -457,6 +463,14 @@ func (e *Encoder) accelRecon(threads int) error {
 		return nil
 	case n <= a.levelIntra:
 		return e.reconIntraLevels(threads)
+	case a.intra != nil && a.levelsKept:
+		// Many: the accelerator's wavefront, among the inter
+		// macroblocks it kept.
+		if err := a.intra.ReconIntraKept(e.src, a.dec); err != nil {
+			return fmt.Errorf("%w: intra reconstruction: %w", ErrAccelerator, err)
+		}
+		a.intraKept = true
+		return runRows(e.mbH, threads, a.copyIntraRow)
 	}
 	return e.wf.run(e.mbW, e.mbH, threads, a.reconIntraAt)
 }

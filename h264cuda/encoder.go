@@ -88,14 +88,19 @@ type stages struct {
 	// lookaheadPictures counts the pictures the lookahead analysed on the
 	// device.
 	lookaheadPictures int
-	// intra reconstructs I pictures (nil: in Go); intraKept: the picture
-	// being coded is one it reconstructed, whose levels and samples are
-	// in its device memory; intraPictures counts those pictures.
+	// intra reconstructs I pictures, and the intra macroblocks of P
+	// pictures that have many (nil: in Go); intraKept: the picture being
+	// coded is an I picture it reconstructed, whose levels and samples
+	// are in its device memory; intraInP: a P picture whose intra
+	// macroblocks it coded into the inter stage's memory.
+	// intraPictures and intraPPictures count those pictures.
 	// decidedSrc is the picture the last successful Decide read.
-	intra         *intraRecon
-	intraKept     bool
-	intraPictures int
-	decidedSrc    *h264.Picture
+	intra          *intraRecon
+	intraKept      bool
+	intraInP       bool
+	intraPictures  int
+	intraPPictures int
+	decidedSrc     *h264.Picture
 
 	// With timing on, the host wall time of each stage's calls (uploads,
 	// kernels, downloads, decoding) since the last StageTimes.
@@ -175,7 +180,7 @@ func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffs
 		// inter stage kept on the device belongs to the last.
 		s.inter.kept, s.inter.samplesKept = false, false
 	}
-	s.intraKept, s.decidedSrc = false, nil
+	s.intraKept, s.intraInP, s.decidedSrc = false, false, nil
 	s.dec.devField, s.dec.devSrcY = 0, 0
 	if !pSlice || !s.fieldOnDevice || src != s.motionCur {
 		s.dec.prefetched = nil // queued for another picture's decision
@@ -325,7 +330,9 @@ func (p interPart) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothi
 
 // ReconIntraKept implements h264.IntraKeeper with intra.cu, on the source
 // planes Decide uploaded for this picture (h264.Encoder calls it just
-// after Decide on the same picture).
+// after Decide on the same picture, or for a P picture after
+// ReconInterKept: then the intra macroblocks are coded into the inter
+// stage's memory, among the inter ones it kept there).
 func (p intraPart) ReconIntraKept(src *h264.Picture, dec []h264.Decision) error {
 	s := p.s
 	defer s.since(7, time.Now())
@@ -336,8 +343,17 @@ func (p intraPart) ReconIntraKept(src *h264.Picture, dec []h264.Decision) error 
 		r.dev = [3]uint64{s.lastSrcY, d.base + uint64(d.off[apSrcCb]), d.base + uint64(d.off[apSrcCr])}
 		s.sharedPlanes += 3
 	}
-	if err := r.run(src, dec); err != nil {
+	var onto *interRecon
+	if in := s.inter; in != nil && in.kept && in.samplesKept {
+		onto = in
+	}
+	if err := r.run(src, dec, onto); err != nil {
 		return err
+	}
+	if onto != nil {
+		s.intraInP = true
+		s.intraPPictures++
+		return nil
 	}
 	s.intraKept = true
 	s.intraPictures++
@@ -357,9 +373,9 @@ func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header [
 	ec, r := p.s.ec, p.s.inter
 	switch {
 	case pSlice && r != nil && r.kept:
-		ec.keptLevels = r.levelsAddr()
+		ec.keptLevels, ec.keptIntra = r.levelsAddr(), p.s.intraInP
 		p.s.keptPictures++
-		defer func() { ec.keptLevels = 0 }()
+		defer func() { ec.keptLevels, ec.keptIntra = 0, false }()
 	case !pSlice && p.s.intraKept:
 		ec.keptLevels, ec.keptIntra = p.s.intra.levelsAddr(), true
 		defer func() { ec.keptLevels, ec.keptIntra = 0, false }()
@@ -380,6 +396,9 @@ func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) erro
 			db.fromDevice[i] = r.recAddr(i)
 		}
 		db.fromHost = r.rowIntra
+		if p.s.intraInP {
+			db.fromHost = p.s.intra.hostRows // the intra ones too
+		}
 		p.s.keptSamples++
 		defer func() { db.fromDevice, db.fromHost = [3]uint64{}, nil }()
 	case p.s.intraKept:

@@ -101,11 +101,14 @@ func (r *intraRecon) close() error {
 	return r.be.close()
 }
 
-// run reconstructs every macroblock of src, an I picture whose decisions
-// (all intra types) are dec, leaving the samples (recAddr) and levels
-// (levelsAddr) on the device and downloading the counts and DC levels
-// for decode. It allocates nothing.
-func (r *intraRecon) run(src *h264.Picture, dec []h264.Decision) error {
+// run reconstructs the intra macroblocks of src, whose decisions are dec,
+// and downloads their counts and DC levels for decode. With onto nil, src
+// is an I picture (every decision of an intra type), and the samples
+// (recAddr) and levels (levelsAddr) stay in the stage's memory; else src
+// is a P picture whose inter macroblocks onto just reconstructed keeping
+// their samples and levels on the device, and the intra ones are coded
+// among them, into onto's memory. It allocates nothing.
+func (r *intraRecon) run(src *h264.Picture, dec []h264.Decision, onto *interRecon) error {
 	if r.closed {
 		return ErrClosed
 	}
@@ -118,10 +121,14 @@ func (r *intraRecon) run(src *h264.Picture, dec []h264.Decision) error {
 		!planeOK(&src.Y) || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
 		return fmt.Errorf("%w: the picture must be %dx%d macroblocks", ErrInput, r.mbW, r.mbH)
 	}
-	for _, d := range dec {
-		if d.Type != h264.TraceI4x4 && d.Type != h264.TraceI16x16 {
-			return fmt.Errorf("%w: an I picture's decision of type %d", ErrInput, d.Type)
+	if onto == nil {
+		for _, d := range dec {
+			if d.Type != h264.TraceI4x4 && d.Type != h264.TraceI16x16 {
+				return fmt.Errorf("%w: an I picture's decision of type %d", ErrInput, d.Type)
+			}
 		}
+	} else if onto.mbW != r.mbW || onto.mbH != r.mbH || !onto.kept || !onto.samplesKept {
+		return fmt.Errorf("%w: the inter stage did not keep a picture of this size on the device", ErrInput)
 	}
 	r.decs = dec
 	_ = r.putDecs.run(n, 1) // putRange cannot fail
@@ -134,6 +141,12 @@ func (r *intraRecon) run(src *h264.Picture, dec []h264.Decision) error {
 		if addr != 0 {
 			put(xpSrcY+i, int64(addr))
 		}
+	}
+	if onto != nil {
+		for i := 0; i < 3; i++ {
+			put(xpRecY+i, int64(onto.recAddr(i)))
+		}
+		put(xpLevels, int64(onto.levelsAddr()))
 	}
 	put(xpMBW, int64(r.mbW))
 	put(xpMBH, int64(r.mbH))

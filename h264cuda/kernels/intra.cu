@@ -1,6 +1,8 @@
 /*
- * intra.cu: the reconstruction of I pictures, stage 3 of h264/DESIGN.md for
- * Intra_4x4 and Intra_16x16 macroblocks, as h264_go does it
+ * intra.cu: the reconstruction of intra macroblocks, stage 3 of
+ * h264/DESIGN.md for Intra_4x4 and Intra_16x16 macroblocks (those of I
+ * pictures, and those of P pictures that have many, among the inter ones
+ * inter.cu left in the same planes), as h264_go does it
  * (h264/macroblock.go: reconI4x4; reconI16 with lumaResidual and
  * lumaRecon; intraChromaPred and chroma), with the predictions of
  * intrapred.h and the residual coding of transform.h (intra rounding, no
@@ -29,6 +31,8 @@
  *  - chroma: a lane a row of a 4x4 block (Cb lanes 0..15, Cr 16..31):
  *    prediction, residual, the transforms' row passes in the lane, their
  *    column passes through the shared words.
+ * An inter macroblock is final already: a row passes it without waiting,
+ * and the next intra macroblock loads its column left from the picture.
  * n is 32 x mbH; arg is unused.
  */
 #include "common.h"
@@ -192,12 +196,13 @@ DEVICE_FN void intra_fetch(const int64_t *P, uint32_t (*pf)[4], int x, int y)
 	}
 }
 
-/* intra_load puts the source and decision fetched into pf into the
- * warp's bytes xb and words sh, fetches the next macroblock's, and fills the reconstruction windows'
- * neighbours: the column left (and the top-left sample) from the last
- * macroblock's window, the row above from the picture (those that exist:
- * availability keeps prediction off the others). */
-DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr)
+/* intra_load puts the source fetched into pf into the warp's bytes xb,
+ * fetches the next macroblock's source and decision, and fills the
+ * reconstruction windows' neighbours: the column left (and the top-left
+ * sample) from the last macroblock's window when this warp coded it
+ * (kept), else from the picture, and the row above from the picture
+ * (those that exist: availability keeps prediction off the others). */
+DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr, int kept)
 {
 	int mbW = PARAM_INT(P, XP_MBW), ls = 16 * mbW, cs = 8 * mbW;
 	int64_t lo = (int64_t)y * 16 * ls + x * 16, co = (int64_t)y * 8 * cs + x * 8;
@@ -225,9 +230,26 @@ DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[4], in
 	if (x + 1 < mbW)
 		intra_fetch(P, pf, x + 1, y);
 	WARP_SYNC();
+	const uint8_t *rb = PARAM_PTR(const uint8_t, P, XP_REC_CB) + co;
+	const uint8_t *rr = PARAM_PTR(const uint8_t, P, XP_REC_CR) + co;
 	WARP_FOR_LANES(lane)
 	{
-		if (x > 0) {
+		if (x > 0 && !kept) {
+			/* Rows -1..15 of the column left (-1: the top-left
+			 * sample, with a row above), the lanes as for kept. */
+			int k = lane < 17 ? lane : (lane < 26 ? lane - 17 : lane - 26);
+			if (k > 0 || y > 0) {
+				if (lane < 17)
+					xb[XB_WIN_Y + k * XW_STRIDE] = ry[(k - 1) * ls - 1];
+				else if (lane < 26)
+					xb[XB_WIN_C + k * XC_STRIDE] = rb[(k - 1) * cs - 1];
+				else
+					xb[XB_WIN_C + XC_BYTES + k * XC_STRIDE] = rr[(k - 1) * cs - 1];
+			}
+			if (lane < 3)
+				xb[XB_WIN_C + XC_BYTES + (6 + lane) * XC_STRIDE] = rr[(5 + lane) * cs - 1];
+		}
+		if (x > 0 && kept) {
 			uint8_t v = left[WARP_AT(lane)];
 			if (lane < 17)
 				xb[XB_WIN_Y + lane * XW_STRIDE] = v;
@@ -244,12 +266,10 @@ DEVICE_CALL void intra_load(const int64_t *P, uint8_t *xb, uint32_t (*pf)[4], in
 		if (y > 0) {
 			if (lane < 16 || (lane < 20 && tr))
 				xb[XB_WIN_Y + 1 + lane] = ry[-ls + lane];
-			const uint8_t *rb = PARAM_PTR(const uint8_t, P, XP_REC_CB) + co - cs;
-			const uint8_t *rr = PARAM_PTR(const uint8_t, P, XP_REC_CR) + co - cs;
 			if (lane >= 20 && lane < 28)
-				xb[XB_WIN_C + 1 + lane - 20] = rb[lane - 20];
+				xb[XB_WIN_C + 1 + lane - 20] = rb[lane - 20 - cs];
 			if (lane < 8)
-				xb[XB_WIN_C + XC_BYTES + 1 + lane] = rr[lane];
+				xb[XB_WIN_C + XC_BYTES + 1 + lane] = rr[lane - cs];
 		}
 	}
 	WARP_SYNC();
@@ -625,15 +645,15 @@ DEVICE_CALL int intra_chroma(int32_t *sh, uint8_t *xb, int mode, int mbA, int qp
 }
 
 /* intra_mb: reconIntra of macroblock (x, y), whose source and decision
- * pf holds (and then the next one's); every macroblock of the picture is
- * intra (intraRecon.run checks), Intra_16x16 unless Intra_4x4. */
-DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr)
+ * pf holds (and then the next one's), an intra one (Intra_16x16 unless
+ * Intra_4x4); kept: the warp coded the macroblock left of it. */
+DEVICE_CALL void intra_mb(const int64_t *P, int32_t *sh, uint8_t *xb, uint32_t (*pf)[4], int x, int y, int tr, int kept)
 {
 	int mbW = PARAM_INT(P, XP_MBW), i = y * mbW + x, mbA = mb_avail(x, y, mbW);
 	int16_t *L = PARAM_PTR(int16_t, P, XP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, XP_COUNTS) + CN_BYTES * (int64_t)i;
 	int16_t *DC = PARAM_PTR(int16_t, P, XP_LUMADC) + 16 * (int64_t)i;
-	intra_load(P, xb, pf, x, y, tr);
+	intra_load(P, xb, pf, x, y, tr, kept);
 	int qp = sh[XS_DEC + DEC_QP], cbp;
 	if (sh[XS_DEC + DEC_TYPE] == MB_I4X4) {
 		WARP_FOR_LANES(lane)
@@ -690,7 +710,7 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 	WARP_SYNC();
 	uint32_t pf[WARP_LANES][4];
 	intra_fetch(P, pf, 0, y);
-	int seen = 0;
+	int seen = 0, kept = 0;
 	for (int x = 0; x < mbW; x++) {
 		WARP_FOR_LANES(lane)
 		{
@@ -698,10 +718,17 @@ KERNEL intra_rows(const int64_t *P, int n, int arg)
 				sh[XS_DEC + lane] = (int32_t)pf[WARP_AT(lane)][3];
 		}
 		WARP_SYNC();
-		int tr = intra_reads_top_right(sh, x, mbW);
-		if (y > 0)
-			seen = row_wait(rows + y, x + 1 + tr, seen);
-		intra_mb(P, sh, xb, pf, x, y, tr);
+		int typ = sh[XS_DEC + DEC_TYPE];
+		if (typ == MB_I4X4 || typ == MB_I16X16) {
+			int tr = intra_reads_top_right(sh, x, mbW);
+			if (y > 0)
+				seen = row_wait(rows + y, x + 1 + tr, seen);
+			intra_mb(P, sh, xb, pf, x, y, tr, kept);
+		} else if (x + 1 < mbW) {
+			/* An inter macroblock of a P picture: final already. */
+			intra_fetch(P, pf, x + 1, y);
+		}
+		kept = typ == MB_I4X4 || typ == MB_I16X16;
 		row_publish(rows + 1 + y, x + 1);
 	}
 }
