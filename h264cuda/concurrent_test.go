@@ -28,7 +28,9 @@ func TestGPUConcurrentEncoders(t *testing.T) {
 // BenchmarkGPUConcurrentEncode1080p runs n encoders (NewEncoder's stages,
 // medium) at once on GPU 0, each in its own goroutine coding the same 1080p
 // P pictures, and reports the pictures per second of all of them together
-// (fps) and of each (fps/encoder); n goes from 1 to 32 in powers of two,
+// (fps) and of each (fps/encoder), and the host's CPU time per picture
+// (cpu-ms/picture, user and system, on Linux: the cores divided by it
+// bound the fps of many encoders); n goes from 1 to 32 in powers of two,
 // up to the host's cores.
 func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
 	gpuContext(b) // skips without a GPU
@@ -42,9 +44,12 @@ func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
 			for i := range encs {
 				encs[i] = warmEncoder(b, 0, pics)
 			}
+			cpu := processCPUSeconds()
 			elapsed := encodeAtOnce(b, encs, pics[2:])
+			cpu = processCPUSeconds() - cpu
 			b.ReportMetric(float64(n*b.N)/elapsed, "fps")
 			b.ReportMetric(float64(b.N)/elapsed, "fps/encoder")
+			b.ReportMetric(cpu*1e3/float64(n*b.N), "cpu-ms/picture")
 		})
 	}
 }
