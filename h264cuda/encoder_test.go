@@ -1040,15 +1040,7 @@ func TestEmuEncoderIntraOnDevice(t *testing.T) {
 func TestGPUEncoderIntraOnDevice(t *testing.T) {
 	gpuContext(t) // skips without a GPU
 	testIntraOnDevice(t, func(o h264.Options) *Encoder {
-		e, err := NewEncoder(0, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := e.Close(); err != nil {
-				t.Error(err)
-			}
-		})
+		e := gpuEncoder(t, o)
 		if !e.IntraOnGPU() {
 			t.Fatal("the intra stage is not on the GPU")
 		}

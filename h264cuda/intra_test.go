@@ -123,18 +123,7 @@ func TestEmuEncoderIntraInP(t *testing.T) {
 func TestGPUEncoderIntraInP(t *testing.T) {
 	gpuContext(t) // skips without a GPU
 	for _, sz := range [][2]int{{640, 368}, {1920, 1080}} {
-		testIntraInP(t, func(o h264.Options) *Encoder {
-			e, err := NewEncoder(0, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := e.Close(); err != nil {
-					t.Error(err)
-				}
-			})
-			return e
-		}, sz[0], sz[1])
+		testIntraInP(t, func(o h264.Options) *Encoder { return gpuEncoder(t, o) }, sz[0], sz[1])
 	}
 }
 
