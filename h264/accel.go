@@ -98,9 +98,9 @@ type LevelKeeper interface {
 	ReconInterKept(src, ref *Picture, dec []Decision, rec *Picture) error
 }
 
-// IntraResult is stage 3's output for one macroblock of an I picture that
-// an IntraKeeper reconstructed: what the records need besides the levels
-// the accelerator keeps, as PictureTrace.Macroblocks reports it.
+// IntraResult is stage 3's output for one intra macroblock that an
+// IntraKeeper reconstructed: what the records need besides the levels the
+// accelerator keeps, as PictureTrace.Macroblocks reports it.
 type IntraResult struct {
 	CBP        int
 	TotalCoeff [16]uint8
@@ -210,7 +210,8 @@ type accelState struct {
 	// (ReconInterKept); the records' levels of inter macroblocks are stale.
 	levelsKept bool
 	// intra, when the accelerator is an IntraKeeper, reconstructs I
-	// pictures (accelIntra; copyIntraRow copies row y's results);
+	// pictures (accelIntra) and the intra macroblocks of P pictures that
+	// have many (accelRecon); copyIntraRow copies row y's results;
 	// intraKept: this picture's intra levels stayed with it too.
 	intra        IntraKeeper
 	intraKept    bool
@@ -299,14 +300,14 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		i := int(a.levelNow[k])
 		e.reconIntra(&e.workers[w], &e.mbs[i], i%e.mbW, i/e.mbW)
 	}
-	a.copyIntraRow = func(_, y int) {
-		var r IntraResult
+	a.copyIntraRow = func(w, y int) {
+		r := &e.workers[w].intra
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
 			mb := &e.mbs[i]
 			if !isIntra(mb.typ) {
 				continue // a P picture's inter macroblock: copied already
 			}
-			a.intra.IntraLevels(i, &r)
+			a.intra.IntraLevels(i, r)
 			mb.cbp, mb.nz, mb.nzC = uint8(r.CBP), r.TotalCoeff, r.ChromaTC
 			if mb.typ == mbI16x16 {
 				mb.lumaDC = r.LumaDC

@@ -67,6 +67,7 @@ type worker struct {
 	cdclv [2][4]int32
 	srcT  [16]satdSource // the source macroblock's 4x4 transforms (analyse)
 	probe macroblock     // scratch for the skip probe (skipprobe.go)
+	intra IntraResult    // an IntraKeeper's results (accelState.copyIntraRow)
 }
 
 // mbAvail returns the availability bits of macroblock (x, y) (6.4.4: one
