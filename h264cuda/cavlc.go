@@ -94,8 +94,9 @@ type EntropyCoder struct {
 	// level records of this picture (interRecon.levelsAddr): the records
 	// of inter macroblocks point there instead of carrying their levels.
 	keptLevels uint64
-	// keptIntra: the intra macroblocks' levels are there too (an I
-	// picture the intra stage reconstructed, intraRecon.levelsAddr).
+	// keptIntra: the intra macroblocks' levels are there too (the intra
+	// stage coded them: an I picture's, at intraRecon.levelsAddr, or a P
+	// picture's, among the inter ones).
 	keptIntra bool
 	// hostLv holds the level blocks packed on the host, in slots: slot[i]
 	// is macroblock i's (packRecords), and slots of them are used.

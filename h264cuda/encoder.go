@@ -499,9 +499,10 @@ type Stages struct {
 	Inter   bool // stage 3 for inter macroblocks (inter reconstruction)
 	Entropy bool // stage 4: CAVLC and bit packing
 	Deblock bool // stage 5: deblocking
-	// Intra is stage 3 for I pictures (the intra wavefront); it runs on
-	// the GPU only with the three above, since its levels and samples
-	// stay there for stages 4 and 5.
+	// Intra is stage 3 for intra macroblocks (the intra wavefront): those
+	// of I pictures, and those of P pictures that have more than 512. It
+	// runs on the GPU only with the three above, since its levels and
+	// samples stay there for stages 4 and 5.
 	Intra bool
 }
 
@@ -549,7 +550,7 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 // gpuStages selects the optional kernel stages of an Encoder: inter, the
 // inter reconstruction (else stage 3 stays in Go); cavlc, the entropy
 // coding (stage 4); deblock, the deblocking (stage 5); intra, the
-// reconstruction of I pictures (with the other three only). Each one not
+// reconstruction of intra macroblocks (with the other three only). Each one not
 // selected stays in Go.
 type gpuStages struct{ inter, cavlc, deblock, intra bool }
 
@@ -685,8 +686,9 @@ func (e *Encoder) EntropyOnGPU() bool { return e.st.ec != nil }
 // it runs in Go.
 func (e *Encoder) DeblockOnGPU() bool { return e.st.db != nil }
 
-// IntraOnGPU reports whether stage 3 of I pictures (the intra wavefront)
-// runs on the GPU; else it runs in Go.
+// IntraOnGPU reports whether stage 3 of intra macroblocks (the intra
+// wavefront: I pictures, P pictures with more than 512) runs on the GPU;
+// else it runs in Go.
 func (e *Encoder) IntraOnGPU() bool { return e.st.intra != nil }
 
 // StageTimes returns, when timing was enabled with SetTiming (else nil),
