@@ -11,6 +11,7 @@
  */
 #include "common.h"
 #include "motion.h"
+#include "words.h"
 
 /* ---- Costs (cost.go) ---------------------------------------------------- */
 
@@ -390,39 +391,90 @@ DEVICE_FN int pred_sample(const Pred *p, int c, int r)
 	return (a + ref_kind(p, terms_kind_b[f], x + terms_dx_b[f], y + terms_dy_b[f]) + 1) >> 1;
 }
 
+/* hadamard_row: one row (d0..d3) of a 4x4 difference block through the
+ * horizontal pass of satd4x4 (satdBlock's first loop) into t[0..3]. */
+DEVICE_FN void hadamard_row(int *t, int d0, int d1, int d2, int d3)
+{
+	int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
+	t[0] = s01 + s23;
+	t[1] = s01 - s23;
+	t[2] = m01 - m23;
+	t[3] = m01 + m23;
+}
+
+/* hadamard_cols: the vertical pass and the sum of magnitudes of satdBlock
+ * over the 16 row-transformed values of a 4x4 block. */
+DEVICE_FN int hadamard_cols(const int *t)
+{
+	int sum = 0;
+	for (int c = 0; c < 4; c++) {
+		int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
+		int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
+		sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
+	}
+	return sum;
+}
+
+/*
+ * satd_edge: satdAt for a prediction that reads outside the planes, sample
+ * by sample from the clamped reference (predictLuma). Rare: only vectors
+ * that reach into the outer margin take it.
+ */
+DEVICE_CALL int satd_edge(const uint8_t *src, int sstride, const Pred *p, int w, int h)
+{
+	int sum = 0;
+	for (int by = 0; by < h; by += 4) {
+		for (int bx = 0; bx < w; bx += 4) {
+			int t[16];
+			for (int r = 0; r < 4; r++) {
+				const uint8_t *s = src + (by + r) * sstride + bx;
+				hadamard_row(t + 4 * r, s[0] - pred_sample(p, bx, by + r), s[1] - pred_sample(p, bx + 1, by + r),
+				             s[2] - pred_sample(p, bx + 2, by + r), s[3] - pred_sample(p, bx + 3, by + r));
+			}
+			sum += hadamard_cols(t);
+		}
+	}
+	return sum;
+}
+
+/*
+ * satd_inside: satdAt for a prediction inside the planes, four samples a
+ * word: term a (and b, averaged with rounding up, 8-250..8-261; a single
+ * term is averaged with itself, which leaves it unchanged) against the
+ * source, whose rows are word-aligned (x a multiple of 4, stride 16·MBW).
+ */
+DEVICE_CALL int satd_inside(const uint8_t *src, int sstride, const uint8_t *pa, const uint8_t *pb, int stride, int w,
+                            int h)
+{
+	int sum = 0;
+	for (int by = 0; by < h; by += 4) {
+		for (int bx = 0; bx < w; bx += 4) {
+			int t[16];
+			for (int r = 0; r < 4; r++) {
+				int o = (by + r) * stride + bx;
+				uint32_t s = load4_aligned(src + (by + r) * sstride + bx);
+				uint32_t q = avg4_up(load4(pa + o), load4(pb + o));
+				hadamard_row(t + 4 * r, byte4(s, 0) - byte4(q, 0), byte4(s, 1) - byte4(q, 1), byte4(s, 2) - byte4(q, 2),
+				             byte4(s, 3) - byte4(q, 3));
+			}
+			sum += hadamard_cols(t);
+		}
+	}
+	return sum;
+}
+
 /*
  * satdAt (satdBlock on the prediction): SATD of the w×h block at (ox, oy)
  * of MB (mbx, mby) predicted with quarter-sample vector (vx, vy).
  */
-DEVICE_CALL int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
+DEVICE_FN int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
 {
 	int x = 16 * mbx + ox, y = 16 * mby + oy;
 	int sstride = 16 * PARAM_INT(P, MP_MBW);
 	const uint8_t *src = PARAM_PTR(const uint8_t, P, MP_SRC0) + y * sstride + x;
 	Pred p;
 	pred_setup(P, &p, x, y, vx, vy, w, h);
-	int sum = 0;
-	for (int by = 0; by < h; by += 4) {
-		for (int bx = 0; bx < w; bx += 4) {
-			int t[16];
-			for (int r = 0; r < 4; r++) {
-				int d0 = src[(by + r) * sstride + bx + 0] - pred_sample(&p, bx + 0, by + r);
-				int d1 = src[(by + r) * sstride + bx + 1] - pred_sample(&p, bx + 1, by + r);
-				int d2 = src[(by + r) * sstride + bx + 2] - pred_sample(&p, bx + 2, by + r);
-				int d3 = src[(by + r) * sstride + bx + 3] - pred_sample(&p, bx + 3, by + r);
-				int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
-				t[r * 4 + 0] = s01 + s23;
-				t[r * 4 + 1] = s01 - s23;
-				t[r * 4 + 2] = m01 - m23;
-				t[r * 4 + 3] = m01 + m23;
-			}
-			for (int c = 0; c < 4; c++) {
-				int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
-				int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
-				sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
-			}
-		}
-	}
+	int sum = p.inside ? satd_inside(src, sstride, p.pa, p.pb, p.stride, w, h) : satd_edge(src, sstride, &p, w, h);
 	return sum >> 1;
 }
 
