@@ -16,6 +16,7 @@
 #include "analyse.h"
 #include "inter.h"
 #include "transform.h"
+#include "words.h"
 
 /* The inter rounding offsets in 1/64 of a step (h264/quant.go, roundInter64
    and roundInterHF64, the latter for the positions with u + v >= 5). */
@@ -121,6 +122,77 @@ DEVICE_FN int luma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
 	return (a + rkind(r, lt_kind_b[f], ix + lt_dx_b[f], iy + lt_dy_b[f]) + 1) >> 1;
 }
 
+/*
+ * luma_term_inside: the 16 samples of kind k (0 G, 1 b, 2 h, 3 j) at the
+ * full-sample positions (x0 + c, y0 + r) of a 4x4 block whose filter taps
+ * all lie inside the plane (rows y0-2..y0+6, columns x0-2..x0+6), from a
+ * 9x12 window read four samples a word; the same values as rkind's.
+ */
+DEVICE_FN void luma_term_inside(const RefPlane *rp, int k, int x0, int y0, int *out)
+{
+	uint32_t w[9][3];
+	const uint8_t *p = rp->p + (y0 - 2) * rp->w + x0 - 2;
+	for (int i = 0; i < 9; i++)
+		for (int j = 0; j < 3; j++)
+			w[i][j] = load4(p + i * rp->w + 4 * j);
+#define WS(i, c) byte4(w[i][(c) >> 2], (c) & 3)
+	switch (k) {
+	case 0:
+		for (int r = 0; r < 4; r++)
+			for (int c = 0; c < 4; c++)
+				out[4 * r + c] = WS(r + 2, c + 2);
+		break;
+	case 1:
+		for (int r = 0; r < 4; r++)
+			for (int c = 0; c < 4; c++)
+				out[4 * r + c] = clip255((itap6(WS(r + 2, c), WS(r + 2, c + 1), WS(r + 2, c + 2), WS(r + 2, c + 3),
+				                                WS(r + 2, c + 4), WS(r + 2, c + 5)) + 16) >> 5);
+		break;
+	case 2:
+		for (int r = 0; r < 4; r++)
+			for (int c = 0; c < 4; c++)
+				out[4 * r + c] = clip255((itap6(WS(r, c + 2), WS(r + 1, c + 2), WS(r + 2, c + 2), WS(r + 3, c + 2),
+				                                WS(r + 4, c + 2), WS(r + 5, c + 2)) + 16) >> 5);
+		break;
+	default:
+		for (int c = 0; c < 4; c++) {
+			int b1[9];
+			for (int i = 0; i < 9; i++)
+				b1[i] = itap6(WS(i, c), WS(i, c + 1), WS(i, c + 2), WS(i, c + 3), WS(i, c + 4), WS(i, c + 5));
+			for (int r = 0; r < 4; r++)
+				out[4 * r + c] = clip255((itap6(b1[r], b1[r + 1], b1[r + 2], b1[r + 3], b1[r + 4], b1[r + 5]) + 512) >> 10);
+		}
+		break;
+	}
+#undef WS
+}
+
+/*
+ * luma_block: predictLuma of the 4x4 block at luma position (x, y) with
+ * vector (mvx, mvy) into pred: through luma_term_inside when every tap of
+ * both terms, and every byte load4 reads for them, lies inside the plane;
+ * else sample by sample with clamping.
+ */
+DEVICE_FN void luma_block(const RefPlane *r, int x, int y, int mvx, int mvy, int *pred)
+{
+	int ix = x + (mvx >> 2), iy = y + (mvy >> 2), f = (mvy & 3) * 4 + (mvx & 3);
+	/* Term offsets are 0 or 1; a window's reads span 16 bytes from its
+	 * column x0 - 2 (three load4, each up to the next word boundary). */
+	if (ix - 2 >= 0 && iy - 2 >= 0 && ix + 1 - 2 + 16 <= r->w && iy + 1 + 7 <= r->h) {
+		int b[16];
+		luma_term_inside(r, lt_kind_a[f], ix + lt_dx_a[f], iy + lt_dy_a[f], pred);
+		if (lt_kind_b[f] >= 0) {
+			luma_term_inside(r, lt_kind_b[f], ix + lt_dx_b[f], iy + lt_dy_b[f], b);
+			for (int k = 0; k < 16; k++)
+				pred[k] = (pred[k] + b[k] + 1) >> 1;
+		}
+		return;
+	}
+	for (int yy = 0; yy < 4; yy++)
+		for (int xx = 0; xx < 4; xx++)
+			pred[4 * yy + xx] = luma_sample(r, x + xx, y + yy, mvx, mvy);
+}
+
 /* predictChroma, one sample (8.4.2.2.2): chroma position (x, y), the luma
  * vector read in eighth chroma samples, clamped. */
 DEVICE_FN int chroma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
@@ -183,17 +255,23 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 			                          : PARAM_PTR(const uint8_t, P, IP_SRC_Y) + (y * 16 + by * 4) * ls + x * 16 + bx * 4;
 			int stride = chroma ? cs : ls;
 			int32_t c16[16], lv[16];
-			for (int yy = 0; yy < 4; yy++) {
-				for (int xx = 0; xx < 4; xx++) {
-					int v;
-					if (chroma) {
+			int v16[16];
+			if (chroma) {
+				for (int yy = 0; yy < 4; yy++) {
+					for (int xx = 0; xx < 4; xx++) {
 						/* chroma sample (cx, cy) of the macroblock: its luma
 						 * 4x4 block is (cx >> 1, cy >> 1). */
 						int cx = bx * 4 + xx, cy = by * 4 + yy, lb = (cy >> 1) * 4 + (cx >> 1);
-						v = chroma_sample(&rc[c], x * 8 + cx, y * 8 + cy, dec[DEC_MV + 2 * lb], dec[DEC_MV + 2 * lb + 1]);
-					} else {
-						v = luma_sample(&ry, x * 16 + bx * 4 + xx, y * 16 + by * 4 + yy, dec[DEC_MV + 2 * r], dec[DEC_MV + 2 * r + 1]);
+						v16[yy * 4 + xx] = chroma_sample(&rc[c], x * 8 + cx, y * 8 + cy, dec[DEC_MV + 2 * lb],
+						                                 dec[DEC_MV + 2 * lb + 1]);
 					}
+				}
+			} else {
+				luma_block(&ry, x * 16 + bx * 4, y * 16 + by * 4, dec[DEC_MV + 2 * r], dec[DEC_MV + 2 * r + 1], v16);
+			}
+			for (int yy = 0; yy < 4; yy++) {
+				for (int xx = 0; xx < 4; xx++) {
+					int v = v16[yy * 4 + xx];
 					pb[yy * 4 + xx] = (uint8_t)v;
 					c16[yy * 4 + xx] = s[yy * stride + xx] - v;
 				}
