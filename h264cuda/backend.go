@@ -3,6 +3,7 @@ package h264cuda
 import (
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -72,6 +73,8 @@ type gpuBackend struct {
 
 	graphs   map[string]*cuda.Graph // replay's captures
 	noGraphs bool                   // the driver lacks CUDA Graphs
+
+	done *cuda.Event // what sync polls
 }
 
 // stageMark is an event recorded at the start of a stage.
@@ -199,7 +202,31 @@ func (b *gpuBackend) mark(name string) error {
 	return m.ev.Record(b.stream)
 }
 
-func (b *gpuBackend) sync() error { return b.stream.Synchronize() }
+// sync waits for the work queued on the stream so far. It records an
+// event and polls it, yielding to other goroutines between polls, instead
+// of cuStreamSynchronize, which spins inside one cgo call: there the
+// goroutine holds its thread while the Go scheduler starts another for the
+// other goroutines, and with many encoders those threads outnumber the
+// cores. Measured in NOTES.md, "Waiting for the GPU".
+func (b *gpuBackend) sync() error {
+	if b.done == nil {
+		ev, err := b.ctx.NewEvent()
+		if err != nil {
+			return err
+		}
+		b.done = ev
+	}
+	if err := b.done.Record(b.stream); err != nil {
+		return err
+	}
+	for {
+		ok, err := b.done.Done()
+		if ok || err != nil {
+			return err
+		}
+		runtime.Gosched()
+	}
+}
 
 // stageTimes returns the time of each marked stage of the last run (from
 // its mark to the next one; the last mark ends the run) and resets the
@@ -235,6 +262,9 @@ func (b *gpuBackend) close() error {
 		keep(m.ev.Destroy())
 	}
 	b.marks = nil
+	if b.done != nil {
+		keep(b.done.Destroy())
+	}
 	if b.arena != nil {
 		keep(b.arena.Free())
 	}
