@@ -248,7 +248,7 @@ type accelState struct {
 	entropy          EntropyAccelerator // nil: stage 4 stays in Go
 	field            []MotionMB
 	dec              []Decision
-	res              []InterResult
+	res              []InterResult     // accelInterMB's, one a macroblock row
 	mbs              []MacroblockTrace // the final macroblocks, for stages 4 and 5
 	hdr              []byte            // the slice header's bits
 	rbsp             []byte            // SliceData's output
@@ -273,7 +273,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	a := &accelState{acc: acc, field: make([]MotionMB, n), dec: make([]Decision, n), badInRow: make([]int32, e.mbH)}
 	if ia, ok := acc.(InterAccelerator); ok {
 		a.inter = ia
-		a.res = make([]InterResult, n)
+		a.res = make([]InterResult, e.mbH)
 	}
 	a.keeper, _ = acc.(LevelKeeper)
 	a.intra, _ = acc.(IntraKeeper)
@@ -538,7 +538,10 @@ func (e *Encoder) copyInterRow(y int) {
 // when the levels stayed with the accelerator (called from the
 // wavefront's goroutines).
 func (e *Encoder) accelInterMB(mb *macroblock, i int) {
-	r := &e.accel.res[i]
+	// One result a row, reused along it (a row is copied by one
+	// goroutine): in a picture-sized array of them, 816 bytes apart, each
+	// macroblock's first write missed the cache.
+	r := &e.accel.res[i/e.mbW]
 	e.accel.inter.InterLevels(i, r)
 	mb.cbp = uint8(r.CBP)
 	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC

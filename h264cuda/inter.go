@@ -65,10 +65,14 @@ type interRecon struct {
 	levels   []byte
 	offCBP   int    // device offset of the CBP copies (probe)
 	cbp      []byte // their staging
-	// offCounts: device offset of the counts records; counts their
-	// staging, downloaded with every reconstruction.
-	offCounts int
-	counts    []byte
+	// offCounts: device offset of the counts records; countsStage their
+	// staging, downloaded with every reconstruction, and counts its copy
+	// in ordinary memory, which decode reads: read where the copy engine
+	// wrote them, a macroblock at a time, they cost the host a cache miss
+	// each (bench/results/h200-host-records).
+	offCounts   int
+	countsStage []byte
+	counts      []byte
 	// kept: the last reconstruction left the levels on the device
 	// (reconInterKept), where levelsAddr finds them; decode gives only
 	// the counts.
@@ -132,11 +136,12 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.counts, cnBytes * n}} {
+	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
 	}
+	r.counts = make([]byte, cnBytes*n)
 	return r, nil
 }
 
@@ -376,7 +381,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 			return err
 		}
 	} else {
-		if err := be.download(r.counts, r.offCounts); err != nil {
+		if err := be.download(r.countsStage, r.offCounts); err != nil {
 			return err
 		}
 		if !keepLevels {
@@ -408,6 +413,7 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 		return nil
 	}
 	r.kept, r.samplesKept = keepLevels, keepSamples
+	copy(r.counts, r.countsStage)
 	// Only the inter macroblocks' samples are the kernel's: the others of
 	// rec stay as they are (the device's are whatever was there).
 	r.out = rec
