@@ -16,6 +16,7 @@
 #include "analyse.h"
 #include "inter.h"
 #include "transform.h"
+#include "qpel.h"
 #include "words.h"
 
 /* The inter rounding offsets in 1/64 of a step (h264/quant.go, roundInter64
@@ -64,64 +65,6 @@ DEVICE_FN int decimate_score(const int16_t *b)
 	return s;
 }
 
-/* Six-tap filter without rounding. */
-DEVICE_FN int itap6(int e, int f, int g, int h, int i, int j)
-{
-	return e - 5 * f + 20 * g + 20 * h - 5 * i + j;
-}
-
-/* A clamped reference plane. */
-typedef struct {
-	const uint8_t *p;
-	int w, h;
-} RefPlane;
-
-DEVICE_FN int rg(const RefPlane *r, int x, int y)
-{
-	return r->p[iclamp(y, 0, r->h - 1) * r->w + iclamp(x, 0, r->w - 1)];
-}
-
-DEVICE_FN int rb1(const RefPlane *r, int x, int y)
-{
-	return itap6(rg(r, x - 2, y), rg(r, x - 1, y), rg(r, x, y), rg(r, x + 1, y), rg(r, x + 2, y), rg(r, x + 3, y));
-}
-
-/* Samples G (0), b (1), h (2), j (3) at full-sample position (x, y). */
-DEVICE_FN int rkind(const RefPlane *r, int k, int x, int y)
-{
-	switch (k) {
-	case 0:
-		return rg(r, x, y);
-	case 1:
-		return clip255((rb1(r, x, y) + 16) >> 5);
-	case 2:
-		return clip255((itap6(rg(r, x, y - 2), rg(r, x, y - 1), rg(r, x, y), rg(r, x, y + 1), rg(r, x, y + 2),
-		                      rg(r, x, y + 3)) + 16) >> 5);
-	default:
-		return clip255((itap6(rb1(r, x, y - 2), rb1(r, x, y - 1), rb1(r, x, y), rb1(r, x, y + 1), rb1(r, x, y + 2),
-		                      rb1(r, x, y + 3)) + 512) >> 10);
-	}
-}
-
-/* Table 8-12 as (kind, dx, dy) of terms a and b, indexed yFrac*4+xFrac
- * (interp.go's interpLumaTerms; kind_b -1: a alone). */
-DEVICE_CONST int8_t lt_kind_a[16] = {0, 0, 1, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 2, 3, 2};
-DEVICE_CONST int8_t lt_dx_a[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-DEVICE_CONST int8_t lt_dy_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
-DEVICE_CONST int8_t lt_kind_b[16] = {-1, 1, -1, 1, 2, 2, 3, 2, -1, 3, -1, 2, 2, 1, 1, 1};
-DEVICE_CONST int8_t lt_dx_b[16] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0};
-DEVICE_CONST int8_t lt_dy_b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
-
-/* predictLuma, one sample: luma position (x, y) displaced by (mvx, mvy). */
-DEVICE_FN int luma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
-{
-	int ix = x + (mvx >> 2), iy = y + (mvy >> 2), f = (mvy & 3) * 4 + (mvx & 3);
-	int a = rkind(r, lt_kind_a[f], ix + lt_dx_a[f], iy + lt_dy_a[f]);
-	if (lt_kind_b[f] < 0)
-		return a;
-	return (a + rkind(r, lt_kind_b[f], ix + lt_dx_b[f], iy + lt_dy_b[f]) + 1) >> 1;
-}
-
 /*
  * luma_term_inside: the 16 samples of kind k (0 G, 1 b, 2 h, 3 j) at the
  * full-sample positions (x0 + c, y0 + r) of a 4x4 block whose filter taps
@@ -131,10 +74,10 @@ DEVICE_FN int luma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
 DEVICE_FN void luma_term_inside(const RefPlane *rp, int k, int x0, int y0, int *out)
 {
 	uint32_t w[9][3];
-	const uint8_t *p = rp->p + (y0 - 2) * rp->w + x0 - 2;
+	const uint8_t *p = rp->p + (y0 - 2) * rp->stride + x0 - 2;
 	for (int i = 0; i < 9; i++)
 		for (int j = 0; j < 3; j++)
-			w[i][j] = load4(p + i * rp->w + 4 * j);
+			w[i][j] = load4(p + i * rp->stride + 4 * j);
 #define WS(i, c) byte4(w[i][(c) >> 2], (c) & 3)
 	switch (k) {
 	case 0:
@@ -145,22 +88,22 @@ DEVICE_FN void luma_term_inside(const RefPlane *rp, int k, int x0, int y0, int *
 	case 1:
 		for (int r = 0; r < 4; r++)
 			for (int c = 0; c < 4; c++)
-				out[4 * r + c] = clip255((itap6(WS(r + 2, c), WS(r + 2, c + 1), WS(r + 2, c + 2), WS(r + 2, c + 3),
+				out[4 * r + c] = clip255((tap6(WS(r + 2, c), WS(r + 2, c + 1), WS(r + 2, c + 2), WS(r + 2, c + 3),
 				                                WS(r + 2, c + 4), WS(r + 2, c + 5)) + 16) >> 5);
 		break;
 	case 2:
 		for (int r = 0; r < 4; r++)
 			for (int c = 0; c < 4; c++)
-				out[4 * r + c] = clip255((itap6(WS(r, c + 2), WS(r + 1, c + 2), WS(r + 2, c + 2), WS(r + 3, c + 2),
+				out[4 * r + c] = clip255((tap6(WS(r, c + 2), WS(r + 1, c + 2), WS(r + 2, c + 2), WS(r + 3, c + 2),
 				                                WS(r + 4, c + 2), WS(r + 5, c + 2)) + 16) >> 5);
 		break;
 	default:
 		for (int c = 0; c < 4; c++) {
 			int b1[9];
 			for (int i = 0; i < 9; i++)
-				b1[i] = itap6(WS(i, c), WS(i, c + 1), WS(i, c + 2), WS(i, c + 3), WS(i, c + 4), WS(i, c + 5));
+				b1[i] = tap6(WS(i, c), WS(i, c + 1), WS(i, c + 2), WS(i, c + 3), WS(i, c + 4), WS(i, c + 5));
 			for (int r = 0; r < 4; r++)
-				out[4 * r + c] = clip255((itap6(b1[r], b1[r + 1], b1[r + 2], b1[r + 3], b1[r + 4], b1[r + 5]) + 512) >> 10);
+				out[4 * r + c] = clip255((tap6(b1[r], b1[r + 1], b1[r + 2], b1[r + 3], b1[r + 4], b1[r + 5]) + 512) >> 10);
 		}
 		break;
 	}
@@ -180,9 +123,9 @@ DEVICE_FN void luma_block(const RefPlane *r, int x, int y, int mvx, int mvy, int
 	 * column x0 - 2 (three load4, each up to the next word boundary). */
 	if (ix - 2 >= 0 && iy - 2 >= 0 && ix + 1 - 2 + 16 <= r->w && iy + 1 + 7 <= r->h) {
 		int b[16];
-		luma_term_inside(r, lt_kind_a[f], ix + lt_dx_a[f], iy + lt_dy_a[f], pred);
-		if (lt_kind_b[f] >= 0) {
-			luma_term_inside(r, lt_kind_b[f], ix + lt_dx_b[f], iy + lt_dy_b[f], b);
+		luma_term_inside(r, terms_kind_a[f], ix + terms_dx_a[f], iy + terms_dy_a[f], pred);
+		if (terms_kind_b[f] >= 0) {
+			luma_term_inside(r, terms_kind_b[f], ix + terms_dx_b[f], iy + terms_dy_b[f], b);
 			for (int k = 0; k < 16; k++)
 				pred[k] = (pred[k] + b[k] + 1) >> 1;
 		}
@@ -198,7 +141,7 @@ DEVICE_FN void luma_block(const RefPlane *r, int x, int y, int mvx, int mvy, int
 DEVICE_FN int chroma_sample(const RefPlane *r, int x, int y, int mvx, int mvy)
 {
 	int ix = x + (mvx >> 3), iy = y + (mvy >> 3), fx = mvx & 7, fy = mvy & 7;
-	int A = rg(r, ix, iy), B = rg(r, ix + 1, iy), C = rg(r, ix, iy + 1), D = rg(r, ix + 1, iy + 1);
+	int A = ref_g(r, ix, iy), B = ref_g(r, ix + 1, iy), C = ref_g(r, ix, iy + 1), D = ref_g(r, ix + 1, iy + 1);
 	return ((8 - fx) * (8 - fy) * A + fx * (8 - fy) * B + (8 - fx) * fy * C + fx * fy * D + 32) >> 6;
 }
 
@@ -232,9 +175,9 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	uint8_t *C = PARAM_PTR(uint8_t, P, IP_COUNTS) + CN_BYTES * (int64_t)i;
 	int ls = 16 * mbW, cs = 8 * mbW;
 	RefPlane ry, rc[2];
-	ry.p = PARAM_PTR(const uint8_t, P, IP_REF_Y), ry.w = ls, ry.h = 16 * mbH;
+	ry.p = PARAM_PTR(const uint8_t, P, IP_REF_Y), ry.w = ry.stride = ls, ry.h = 16 * mbH;
 	rc[0].p = PARAM_PTR(const uint8_t, P, IP_REF_CB), rc[1].p = PARAM_PTR(const uint8_t, P, IP_REF_CR);
-	rc[0].w = rc[1].w = cs, rc[0].h = rc[1].h = 8 * mbH;
+	rc[0].w = rc[1].w = rc[0].stride = rc[1].stride = cs, rc[0].h = rc[1].h = 8 * mbH;
 
 	/* What a lane keeps: its block's prediction; after phase 3 the coded
 	 * block patterns and its chroma block's DC. */

@@ -11,6 +11,7 @@
  */
 #include "common.h"
 #include "motion.h"
+#include "qpel.h"
 #include "words.h"
 
 /* ---- Costs (cost.go) ---------------------------------------------------- */
@@ -118,12 +119,6 @@ KERNEL motion_build_full(const int64_t *P, int n, int arg)
 	const uint8_t *ref = PARAM_PTR(const uint8_t, P, MP_REF);
 	PARAM_PTR(uint8_t, P, MP_FULL)[i] = ref[(int64_t)sy * PARAM_INT(P, MP_REF_STRIDE) + sx];
 	(void)arg;
-}
-
-/* interpTap6: the six-tap filter (1, -5, 20, 20, -5, 1) unrounded. */
-DEVICE_FN int tap6(int e, int f, int g, int h, int i, int j)
-{
-	return e - 5 * f + 20 * g + 20 * h - 5 * i + j;
 }
 
 /* Vertical intermediate h1 (8-242) at G index o. */
@@ -281,27 +276,13 @@ DEVICE_FN int round_shift(int v, int sh)
 
 /* ---- Quarter-sample prediction (interp.go) ------------------------------ */
 
-/*
- * interpLumaTerms (Table 8-12 with 8-250..8-261), indexed yFrac*4+xFrac:
- * kind (0 G, 1 b, 2 h, 3 j) and offsets of terms a and b; single positions
- * have kind_b = -1.
- */
-DEVICE_CONST int8_t terms_kind_a[16] = {0, 0, 1, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 2, 3, 2};
-DEVICE_CONST int8_t terms_dx_a[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-DEVICE_CONST int8_t terms_dy_a[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
-DEVICE_CONST int8_t terms_kind_b[16] = {-1, 1, -1, 1, 2, 2, 3, 2, -1, 3, -1, 2, 2, 1, 1, 1};
-DEVICE_CONST int8_t terms_dx_b[16] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0};
-DEVICE_CONST int8_t terms_dy_b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
-
 /* A w×h luma prediction being read sample by sample. */
 typedef struct {
-	int inside;            /* read the planes (interpRef.view) */
+	int inside;             /* read the planes (interpRef.view) */
 	const uint8_t *pa, *pb; /* inside: sample (c, r) of term a at pa[r*stride+c] */
 	int stride;
-	int single;
-	const uint8_t *ref;    /* outside: predictLuma on the clamped reference */
-	int rw, rh, rs;
-	int ix, iy, frac;
+	RefPlane ref;           /* outside: predictLuma on the clamped reference */
+	int x, y, mvx, mvy;     /* the block and its vector */
 } Pred;
 
 DEVICE_FN const uint8_t *plane_of(const int64_t *P, int kind)
@@ -322,73 +303,30 @@ DEVICE_FN const uint8_t *plane_of(const int64_t *P, int kind)
 DEVICE_FN void pred_setup(const int64_t *P, Pred *p, int x, int y, int mvx, int mvy, int w, int h)
 {
 	int pad = PARAM_INT(P, MP_PAD);
-	p->pa = p->pb = p->ref = 0;
-	p->stride = p->rs = 0;
-	p->ix = x + (mvx >> 2);
-	p->iy = y + (mvy >> 2);
-	p->frac = (mvy & 3) * 4 + (mvx & 3);
-	p->rw = PARAM_INT(P, MP_REF_W);
-	p->rh = PARAM_INT(P, MP_REF_H);
-	p->inside = p->ix >= -pad && p->iy >= -pad && p->ix + w + 1 <= p->rw + pad && p->iy + h + 1 <= p->rh + pad;
-	p->single = terms_kind_b[p->frac] < 0;
+	int ix = x + (mvx >> 2), iy = y + (mvy >> 2), f = (mvy & 3) * 4 + (mvx & 3);
+	p->x = x, p->y = y, p->mvx = mvx, p->mvy = mvy;
+	p->ref.p = PARAM_PTR(const uint8_t, P, MP_REF);
+	p->ref.w = PARAM_INT(P, MP_REF_W);
+	p->ref.h = PARAM_INT(P, MP_REF_H);
+	p->ref.stride = PARAM_INT(P, MP_REF_STRIDE);
+	p->inside = ix >= -pad && iy >= -pad && ix + w + 1 <= p->ref.w + pad && iy + h + 1 <= p->ref.h + pad;
+	p->pa = p->pb = 0;
+	p->stride = 0;
 	if (p->inside) {
 		int fs = PARAM_INT(P, MP_FSTRIDE), ext = PARAM_INT(P, MP_EXT);
 		int origin = ext * fs + ext;
 		p->stride = fs;
-		p->pa = plane_of(P, terms_kind_a[p->frac]) + origin + (p->iy + terms_dy_a[p->frac]) * fs + p->ix + terms_dx_a[p->frac];
+		p->pa = plane_of(P, terms_kind_a[f]) + origin + (iy + terms_dy_a[f]) * fs + ix + terms_dx_a[f];
 		p->pb = p->pa;
-		if (!p->single)
-			p->pb = plane_of(P, terms_kind_b[p->frac]) + origin + (p->iy + terms_dy_b[p->frac]) * fs + p->ix + terms_dx_b[p->frac];
-	} else {
-		p->ref = PARAM_PTR(const uint8_t, P, MP_REF);
-		p->rs = PARAM_INT(P, MP_REF_STRIDE);
+		if (terms_kind_b[f] >= 0)
+			p->pb = plane_of(P, terms_kind_b[f]) + origin + (iy + terms_dy_b[f]) * fs + ix + terms_dx_b[f];
 	}
 }
 
-/* Sample G(px, py) of the clamped reference (8-228..8-231). */
-DEVICE_FN int ref_g(const Pred *p, int px, int py)
-{
-	return p->ref[(int64_t)iclamp(py, 0, p->rh - 1) * p->rs + iclamp(px, 0, p->rw - 1)];
-}
-
-/* Unrounded horizontal intermediate b1 (8-241) at (px, py). */
-DEVICE_FN int ref_b1(const Pred *p, int px, int py)
-{
-	return tap6(ref_g(p, px - 2, py), ref_g(p, px - 1, py), ref_g(p, px, py), ref_g(p, px + 1, py),
-	            ref_g(p, px + 2, py), ref_g(p, px + 3, py));
-}
-
-/* One sample of kind k at full-sample position (px, py): predictLuma's terms. */
-DEVICE_FN int ref_kind(const Pred *p, int k, int px, int py)
-{
-	switch (k) {
-	case 0:
-		return ref_g(p, px, py);
-	case 1:
-		return clip255((ref_b1(p, px, py) + 16) >> 5);
-	case 2:
-		return clip255((tap6(ref_g(p, px, py - 2), ref_g(p, px, py - 1), ref_g(p, px, py), ref_g(p, px, py + 1),
-		                     ref_g(p, px, py + 2), ref_g(p, px, py + 3)) + 16) >> 5);
-	default:
-		return clip255((tap6(ref_b1(p, px, py - 2), ref_b1(p, px, py - 1), ref_b1(p, px, py), ref_b1(p, px, py + 1),
-		                     ref_b1(p, px, py + 2), ref_b1(p, px, py + 3)) + 512) >> 10);
-	}
-}
-
-/* Sample (c, r) of the prediction. */
+/* Sample (c, r) of a prediction outside the planes. */
 DEVICE_FN int pred_sample(const Pred *p, int c, int r)
 {
-	if (p->inside) {
-		int a = p->pa[r * p->stride + c];
-		if (p->single)
-			return a;
-		return (a + p->pb[r * p->stride + c] + 1) >> 1;
-	}
-	int f = p->frac, x = p->ix + c, y = p->iy + r;
-	int a = ref_kind(p, terms_kind_a[f], x + terms_dx_a[f], y + terms_dy_a[f]);
-	if (terms_kind_b[f] < 0)
-		return a;
-	return (a + ref_kind(p, terms_kind_b[f], x + terms_dx_b[f], y + terms_dy_b[f]) + 1) >> 1;
+	return luma_sample(&p->ref, p->x + c, p->y + r, p->mvx, p->mvy);
 }
 
 /* hadamard_row: one row (d0..d3) of a 4x4 difference block through the
