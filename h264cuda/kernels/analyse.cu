@@ -10,6 +10,7 @@
 #include "motion.h"
 #include "analyse.h"
 #include "intrapred.h"
+#include "satd.h"
 
 /* Mode signalling costs in bits (analyse.go). */
 enum {
@@ -28,25 +29,9 @@ DEVICE_FN int ue_bits(uint32_t v)
 DEVICE_FN int satd_pred(const uint8_t *src, int ss, const uint8_t *pred, int ps, int w, int h)
 {
 	int sum = 0;
-	for (int by = 0; by < h; by += 4) {
-		for (int bx = 0; bx < w; bx += 4) {
-			int t[16];
-			for (int r = 0; r < 4; r++) {
-				const uint8_t *s = src + (by + r) * ss + bx, *p = pred + (by + r) * ps + bx;
-				int d0 = s[0] - p[0], d1 = s[1] - p[1], d2 = s[2] - p[2], d3 = s[3] - p[3];
-				int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
-				t[r * 4 + 0] = s01 + s23;
-				t[r * 4 + 1] = s01 - s23;
-				t[r * 4 + 2] = m01 - m23;
-				t[r * 4 + 3] = m01 + m23;
-			}
-			for (int c = 0; c < 4; c++) {
-				int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
-				int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
-				sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
-			}
-		}
-	}
+	for (int by = 0; by < h; by += 4)
+		for (int bx = 0; bx < w; bx += 4)
+			sum += satd4x4(src + by * ss + bx, ss, pred + by * ps + bx, ps);
 	return sum >> 1;
 }
 

@@ -17,6 +17,7 @@
  */
 #include "common.h"
 #include "lookahead.h"
+#include "satd.h"
 
 KERNEL la_down(const int64_t *P, int n, int arg)
 {
@@ -50,25 +51,8 @@ DEVICE_FN int la_sad(const uint8_t *a, const uint8_t *b, int stride)
 DEVICE_FN int la_satd(const uint8_t *a, int as, const uint8_t *b, int bs)
 {
 	int sum = 0;
-	for (int q = 0; q < 4; q++) {
-		const uint8_t *pa = a + (q >> 1) * 4 * as + (q & 1) * 4;
-		const uint8_t *pb = b + (q >> 1) * 4 * bs + (q & 1) * 4;
-		int t[16];
-		for (int r = 0; r < 4; r++) {
-			int d0 = pa[r * as] - pb[r * bs], d1 = pa[r * as + 1] - pb[r * bs + 1];
-			int d2 = pa[r * as + 2] - pb[r * bs + 2], d3 = pa[r * as + 3] - pb[r * bs + 3];
-			int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
-			t[4 * r] = s01 + s23;
-			t[4 * r + 1] = s01 - s23;
-			t[4 * r + 2] = m01 - m23;
-			t[4 * r + 3] = m01 + m23;
-		}
-		for (int c = 0; c < 4; c++) {
-			int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
-			int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
-			sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
-		}
-	}
+	for (int q = 0; q < 4; q++)
+		sum += satd4x4(a + (q >> 1) * 4 * as + (q & 1) * 4, as, b + (q >> 1) * 4 * bs + (q & 1) * 4, bs);
 	return sum;
 }
 

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "motion.h"
 #include "qpel.h"
+#include "satd.h"
 #include "words.h"
 
 /* ---- Costs (cost.go) ---------------------------------------------------- */
@@ -327,30 +328,6 @@ DEVICE_FN void pred_setup(const int64_t *P, Pred *p, int x, int y, int mvx, int 
 DEVICE_FN int pred_sample(const Pred *p, int c, int r)
 {
 	return luma_sample(&p->ref, p->x + c, p->y + r, p->mvx, p->mvy);
-}
-
-/* hadamard_row: one row (d0..d3) of a 4x4 difference block through the
- * horizontal pass of satd4x4 (satdBlock's first loop) into t[0..3]. */
-DEVICE_FN void hadamard_row(int *t, int d0, int d1, int d2, int d3)
-{
-	int s01 = d0 + d1, m01 = d0 - d1, s23 = d2 + d3, m23 = d2 - d3;
-	t[0] = s01 + s23;
-	t[1] = s01 - s23;
-	t[2] = m01 - m23;
-	t[3] = m01 + m23;
-}
-
-/* hadamard_cols: the vertical pass and the sum of magnitudes of satdBlock
- * over the 16 row-transformed values of a 4x4 block. */
-DEVICE_FN int hadamard_cols(const int *t)
-{
-	int sum = 0;
-	for (int c = 0; c < 4; c++) {
-		int s01 = t[c] + t[4 + c], m01 = t[c] - t[4 + c];
-		int s23 = t[8 + c] + t[12 + c], m23 = t[8 + c] - t[12 + c];
-		sum += iabs(s01 + s23) + iabs(s01 - s23) + iabs(m01 - m23) + iabs(m01 + m23);
-	}
-	return sum;
 }
 
 /*
