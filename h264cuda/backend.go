@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
 	"github.com/gpuenc/gpuenc/h264"
@@ -75,6 +76,11 @@ type gpuBackend struct {
 	noGraphs bool                   // the driver lacks CUDA Graphs
 
 	done *cuda.Event // what sync polls
+
+	// With clock on, the host time spent in the driver's queueing calls
+	// (copies, launches, graph launches, event records) and in sync.
+	clock       bool
+	drv, waited time.Duration
 }
 
 // stageMark is an event recorded at the start of a stage.
@@ -131,14 +137,17 @@ func (b *gpuBackend) host(n int) ([]byte, error) {
 }
 
 func (b *gpuBackend) upload(off int, src []byte) error {
+	defer b.queued(time.Now())
 	return cuda.CopyHtoD(b.arena, off, src, b.stream)
 }
 
 func (b *gpuBackend) download(dst []byte, off int) error {
+	defer b.queued(time.Now())
 	return cuda.CopyDtoH(dst, b.arena, off, b.stream)
 }
 
 func (b *gpuBackend) copyIn(off int, src uint64, n int) error {
+	defer b.queued(time.Now())
 	from, err := b.ctx.Wrap(uintptr(src), n, 0)
 	if err != nil {
 		return err
@@ -147,6 +156,7 @@ func (b *gpuBackend) copyIn(off int, src uint64, n int) error {
 }
 
 func (b *gpuBackend) launch(name string, n int, params int, arg int) error {
+	defer b.queued(time.Now())
 	f := b.fns[name]
 	if f == nil {
 		return fmt.Errorf("h264cuda: kernel %s not loaded", name)
@@ -160,6 +170,7 @@ func (b *gpuBackend) launch(name string, n int, params int, arg int) error {
 }
 
 func (b *gpuBackend) replay(name string, fn func() error) error {
+	defer b.queued(time.Now())
 	if b.noGraphs {
 		return fn()
 	}
@@ -181,6 +192,13 @@ func (b *gpuBackend) replay(name string, fn func() error) error {
 		b.graphs[name] = g
 	}
 	return g.Launch(b.stream)
+}
+
+// queued adds the time since t to b.drv when clock is on.
+func (b *gpuBackend) queued(t time.Time) {
+	if b.clock {
+		b.drv += time.Since(t)
+	}
 }
 
 // mark records an event before the stage when timing; events are made
@@ -209,6 +227,9 @@ func (b *gpuBackend) mark(name string) error {
 // other goroutines, and with many encoders those threads outnumber the
 // cores. Measured in NOTES.md, "Waiting for the GPU".
 func (b *gpuBackend) sync() error {
+	if b.clock {
+		defer func(t time.Time) { b.waited += time.Since(t) }(time.Now())
+	}
 	if b.done == nil {
 		ev, err := b.ctx.NewEvent()
 		if err != nil {

@@ -54,6 +54,108 @@ func BenchmarkGPUConcurrentEncode1080p(b *testing.B) {
 	}
 }
 
+// BenchmarkGPUConcurrentStages1080p is BenchmarkGPUConcurrentEncode1080p
+// for 1 and 16 encoders (up to the host's cores) with the encoders' host
+// timing on: besides fps it reports, averaged over the encoders' pictures,
+// the wall time of each segment of the pipeline ("host/...") and of each
+// kernel group's calls ("wall/..."), and the time each group spent in the
+// driver's queueing calls ("drv/...") and waiting for its stream
+// ("wait/..."), so a run shows which of them stretch when many encoders
+// share the GPU and the host. The "events" runs time the kernel groups with
+// CUDA events as well (StageTimes).
+func BenchmarkGPUConcurrentStages1080p(b *testing.B) {
+	gpuContext(b) // skips without a GPU
+	pics := benchClip(1920, 1080, 8)
+	for _, run := range []struct {
+		n      int
+		events bool
+	}{{1, false}, {16, false}, {1, true}, {16, true}} {
+		if run.n > runtime.NumCPU() {
+			continue
+		}
+		name := fmt.Sprintf("encoders=%d", run.n)
+		if run.events {
+			name += "/events"
+		}
+		b.Run(name, func(b *testing.B) {
+			encs := make([]*Encoder, run.n)
+			for i := range encs {
+				e := warmEncoder(b, 0, pics)
+				encs[i] = e
+				if run.events {
+					e.SetTiming(true)
+				} else {
+					e.st.timing = true
+					e.enc.SetStageTiming(true)
+				}
+				for _, g := range e.groupBackends() {
+					g.be.clock = true
+				}
+				if _, err := e.StageTimes(); err != nil { // from zero
+					b.Fatal(err)
+				}
+			}
+			stage := map[string]float64{}
+			var order []string
+			add := func(name string, sec float64) {
+				if _, ok := stage[name]; !ok {
+					order = append(order, name)
+				}
+				stage[name] += sec
+			}
+			var mu sync.Mutex
+			elapsed := encodeAtOnceThen(b, encs, pics[2:], func(e *Encoder) error {
+				ts, err := e.StageTimes()
+				mu.Lock()
+				defer mu.Unlock()
+				for _, t := range ts {
+					add(t.Stage, t.Seconds)
+				}
+				return err
+			})
+			for _, e := range encs {
+				for _, g := range e.groupBackends() {
+					add("drv/"+g.name, g.be.drv.Seconds())
+					add("wait/"+g.name, g.be.waited.Seconds())
+				}
+			}
+			b.ReportMetric(float64(run.n*b.N)/elapsed, "fps")
+			b.ReportMetric(elapsed*1e3/float64(b.N), "ms/picture")
+			for _, s := range order {
+				b.ReportMetric(stage[s]*1e3/float64(run.n*b.N), s+"-ms")
+			}
+		})
+	}
+}
+
+// groupBackends returns the encoder's GPU backends, each once, named by
+// kernel group.
+func (e *Encoder) groupBackends() []struct {
+	name string
+	be   *gpuBackend
+} {
+	var out []struct {
+		name string
+		be   *gpuBackend
+	}
+	seen := map[*gpuBackend]bool{}
+	for _, g := range []struct {
+		name string
+		be   backend
+	}{{"motion", e.st.ms.be}, {"analyse", e.st.dec.be}, {"inter", e.interBackend()},
+		{"cavlc", e.postBackend(false)}, {"deblock", e.postBackend(true)}, {"lookahead", e.lookaheadBackend()},
+		{"intra", e.intraBackend()}} {
+		if gb, ok := g.be.(*gpuBackend); ok && !seen[gb] {
+			seen[gb] = true
+			out = append(out, struct {
+				name string
+				be   *gpuBackend
+			}{g.name, gb})
+		}
+	}
+	return out
+}
+
 // gpuCount returns the number of GPUs (after gpuContext made sure there is
 // one).
 func gpuCount(tb testing.TB) int {
@@ -113,6 +215,12 @@ func BenchmarkGPUEncodePerGPU1080p(b *testing.B) {
 // encodeAtOnce times b.N pictures (cycling through pics) on every encoder
 // at once, one goroutine each, and returns the seconds that took.
 func encodeAtOnce(b *testing.B, encs []*Encoder, pics []*h264.Picture) float64 {
+	return encodeAtOnceThen(b, encs, pics, nil)
+}
+
+// encodeAtOnceThen is encodeAtOnce calling after (unless nil) after each
+// picture.
+func encodeAtOnceThen(b *testing.B, encs []*Encoder, pics []*h264.Picture, after func(*Encoder) error) float64 {
 	errs := make([]error, len(encs))
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -125,6 +233,12 @@ func encodeAtOnce(b *testing.B, encs []*Encoder, pics []*h264.Picture) float64 {
 				if _, err := e.Encode(pics[k%len(pics)]); err != nil {
 					errs[i] = err
 					return
+				}
+				if after != nil {
+					if err := after(e); err != nil {
+						errs[i] = err
+						return
+					}
 				}
 			}
 		}()
