@@ -116,8 +116,8 @@ type IntraResult struct {
 // decisions dec — every macroblock of an I picture, or, right after
 // ReconInterKept of a P picture, its intra macroblocks among the inter
 // ones that call kept (dec then carries the final types) — the next
-// SliceData codes their levels from where it left them (the Luma,
-// ChromaDC and ChromaAC of its records are not meaningful then), and the
+// SliceData codes their levels from where it left them (their Luma,
+// ChromaDC and ChromaAC in SliceData's lv are not meaningful then), and the
 // next Deblock filters the samples it left (rec is not written before:
 // Deblock writes the deblocked picture into it). IntraLevels then gives
 // intra macroblock i's coded block pattern, TotalCoeff and Intra_16x16
@@ -149,24 +149,27 @@ type ProbeAccelerator interface {
 // deblocking filter (ITU-T H.264 clause 8.7), exactly as
 // DeblockReference does: Deblock filters rec, the picture's
 // reconstruction padded to whole macroblocks, in place, reading of each
-// record in mbs (raster order, the final macroblocks as
+// header in mbs (raster order, the final macroblocks as
 // PictureTrace.Macroblocks reports them) Type, QP, TotalCoeff and MV.
 type DeblockAccelerator interface {
 	Accelerator
-	Deblock(rec *Picture, mbs []MacroblockTrace) error
+	Deblock(rec *Picture, mbs []MacroblockHeader) error
 }
 
 // EntropyAccelerator is an Accelerator that also runs stage 4 and the
 // concatenation (clauses 7.3.4, 7.3.5 and 9.2), exactly as
-// SliceDataReference does: SliceData codes the final macroblocks mbs
-// (raster order) after the slice header held in the first headerBits bits
-// of header (MSB first) and appends the slice's RBSP (header, slice_data(),
-// rbsp_slice_trailing_bits) to dst[:0], which it returns. SliceData runs
-// in its own goroutine while stage 5 (Deblock, or the Go filter) runs on
-// the same picture; it must not modify mbs.
+// SliceDataReference does: SliceData codes the final macroblocks, their
+// headers mbs and their levels lv (raster order), after the slice header
+// held in the first headerBits bits of header (MSB first) and appends the
+// slice's RBSP (header, slice_data(), rbsp_slice_trailing_bits) to
+// dst[:0], which it returns. SliceData runs in its own goroutine while
+// stage 5 (Deblock, or the Go filter) runs on the same picture; it must
+// not modify mbs or lv. After ReconInterKept or ReconIntraKept (a
+// LevelKeeper) the levels of the macroblocks whose levels the accelerator
+// kept are not in lv, except the Intra_16x16 DC levels (LumaDC).
 type EntropyAccelerator interface {
 	Accelerator
-	SliceData(mbs []MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
+	SliceData(mbs []MacroblockHeader, lv []MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
 }
 
 // LookaheadCosts is the lookahead's half-resolution analysis of one
@@ -248,10 +251,14 @@ type accelState struct {
 	entropy          EntropyAccelerator // nil: stage 4 stays in Go
 	field            []MotionMB
 	dec              []Decision
-	res              []InterResult     // accelInterMB's, one a macroblock row
-	mbs              []MacroblockTrace // the final macroblocks, for stages 4 and 5
-	hdr              []byte            // the slice header's bits
-	rbsp             []byte            // SliceData's output
+	res              []InterResult // accelInterMB's, one a macroblock row
+	// The final macroblocks' headers, for stages 4 and 5, and levels, for
+	// stage 4: compact arrays, so that the accelerator's passes over the
+	// headers read consecutive memory.
+	mbs  []MacroblockHeader
+	lv   []MacroblockLevels
+	hdr  []byte // the slice header's bits
+	rbsp []byte // SliceData's output
 
 	// SliceData runs in its own goroutine during stage 5 (accelSliceStart).
 	hdrBits      int
@@ -288,7 +295,10 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	}
 	a.sliceDone = make(chan error, 1)
 	if a.deblock != nil || a.entropy != nil {
-		a.mbs = make([]MacroblockTrace, n)
+		a.mbs = make([]MacroblockHeader, n)
+	}
+	if a.entropy != nil {
+		a.lv = make([]MacroblockLevels, n)
 	}
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
@@ -563,10 +573,15 @@ func (e *Encoder) accelRecords() error {
 	return runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
 			mb := &e.mbs[i]
-			kept := a.levelsKept && (!isIntra(mb.typ) || a.intraKept)
-			mb.traceInto(&a.mbs[i], !kept)
-			if kept && mb.typ == mbI16x16 {
-				a.mbs[i].LumaDC = mb.lumaDC
+			mb.headerInto(&a.mbs[i])
+			if a.lv == nil {
+				continue
+			}
+			switch kept := a.levelsKept && (!isIntra(mb.typ) || a.intraKept); {
+			case !kept:
+				mb.levelsInto(&a.lv[i])
+			case mb.typ == mbI16x16:
+				a.lv[i].LumaDC = mb.lumaDC
 			}
 		}
 	})
@@ -615,7 +630,7 @@ func (e *Encoder) accelSliceStart(h *sliceHeader, pSlice bool) {
 // accelSliceRun is accelSliceStart's goroutine.
 func (e *Encoder) accelSliceRun() {
 	a := e.accel
-	rbsp, err := a.entropy.SliceData(a.mbs, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
+	rbsp, err := a.entropy.SliceData(a.mbs, a.lv, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
 	if err != nil {
 		err = fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
 	} else if len(rbsp) == 0 {

@@ -220,11 +220,7 @@ func DecisionReference(o Options, src *Picture, field []MotionMB, qp int, qpOffs
 	for y := 0; y < e.mbH; y++ {
 		for x := 0; x < e.mbW; x++ {
 			e.analyse(&e.workers[0], x, y, qp, pSlice)
-			mb := &e.mbs[y*e.mbW+x]
-			out[y*e.mbW+x] = MacroblockTrace{
-				Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
-				I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
-			}
+			out[y*e.mbW+x] = e.mbs[y*e.mbW+x].decision()
 		}
 	}
 	return out, nil

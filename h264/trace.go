@@ -15,11 +15,20 @@ const (
 	TracePSkip  = mbPSkip  // P_Skip
 )
 
-// MacroblockTrace is one macroblock's state after a stage. Per-4x4 arrays
-// are in raster order within the macroblock (index 4·y + x); levels are in
-// zig-zag scan order (for Intra16x16 luma and all chroma AC, index 0 is
-// unused and 0).
+// MacroblockTrace is one macroblock's state after a stage: its header
+// and its levels. Per-4x4 arrays are in raster order within the macroblock
+// (index 4·y + x).
 type MacroblockTrace struct {
+	MacroblockHeader
+	MacroblockLevels
+}
+
+// MacroblockHeader is a macroblock's state other than its levels: what
+// the deblocking filter reads, and what the entropy coder reads besides
+// the levels. Per-4x4 arrays are in raster order within the macroblock
+// (index 4·y + x). Accelerators get the headers of a picture as one
+// compact array (DeblockAccelerator, EntropyAccelerator).
+type MacroblockHeader struct {
 	Type       int
 	I16Mode    int
 	ChromaMode int
@@ -31,10 +40,26 @@ type MacroblockTrace struct {
 	QPDelta    int       // mb_qp_delta
 	TotalCoeff [16]uint8 // per luma 4x4 block (AC count for Intra16x16)
 	ChromaTC   [2][4]uint8
-	LumaDC     [16]int16
-	Luma       [16][16]int16
-	ChromaDC   [2][4]int16
-	ChromaAC   [2][4][16]int16
+}
+
+// MacroblockLevels is a macroblock's levels, in zig-zag scan order (for
+// Intra16x16 luma and all chroma AC, index 0 is unused and 0).
+type MacroblockLevels struct {
+	LumaDC   [16]int16
+	Luma     [16][16]int16
+	ChromaDC [2][4]int16
+	ChromaAC [2][4][16]int16
+}
+
+// SplitTrace returns the headers and the levels of mbs, in two new arrays
+// in the same order: the form DeblockAccelerator and EntropyAccelerator
+// take.
+func SplitTrace(mbs []MacroblockTrace) ([]MacroblockHeader, []MacroblockLevels) {
+	h, l := make([]MacroblockHeader, len(mbs)), make([]MacroblockLevels, len(mbs))
+	for i := range mbs {
+		h[i], l[i] = mbs[i].MacroblockHeader, mbs[i].MacroblockLevels
+	}
+	return h, l
 }
 
 // PictureTrace holds the outputs of every stage for one picture. Pictures
@@ -80,20 +105,22 @@ func clonePicture(p *Picture) *Picture {
 
 func (mb *macroblock) trace() MacroblockTrace {
 	var t MacroblockTrace
-	mb.traceInto(&t, true)
+	mb.headerInto(&t.MacroblockHeader)
+	mb.levelsInto(&t.MacroblockLevels)
 	return t
 }
 
-// traceInto writes mb's record into t; without levels it leaves t's
-// LumaDC, Luma, ChromaDC and ChromaAC alone (a fifth of the copy).
-func (mb *macroblock) traceInto(t *MacroblockTrace, levels bool) {
-	t.Type, t.I16Mode, t.ChromaMode = int(mb.typ), int(mb.i16Mode), int(mb.chromaMode)
-	t.I4Modes, t.PartMV, t.MV = mb.i4Mode, mb.partMV, mb.mv
-	t.CBP, t.QP, t.QPDelta = int(mb.cbp), int(mb.qp), int(mb.qpDelta)
-	t.TotalCoeff, t.ChromaTC = mb.nz, mb.nzC
-	if levels {
-		t.LumaDC, t.Luma, t.ChromaDC, t.ChromaAC = mb.lumaDC, mb.luma, mb.chromaDC, mb.chromaAC
-	}
+// headerInto writes mb's header into h.
+func (mb *macroblock) headerInto(h *MacroblockHeader) {
+	h.Type, h.I16Mode, h.ChromaMode = int(mb.typ), int(mb.i16Mode), int(mb.chromaMode)
+	h.I4Modes, h.PartMV, h.MV = mb.i4Mode, mb.partMV, mb.mv
+	h.CBP, h.QP, h.QPDelta = int(mb.cbp), int(mb.qp), int(mb.qpDelta)
+	h.TotalCoeff, h.ChromaTC = mb.nz, mb.nzC
+}
+
+// levelsInto writes mb's levels into l.
+func (mb *macroblock) levelsInto(l *MacroblockLevels) {
+	l.LumaDC, l.Luma, l.ChromaDC, l.ChromaAC = mb.lumaDC, mb.luma, mb.chromaDC, mb.chromaAC
 }
 
 // traceStage records the outputs of stage (0 start, 2, 21 for 2b, 3, 4, 5).
@@ -142,11 +169,16 @@ func (e *Encoder) traceStage(stage int, idr bool, qp int) {
 func (e *Encoder) decisionTrace() []MacroblockTrace {
 	d := make([]MacroblockTrace, len(e.mbs))
 	for i := range e.mbs {
-		mb := &e.mbs[i]
-		d[i] = MacroblockTrace{
-			Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
-			I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
-		}
+		d[i] = e.mbs[i].decision()
 	}
 	return d
+}
+
+// decision returns mb's stage 2 decision as a trace: types, modes,
+// vectors and QP only.
+func (mb *macroblock) decision() MacroblockTrace {
+	return MacroblockTrace{MacroblockHeader: MacroblockHeader{
+		Type: int(mb.typ), I16Mode: int(mb.i16Mode), ChromaMode: int(mb.chromaMode),
+		I4Modes: mb.i4Mode, PartMV: mb.partMV, MV: mb.mv, QP: int(mb.qp),
+	}}
 }

@@ -197,8 +197,8 @@ func (d *Decider) Run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 	for i := range out {
 		var dec h264.Decision
 		d.decode(i, &dec)
-		out[i] = h264.MacroblockTrace{Type: dec.Type, I16Mode: dec.I16Mode, ChromaMode: dec.ChromaMode, QP: dec.QP,
-			I4Modes: dec.I4Modes, PartMV: dec.PartMV, MV: dec.MV}
+		out[i] = h264.MacroblockTrace{MacroblockHeader: h264.MacroblockHeader{Type: dec.Type, I16Mode: dec.I16Mode,
+			ChromaMode: dec.ChromaMode, QP: dec.QP, I4Modes: dec.I4Modes, PartMV: dec.PartMV, MV: dec.MV}}
 	}
 	return nil
 }

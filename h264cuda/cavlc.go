@@ -87,7 +87,8 @@ type EntropyCoder struct {
 	status   []byte
 	out      []byte
 	// The packRecords in progress, in parts (packParts.work: packRange).
-	packMBs    []h264.MacroblockTrace
+	packMBs    []h264.MacroblockHeader
+	packLv     []h264.MacroblockLevels
 	packPSlice bool
 	packParts  parallel
 	// keptLevels, when not 0, is the device address of the inter stage's
@@ -172,24 +173,24 @@ func (c *EntropyCoder) MBWidth() int { return c.mbW }
 func (c *EntropyCoder) MBHeight() int { return c.mbH }
 
 // Run codes one picture: header holds slice_header() in its first
-// headerBits bits (MSB first, as h264.SliceHeaderBits returns it), mbs the
-// final macroblocks in raster order (MBWidth·MBHeight entries, as
-// h264.PictureTrace.Macroblocks reports them), pSlice whether it is a P
-// slice. It appends the slice's RBSP (header, slice_data(),
-// rbsp_slice_trailing_bits) to dst[:0] and returns it; with a dst of
-// enough capacity nothing is allocated.
-func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+// headerBits bits (MSB first, as h264.SliceHeaderBits returns it), mbs and
+// lv the final macroblocks' headers and levels in raster order
+// (MBWidth·MBHeight entries each, as h264.PictureTrace.Macroblocks reports
+// them; h264.SplitTrace), pSlice whether it is a P slice. It appends the
+// slice's RBSP (header, slice_data(), rbsp_slice_trailing_bits) to dst[:0]
+// and returns it; with a dst of enough capacity nothing is allocated.
+func (c *EntropyCoder) Run(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
 	n := c.mbW * c.mbH
-	if len(mbs) != n {
-		return nil, fmt.Errorf("%w: %d macroblocks, want %d", ErrInput, len(mbs), n)
+	if len(mbs) != n || len(lv) != n {
+		return nil, fmt.Errorf("%w: %d macroblock headers and %d level records, want %d", ErrInput, len(mbs), len(lv), n)
 	}
 	if headerBits <= 0 || headerBits > 32*slotWords || len(header) < (headerBits+7)/8 {
 		return nil, fmt.Errorf("%w: slice header of %d bits in %d bytes", ErrInput, headerBits, len(header))
 	}
-	if err := c.packRecords(mbs, pSlice); err != nil {
+	if err := c.packRecords(mbs, lv, pSlice); err != nil {
 		return nil, err
 	}
 	// Slot 0: the header's bits, zero after its end.
@@ -278,7 +279,7 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockTrace, pSlice bool, header []byt
 // packRecords packs every record of mbs into c.rec, in parallel for
 // large pictures; the error names the first macroblock (in raster order)
 // that cannot be coded.
-func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) error {
+func (c *EntropyCoder) packRecords(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool) error {
 	// A level block for each macroblock that codes a residual with
 	// levels from the host, in raster order.
 	c.slots = 0
@@ -290,9 +291,9 @@ func (c *EntropyCoder) packRecords(mbs []h264.MacroblockTrace, pSlice bool) erro
 			c.slots++
 		}
 	}
-	c.packMBs, c.packPSlice = mbs, pSlice
+	c.packMBs, c.packLv, c.packPSlice = mbs, lv, pSlice
 	err := c.packParts.run(len(mbs), 1)
-	c.packMBs = nil
+	c.packMBs, c.packLv = nil, nil
 	return err
 }
 
@@ -304,7 +305,7 @@ func (c *EntropyCoder) packRange(lo, hi int) error {
 		if s := c.slot[i]; s != slotInter {
 			lv = c.hostLv[2*clWords*int(s) : 2*clWords*(int(s)+1)]
 		}
-		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], lv, &c.packMBs[i], c.packPSlice, c.slot[i]); err != nil {
+		if err := packRecord(c.rec[2*crWords*i:2*crWords*(i+1)], lv, &c.packMBs[i], &c.packLv[i], c.packPSlice, c.slot[i]); err != nil {
 			return fmt.Errorf("%w: macroblock %d: %w", ErrInput, i, err)
 		}
 	}
@@ -337,12 +338,14 @@ type errRecord string
 
 func (e errRecord) Error() string { return string(e) }
 
-// packRecord writes macroblock m in the kernels' record layout (cavlc.h
-// CR_*), int16 little-endian words, after checking the ranges the syntax
-// needs: dst is its record (2·crWords bytes), slot where its levels are
-// (crSlot), lv the level block to fill (2·clWords bytes) or nil when the
-// kernel takes them elsewhere or needs none.
-func packRecord(dst, lv []byte, m *h264.MacroblockTrace, pSlice bool, slot uint32) error {
+// packRecord writes macroblock m (header m, levels l) in the kernels'
+// record layout (cavlc.h CR_*), int16 little-endian words, after checking
+// the ranges the syntax needs: dst is its record (2·crWords bytes), slot
+// where its levels are (crSlot), lv the level block to fill (2·clWords
+// bytes) from l or nil when the kernel takes them elsewhere or needs none.
+// Of l, only an Intra_16x16 macroblock's LumaDC is read when lv is nil
+// (the record's LumaDC words are zero for other types).
+func packRecord(dst, lv []byte, m *h264.MacroblockHeader, l *h264.MacroblockLevels, pSlice bool, slot uint32) error {
 	switch {
 	case m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip:
 		return errRecord("unknown type")
@@ -366,6 +369,13 @@ func packRecord(dst, lv []byte, m *h264.MacroblockTrace, pSlice bool, slot uint3
 	le.PutUint16(dst[2*crSlot:], uint16(slot))
 	le.PutUint16(dst[2*crSlot+2:], uint16(slot>>16))
 	i4, mv, nz, ldc := dst[2*crI4:2*crI4+32], dst[2*crMV:2*crMV+64], dst[2*crNZ:2*crNZ+32], dst[2*crLumaDC:2*crLumaDC+32]
+	if m.Type == h264.TraceI16x16 {
+		for k, v := range l.LumaDC {
+			le.PutUint16(ldc[2*k:], uint16(v))
+		}
+	} else {
+		clear(ldc)
+	}
 	for k := 0; k < 16; k++ {
 		if m.I4Modes[k] > 8 {
 			return errRecord("Intra_4x4 mode out of range")
@@ -377,7 +387,6 @@ func packRecord(dst, lv []byte, m *h264.MacroblockTrace, pSlice bool, slot uint3
 		le.PutUint16(mv[4*k:], uint16(m.MV[k].X))
 		le.PutUint16(mv[4*k+2:], uint16(m.MV[k].Y))
 		le.PutUint16(nz[2*k:], uint16(m.TotalCoeff[k]))
-		le.PutUint16(ldc[2*k:], uint16(m.LumaDC[k]))
 	}
 	pmv := dst[2*crPartMV : 2*crPartMV+16]
 	for k := 0; k < 4; k++ {
@@ -397,18 +406,18 @@ func packRecord(dst, lv []byte, m *h264.MacroblockTrace, pSlice bool, slot uint3
 		return nil
 	}
 	luma := lv[2*clLuma : 2*clLuma+512]
-	for k := range m.Luma {
+	for k := range l.Luma {
 		b := luma[32*k : 32*k+32]
-		for j, v := range &m.Luma[k] {
+		for j, v := range &l.Luma[k] {
 			le.PutUint16(b[2*j:], uint16(v))
 		}
 	}
 	cdc, cac := lv[2*clCDC:2*clCDC+16], lv[2*clCAC:2*clCAC+256]
 	for p := 0; p < 2; p++ {
 		for k := 0; k < 4; k++ {
-			le.PutUint16(cdc[8*p+2*k:], uint16(m.ChromaDC[p][k]))
+			le.PutUint16(cdc[8*p+2*k:], uint16(l.ChromaDC[p][k]))
 			b := cac[128*p+32*k : 128*p+32*k+32]
-			for j, v := range &m.ChromaAC[p][k] {
+			for j, v := range &l.ChromaAC[p][k] {
 				le.PutUint16(b[2*j:], uint16(v))
 			}
 		}

@@ -188,7 +188,7 @@ func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) cavlcCoverage {
 			idrs++
 		}
 		sinceIDR++
-		rbsp, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, rbsp)
+		rbsp, err = c.runTrace(tr.Macroblocks, !tr.IDR, hdr, hb, rbsp)
 		if err != nil {
 			t.Fatalf("picture %d: %v", k, err)
 		}
@@ -447,15 +447,19 @@ func TestEmuCAVLCErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	hdr, hb := h264.SliceHeaderBits(true, 0, 0, tr.QP)
-	if _, err := c.Run(tr.Macroblocks[1:], false, hdr, hb, nil); !errors.Is(err, ErrInput) {
+	if _, err := c.runTrace(tr.Macroblocks[1:], false, hdr, hb, nil); !errors.Is(err, ErrInput) {
 		t.Errorf("short macroblock list: %v", err)
 	}
-	if _, err := c.Run(tr.Macroblocks, false, hdr, 0, nil); !errors.Is(err, ErrInput) {
+	mbs, lv := h264.SplitTrace(tr.Macroblocks)
+	if _, err := c.Run(mbs, lv[1:], false, hdr, hb, nil); !errors.Is(err, ErrInput) {
+		t.Errorf("short level list: %v", err)
+	}
+	if _, err := c.runTrace(tr.Macroblocks, false, hdr, 0, nil); !errors.Is(err, ErrInput) {
 		t.Errorf("empty header: %v", err)
 	}
 	bad := slices.Clone(tr.Macroblocks)
 	bad[3].Type = h264.TraceP16x16
-	if _, err := c.Run(bad, false, hdr, hb, nil); !errors.Is(err, ErrInput) {
+	if _, err := c.runTrace(bad, false, hdr, hb, nil); !errors.Is(err, ErrInput) {
 		t.Errorf("inter macroblock in an I slice: %v", err)
 	}
 	// A level beyond what level_prefix 15 can code.
@@ -476,14 +480,14 @@ func TestEmuCAVLCErrors(t *testing.T) {
 	if !found {
 		t.Fatal("no intra macroblock with luma levels in the picture")
 	}
-	if _, err := c.Run(bad, false, hdr, hb, nil); !errors.Is(err, h264.ErrBitValue) {
+	if _, err := c.runTrace(bad, false, hdr, hb, nil); !errors.Is(err, h264.ErrBitValue) {
 		t.Errorf("level 30000: %v, want ErrBitValue", err)
 	}
-	if _, err := c.Run(tr.Macroblocks, false, hdr, hb, nil); err != nil {
+	if _, err := c.runTrace(tr.Macroblocks, false, hdr, hb, nil); err != nil {
 		t.Errorf("after a failed picture: %v", err)
 	}
 	c.Close()
-	if _, err := c.Run(tr.Macroblocks, false, hdr, hb, nil); !errors.Is(err, ErrClosed) {
+	if _, err := c.runTrace(tr.Macroblocks, false, hdr, hb, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: %v", err)
 	}
 }
@@ -508,12 +512,13 @@ func TestEmuCAVLCAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	hdr, hb := h264.SliceHeaderBits(false, 1, 0, tr.QP)
-	buf, err := c.Run(tr.Macroblocks, true, hdr, hb, nil)
+	mbs, lv := h264.SplitTrace(tr.Macroblocks)
+	buf, err := c.Run(mbs, lv, true, hdr, hb, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a := testing.AllocsPerRun(5, func() {
-		if _, err := c.Run(tr.Macroblocks, true, hdr, hb, buf); err != nil {
+		if _, err := c.Run(mbs, lv, true, hdr, hb, buf); err != nil {
 			t.Fatal(err)
 		}
 	}); a != 0 {
@@ -563,12 +568,13 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			hdr, hb := h264.SliceHeaderBits(tr.IDR, k, 0, tr.QP)
-			buf, err := c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, nil)
+			mbs, lv := h264.SplitTrace(tr.Macroblocks)
+			buf, err := c.Run(mbs, lv, !tr.IDR, hdr, hb, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			for i := 0; i < 3; i++ { // warm-up
-				if buf, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, buf); err != nil {
+				if buf, err = c.Run(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -577,7 +583,7 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 			gb.timing = true
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if buf, err = c.Run(tr.Macroblocks, !tr.IDR, hdr, hb, buf); err != nil {
+				if buf, err = c.Run(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
 					b.Fatal(err)
 				}
 				st, err := gb.stageTimes()
@@ -741,6 +747,31 @@ func TestGPUCAVLCRandomRecords(t *testing.T) {
 	compareRandomRecords(t, func(o h264.Options) *EntropyCoder { return newGPUCoder(t, ctx, o) })
 }
 
+// runTrace is Run on the headers and levels of mbs.
+func (c *EntropyCoder) runTrace(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	h, lv := h264.SplitTrace(mbs)
+	return c.Run(h, lv, pSlice, header, headerBits, dst)
+}
+
+// headers returns the headers of mbs.
+func headers(mbs []h264.MacroblockTrace) []h264.MacroblockHeader {
+	h, _ := h264.SplitTrace(mbs)
+	return h
+}
+
+// joinTrace puts headers h and levels lv (none when nil) together as
+// traces.
+func joinTrace(h []h264.MacroblockHeader, lv []h264.MacroblockLevels) []h264.MacroblockTrace {
+	t := make([]h264.MacroblockTrace, len(h))
+	for i := range h {
+		t[i].MacroblockHeader = h[i]
+		if lv != nil {
+			t[i].MacroblockLevels = lv[i]
+		}
+	}
+	return t
+}
+
 func compareRandomRecords(t *testing.T, newCoder func(h264.Options) *EntropyCoder) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sz := range [][2]int{{1, 1}, {2, 1}, {1, 3}, {5, 4}, {11, 7}, {40, 2}} {
@@ -757,7 +788,7 @@ func compareRandomRecords(t *testing.T, newCoder func(h264.Options) *EntropyCode
 			if err != nil {
 				t.Fatalf("%dx%d picture %d: reference: %v", sz[0], sz[1], pic, err)
 			}
-			got, err := c.Run(mbs, pSlice, hdr, hb, nil)
+			got, err := c.runTrace(mbs, pSlice, hdr, hb, nil)
 			if err != nil {
 				t.Fatalf("%dx%d picture %d: %v", sz[0], sz[1], pic, err)
 			}

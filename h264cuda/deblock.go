@@ -107,7 +107,7 @@ func (d *Deblocker) planeAddr(i int) uint64 { return d.base + uint64(d.off[dpY+i
 // mbs and stage rec; after it (unpack) they copy the result into out.
 type deblockJob struct {
 	rec, out *h264.Picture
-	mbs      []h264.MacroblockTrace
+	mbs      []h264.MacroblockHeader
 	unpack   bool
 }
 
@@ -201,12 +201,12 @@ func (d *Deblocker) Close() error {
 func (d *Deblocker) recordBytes() int { return 4*dbWords*d.mbW*d.mbH + 4*(1+d.mbH) }
 
 // Run deblocks rec, the reconstruction padded to whole macroblocks
-// (h264.PictureTrace.Reconstructed), with the macroblock records mbs
+// (h264.PictureTrace.Reconstructed), with the macroblock headers mbs
 // (raster order; Type, QP, TotalCoeff and MV are read, as
 // h264.PictureTrace.Macroblocks reports them), and writes the result into
 // out, a picture of the same size (it may be rec itself). The result is
 // h264's (h264.DeblockReference, PictureTrace.Deblocked) byte for byte.
-func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockTrace, out *h264.Picture) error {
+func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h264.Picture) error {
 	if d.closed {
 		return ErrClosed
 	}
@@ -339,7 +339,7 @@ func planeOf(p *h264.Picture, i int) *h264.Plane {
 }
 
 // packRecords writes the kernels' records (deblock.h DB_*) of mbs[lo:hi].
-func (d *Deblocker) packRecords(mbs []h264.MacroblockTrace, lo, hi int) error {
+func (d *Deblocker) packRecords(mbs []h264.MacroblockHeader, lo, hi int) error {
 	for i := lo; i < hi; i++ {
 		m := &mbs[i]
 		if m.Type < h264.TraceI4x4 || m.Type > h264.TracePSkip || m.QP < 0 || m.QP > 51 {

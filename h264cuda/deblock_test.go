@@ -183,7 +183,7 @@ func compareDeblock(t *testing.T, d *Deblocker, c *deblockCase) {
 		t.Fatal(err)
 	}
 	got := h264.NewPicture(16*mbW, 16*mbH)
-	if err := d.Run(rec, mbs, got); err != nil {
+	if err := d.Run(rec, headers(mbs), got); err != nil {
 		t.Fatal(err)
 	}
 	if diff := samePicture(got, want); diff != "" {
@@ -258,7 +258,7 @@ func TestEmuDeblockInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newEmuDeblocker(t, c.w, c.h)
-	if err := d.Run(rec, mbs, rec); err != nil {
+	if err := d.Run(rec, headers(mbs), rec); err != nil {
 		t.Fatal(err)
 	}
 	if diff := samePicture(rec, want); diff != "" {
@@ -289,7 +289,7 @@ func TestEmuDeblockStrided(t *testing.T) {
 	}
 	in, out := strided(rec, 0), strided(h264.NewPicture(16*mbW, 16*mbH), 0xa5)
 	d := newEmuDeblocker(t, c.w, c.h)
-	if err := d.Run(in, mbs, out); err != nil {
+	if err := d.Run(in, headers(mbs), out); err != nil {
 		t.Fatal(err)
 	}
 	if diff := samePicture(out, want); diff != "" {
@@ -317,31 +317,31 @@ func TestEmuDeblockErrors(t *testing.T) {
 	d := newEmuDeblocker(t, 32, 32)
 	pic := h264.NewPicture(32, 32)
 	mbs := make([]h264.MacroblockTrace, 4)
-	if err := d.Run(h264.NewPicture(32, 48), mbs, pic); !errors.Is(err, ErrInput) {
+	if err := d.Run(h264.NewPicture(32, 48), headers(mbs), pic); !errors.Is(err, ErrInput) {
 		t.Errorf("wrong picture size: %v", err)
 	}
-	if err := d.Run(pic, mbs[:3], pic); !errors.Is(err, ErrInput) {
+	if err := d.Run(pic, headers(mbs[:3]), pic); !errors.Is(err, ErrInput) {
 		t.Errorf("too few records: %v", err)
 	}
-	if err := d.Run(pic, mbs, nil); !errors.Is(err, ErrInput) {
+	if err := d.Run(pic, headers(mbs), nil); !errors.Is(err, ErrInput) {
 		t.Errorf("nil output: %v", err)
 	}
 	mbs[2].QP = 52
-	if err := d.Run(pic, mbs, pic); !errors.Is(err, ErrInput) {
+	if err := d.Run(pic, headers(mbs), pic); !errors.Is(err, ErrInput) {
 		t.Errorf("QP 52: %v", err)
 	}
 	mbs[2].QP, mbs[1].Type = 30, 7
-	if err := d.Run(pic, mbs, pic); !errors.Is(err, ErrInput) {
+	if err := d.Run(pic, headers(mbs), pic); !errors.Is(err, ErrInput) {
 		t.Errorf("type 7: %v", err)
 	}
 	mbs[1].Type = 0
-	if err := d.Run(pic, mbs, pic); err != nil {
+	if err := d.Run(pic, headers(mbs), pic); err != nil {
 		t.Errorf("valid input: %v", err)
 	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Run(pic, mbs, pic); !errors.Is(err, ErrClosed) {
+	if err := d.Run(pic, headers(mbs), pic); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: %v", err)
 	}
 	if err := d.Close(); err != nil {
@@ -492,7 +492,7 @@ func compareDeblockTrace(t *testing.T, d *Deblocker, c *deblockTraceCase) {
 			t.Fatal(err)
 		}
 		got := h264.NewPicture(tr.Reconstructed.Y.Width, tr.Reconstructed.Y.Height)
-		if err := d.Run(tr.Reconstructed, tr.Macroblocks, got); err != nil {
+		if err := d.Run(tr.Reconstructed, headers(tr.Macroblocks), got); err != nil {
 			t.Fatal(err)
 		}
 		if diff := samePicture(got, tr.Deblocked); diff != "" {
@@ -570,7 +570,8 @@ func BenchmarkGPUDeblock1080p(b *testing.B) {
 	c := deblockCases()[len(deblockCases())-1]
 	d := newGPUDeblocker(b, ctx, c.w, c.h)
 	gb := d.be.(*gpuBackend)
-	rec, mbs, mbW, mbH := c.inputs()
+	rec, traces, mbW, mbH := c.inputs()
+	mbs := headers(traces)
 	out := h264.NewPicture(16*mbW, 16*mbH)
 	for i := 0; i < 3; i++ { // warm-up
 		if err := d.Run(rec, mbs, out); err != nil {
@@ -627,7 +628,8 @@ func BenchmarkGoDeblock1080p(b *testing.B) {
 func BenchmarkEmuDeblock720p(b *testing.B) {
 	c := deblockCase{w: 1280, h: 720, qpLo: 15, qpHi: 51, step: 12, noise: 2, mvRange: 8, nzProb: 25, seed: 16}
 	d := newEmuDeblocker(b, c.w, c.h)
-	rec, mbs, mbW, mbH := c.inputs()
+	rec, traces, mbW, mbH := c.inputs()
+	mbs := headers(traces)
 	out := h264.NewPicture(16*mbW, 16*mbH)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -368,7 +368,7 @@ func (p intraPart) IntraLevels(i int, out *h264.IntraResult) { p.s.intra.decode(
 // records are packed on the host). After ReconInterKept the inter
 // macroblocks' levels are read where the inter stage left them, after
 // ReconIntraKept every macroblock's where the intra stage did.
-func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+func (p entropyPart) SliceData(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
 	defer p.s.since(3, time.Now())
 	ec, r := p.s.ec, p.s.inter
 	switch {
@@ -380,14 +380,14 @@ func (p entropyPart) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header [
 		ec.keptLevels, ec.keptIntra = p.s.intra.levelsAddr(), true
 		defer func() { ec.keptLevels, ec.keptIntra = 0, false }()
 	}
-	return ec.Run(mbs, pSlice, header, headerBits, dst)
+	return ec.Run(mbs, lv, pSlice, header, headerBits, dst)
 }
 
 // Deblock implements h264.DeblockAccelerator with Deblocker, in place.
 // After a ReconInterKept that kept the inter samples on the device, the
 // deblocker copies them there and uploads only the rows holding intra
 // macroblocks.
-func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
+func (p deblockPart) Deblock(rec *h264.Picture, mbs []h264.MacroblockHeader) error {
 	defer p.s.since(4, time.Now())
 	db, r := p.s.db, p.s.inter
 	switch {

@@ -397,21 +397,21 @@ type refPostAccel struct {
 	fail             string
 }
 
-func (a *refPostAccel) SliceData(mbs []h264.MacroblockTrace, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+func (a *refPostAccel) SliceData(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
 	a.slices++
 	if a.fail == "slice" {
 		return nil, errBroken
 	}
-	rbsp, _, _, err := h264.SliceDataReference(a.mbW, a.mbH, mbs, pSlice, header, headerBits)
+	rbsp, _, _, err := h264.SliceDataReference(a.mbW, a.mbH, joinTrace(mbs, lv), pSlice, header, headerBits)
 	return append(dst[:0], rbsp...), err
 }
 
-func (a *refPostAccel) Deblock(rec *h264.Picture, mbs []h264.MacroblockTrace) error {
+func (a *refPostAccel) Deblock(rec *h264.Picture, mbs []h264.MacroblockHeader) error {
 	a.deblocks++
 	if a.fail == "deblock" {
 		return errBroken
 	}
-	out, err := h264.DeblockReference(rec, a.mbW, a.mbH, mbs)
+	out, err := h264.DeblockReference(rec, a.mbW, a.mbH, joinTrace(mbs, nil))
 	if err != nil {
 		return err
 	}
