@@ -297,9 +297,6 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	if a.deblock != nil || a.entropy != nil {
 		a.mbs = make([]MacroblockHeader, n)
 	}
-	if a.entropy != nil {
-		a.lv = make([]MacroblockLevels, n)
-	}
 	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
 	a.copyFieldRow = func(_, y int) { e.copyField(y) }
@@ -320,7 +317,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 			a.intra.IntraLevels(i, r)
 			mb.cbp, mb.nz, mb.nzC = uint8(r.CBP), r.TotalCoeff, r.ChromaTC
 			if mb.typ == mbI16x16 {
-				mb.lumaDC = r.LumaDC
+				mb.lv.LumaDC = r.LumaDC
 			}
 		}
 	}
@@ -556,33 +553,22 @@ func (e *Encoder) accelInterMB(mb *macroblock, i int) {
 	mb.cbp = uint8(r.CBP)
 	mb.nz, mb.nzC = r.TotalCoeff, r.ChromaTC
 	if !e.accel.levelsKept {
-		mb.luma, mb.chromaDC, mb.chromaAC = r.Luma, r.ChromaDC, r.ChromaAC
+		mb.lv.Luma, mb.lv.ChromaDC, mb.lv.ChromaAC = r.Luma, r.ChromaDC, r.ChromaAC
 	}
 }
 
-// accelRecords copies the final macroblocks (after stage 3b) into the
-// records stages 4 and 5 of the accelerator read; rows in parallel. It
-// does nothing when neither stage is accelerated.
+// accelRecords copies the final macroblocks' headers (after stage 3b)
+// into the records stages 4 and 5 of the accelerator read, rows in
+// parallel; stage 4 reads the levels where stage 3 left them (e.levels).
+// It does nothing when neither stage is accelerated.
 func (e *Encoder) accelRecords() error {
 	a := e.accel
 	if a == nil || a.mbs == nil {
 		return nil
 	}
-	// Macroblocks whose levels stayed with the accelerator have none to
-	// copy but the Intra_16x16 DC levels.
 	return runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
-			mb := &e.mbs[i]
-			mb.headerInto(&a.mbs[i])
-			if a.lv == nil {
-				continue
-			}
-			switch kept := a.levelsKept && (!isIntra(mb.typ) || a.intraKept); {
-			case !kept:
-				mb.levelsInto(&a.lv[i])
-			case mb.typ == mbI16x16:
-				a.lv[i].LumaDC = mb.lumaDC
-			}
+			e.mbs[i].headerInto(&a.mbs[i])
 		}
 	})
 }
@@ -630,7 +616,7 @@ func (e *Encoder) accelSliceStart(h *sliceHeader, pSlice bool) {
 // accelSliceRun is accelSliceStart's goroutine.
 func (e *Encoder) accelSliceRun() {
 	a := e.accel
-	rbsp, err := a.entropy.SliceData(a.mbs, a.lv, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
+	rbsp, err := a.entropy.SliceData(a.mbs, e.levels, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
 	if err != nil {
 		err = fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
 	} else if len(rbsp) == 0 {

@@ -53,7 +53,7 @@ func (a *goInterAccel) ReconInter(src, ref *Picture, dec []Decision, rec *Pictur
 func (a *goInterAccel) InterLevels(i int, out *InterResult) {
 	mb := &a.e.mbs[i]
 	out.CBP, out.TotalCoeff, out.ChromaTC = int(mb.cbp), mb.nz, mb.nzC
-	out.Luma, out.ChromaDC, out.ChromaAC = mb.luma, mb.chromaDC, mb.chromaAC
+	out.Luma, out.ChromaDC, out.ChromaAC = mb.lv.Luma, mb.lv.ChromaDC, mb.lv.ChromaAC
 }
 
 // TestAccelReconPaths: after an accelerated inter reconstruction the

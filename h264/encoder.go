@@ -53,6 +53,7 @@ type Encoder struct {
 
 	src, rec, ref *Picture // padded to whole macroblocks
 	mbs           []macroblock
+	levels        []MacroblockLevels // mbs[i].lv is &levels[i]
 	workers       []worker
 	wf            wavefront
 	mbBits        []bitWriter
@@ -127,7 +128,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.src = newPadded(e.mbW, e.mbH)
 	e.rec = newPadded(e.mbW, e.mbH)
 	e.ref = newPadded(e.mbW, e.mbH)
-	e.mbs = make([]macroblock, e.mbW*e.mbH)
+	e.mbs, e.levels = newMacroblocks(e.mbW * e.mbH)
 	e.mbBits = make([]bitWriter, e.mbW*e.mbH)
 	e.workers = make([]worker, o.Threads)
 	e.prevField = make([]MV, e.mbW*e.mbH)

@@ -111,14 +111,16 @@ func SliceDataReference(mbW, mbH int, mbs []MacroblockTrace, pSlice bool, header
 	if mbW <= 0 || mbH <= 0 || len(mbs) != mbW*mbH || headerBits < 0 || len(header)*8 < headerBits {
 		return nil, nil, nil, ErrBitValue
 	}
-	e := &Encoder{mbW: mbW, mbH: mbH, mbs: make([]macroblock, len(mbs))}
+	e := &Encoder{mbW: mbW, mbH: mbH}
+	e.mbs, e.levels = newMacroblocks(len(mbs))
 	for i := range mbs {
 		m := &mbs[i]
 		e.mbs[i] = macroblock{
 			typ: uint8(m.Type), i16Mode: uint8(m.I16Mode), chromaMode: uint8(m.ChromaMode), cbp: uint8(m.CBP),
 			qp: uint8(m.QP), qpDelta: int8(m.QPDelta), i4Mode: m.I4Modes, partMV: m.PartMV, mv: m.MV,
-			nz: m.TotalCoeff, nzC: m.ChromaTC, lumaDC: m.LumaDC, luma: m.Luma, chromaDC: m.ChromaDC, chromaAC: m.ChromaAC,
+			nz: m.TotalCoeff, nzC: m.ChromaTC, lv: e.mbs[i].lv,
 		}
+		*e.mbs[i].lv = m.MacroblockLevels
 	}
 	var w bitWriter
 	for k := 0; k < headerBits; k++ {

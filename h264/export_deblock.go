@@ -34,7 +34,8 @@ func DeblockReference(rec *Picture, mbW, mbH int, mbs []MacroblockTrace) (*Pictu
 			return nil, fmt.Errorf("%w: plane of %dx%d (stride %d), want %dx%d", ErrDeblockInput, p.Width, p.Height, p.Stride, pl.w, pl.h)
 		}
 	}
-	e := &Encoder{mbW: mbW, mbH: mbH, mbs: make([]macroblock, len(mbs)), rec: clonePicture(rec)}
+	e := &Encoder{mbW: mbW, mbH: mbH, rec: clonePicture(rec)}
+	e.mbs, e.levels = newMacroblocks(len(mbs))
 	for i := range mbs {
 		t, mb := &mbs[i], &e.mbs[i]
 		if t.Type < TraceI4x4 || t.Type > TracePSkip || t.QP < 0 || t.QP > 51 {

@@ -32,10 +32,20 @@ type macroblock struct {
 	mv         [16]MV // per 4x4 block, zero for intra macroblocks
 	nz         [16]uint8
 	nzC        [2][4]uint8
-	lumaDC     [16]int16     // Intra16x16 DC levels, scan order
-	luma       [16][16]int16 // levels per 4x4 block, scan order (AC from index 1 for Intra16x16)
-	chromaDC   [2][4]int16
-	chromaAC   [2][4][16]int16 // AC from index 1
+	// lv holds the macroblock's levels, in scan order (Intra16x16 luma
+	// and chroma AC from index 1): kept apart (newMacroblocks) so that
+	// the passes over the other fields read a compact array.
+	lv *MacroblockLevels
+}
+
+// newMacroblocks returns n macroblocks and their levels (lv[i] is
+// mbs[i].lv), zero.
+func newMacroblocks(n int) (mbs []macroblock, lv []MacroblockLevels) {
+	mbs, lv = make([]macroblock, n), make([]MacroblockLevels, n)
+	for i := range mbs {
+		mbs[i].lv = &lv[i]
+	}
+	return mbs, lv
 }
 
 // blkX and blkY give the position, in 4x4 blocks, of luma4x4BlkIdx
@@ -54,20 +64,21 @@ var (
 // worker holds one goroutine's scratch space, so that no stage allocates
 // per macroblock.
 type worker struct {
-	pred  [256]uint8
-	predC [2][64]uint8
-	tmp   [256]uint8
-	c     [16][16]int32 // transform coefficients per 4x4 block (raster)
-	lv    [16]int32
-	d     [16]int32
-	dc    [16]int32
-	dclv  [16]int32
-	p4    [16]uint8
-	cdc   [2][4]int32
-	cdclv [2][4]int32
-	srcT  [16]satdSource // the source macroblock's 4x4 transforms (analyse)
-	probe macroblock     // scratch for the skip probe (skipprobe.go)
-	intra IntraResult    // an IntraKeeper's results (accelState.copyIntraRow)
+	pred    [256]uint8
+	predC   [2][64]uint8
+	tmp     [256]uint8
+	c       [16][16]int32 // transform coefficients per 4x4 block (raster)
+	lv      [16]int32
+	d       [16]int32
+	dc      [16]int32
+	dclv    [16]int32
+	p4      [16]uint8
+	cdc     [2][4]int32
+	cdclv   [2][4]int32
+	srcT    [16]satdSource   // the source macroblock's 4x4 transforms (analyse)
+	probe   macroblock       // scratch for the skip probe (skipprobe.go)
+	probeLv MacroblockLevels // probe's levels
+	intra   IntraResult      // an IntraKeeper's results (accelState.copyIntraRow)
 }
 
 // mbAvail returns the availability bits of macroblock (x, y) (6.4.4: one
@@ -195,7 +206,7 @@ func (e *Encoder) reconI4x4(wk *worker, mb *macroblock, x, y int) {
 		residual4x4(&wk.d, S.Pix, sbase+by*4*S.Stride+bx*4, S.Stride, wk.p4[:], 0, 4)
 		fdct4x4(&wk.d)
 		quant4x4(&wk.d, &wk.lv, qp, true, 0)
-		n := toScan(&mb.luma[r], &wk.lv, 0)
+		n := toScan(&mb.lv.Luma[r], &wk.lv, 0)
 		mb.nz[r] = n
 		if n != 0 {
 			cbp |= 1 << (i / 4)
@@ -239,7 +250,7 @@ func (e *Encoder) lumaResidual(wk *worker, mb *macroblock, sbase int, intra, i16
 		bx, by := r&3, r>>2
 		so, po := sbase+by*4*S.Stride+bx*4, by*64+bx*4
 		if zeroSAD >= 0 && sad4x4(S.Pix, so, S.Stride, wk.pred[:], po, 16) <= zeroSAD {
-			mb.luma[r] = [16]int16{}
+			mb.lv.Luma[r] = [16]int16{}
 			mb.nz[r] = 0
 			continue
 		}
@@ -247,7 +258,7 @@ func (e *Encoder) lumaResidual(wk *worker, mb *macroblock, sbase int, intra, i16
 		fdct4x4(&wk.c[r])
 		wk.dc[r] = wk.c[r][0]
 		quant4x4(&wk.c[r], &wk.lv, qp, intra, start)
-		mb.nz[r] = toScan(&mb.luma[r], &wk.lv, start)
+		mb.nz[r] = toScan(&mb.lv.Luma[r], &wk.lv, start)
 	}
 	cbp := uint8(0)
 	if i16 {
@@ -257,7 +268,7 @@ func (e *Encoder) lumaResidual(wk *worker, mb *macroblock, sbase int, intra, i16
 		}
 		quantDC(wk.dc[:], wk.dclv[:], qp, true)
 		for k := 0; k < 16; k++ {
-			mb.lumaDC[k] = int16(wk.dclv[zigzag4x4[k]])
+			mb.lv.LumaDC[k] = int16(wk.dclv[zigzag4x4[k]])
 		}
 		for r := 0; r < 16; r++ {
 			if mb.nz[r] != 0 {
@@ -288,14 +299,14 @@ func (e *Encoder) decimate(mb *macroblock) {
 	total := 0
 	var s8 [4]int
 	for r := 0; r < 16; r++ {
-		s := decimateScore(&mb.luma[r])
+		s := decimateScore(&mb.lv.Luma[r])
 		s8[(r>>3)<<1|(r&3)>>1] += s
 		total += s
 	}
 	for r := 0; r < 16; r++ {
 		q := (r>>3)<<1 | (r&3)>>1
 		if total < decimateMB || s8[q] < decimate8x8 {
-			mb.luma[r] = [16]int16{}
+			mb.lv.Luma[r] = [16]int16{}
 			mb.nz[r] = 0
 		}
 	}
@@ -343,7 +354,7 @@ func (e *Encoder) lumaRecon(wk *worker, mb *macroblock, base int, i16 bool) {
 	qp := int(mb.qp)
 	if i16 {
 		for k := 0; k < 16; k++ {
-			wk.dc[zigzag4x4[k]] = int32(mb.lumaDC[k])
+			wk.dc[zigzag4x4[k]] = int32(mb.lv.LumaDC[k])
 		}
 		hadamard4x4(&wk.dc)
 		dequantLumaDC(&wk.dc, qp)
@@ -351,7 +362,7 @@ func (e *Encoder) lumaRecon(wk *worker, mb *macroblock, base int, i16 bool) {
 	for r := 0; r < 16; r++ {
 		bx, by := r&3, r>>2
 		if mb.nz[r] != 0 {
-			fromScan(&wk.lv, &mb.luma[r])
+			fromScan(&wk.lv, &mb.lv.Luma[r])
 			if i16 {
 				dequant4x4(&wk.lv, &wk.d, qp, 1)
 			} else {
@@ -395,18 +406,18 @@ func (e *Encoder) chromaLevels(wk *worker, mb *macroblock, x, y int, intra bool)
 			fdct4x4(&wk.c[r])
 			wk.cdc[c][r] = wk.c[r][0]
 			quant4x4(&wk.c[r], &wk.lv, qpc, intra, 1)
-			mb.nzC[c][r] = toScan(&mb.chromaAC[c][r], &wk.lv, 1)
+			mb.nzC[c][r] = toScan(&mb.lv.ChromaAC[c][r], &wk.lv, 1)
 		}
 		if !intra {
 			// Chroma AC decimation (as for luma): a few isolated ±1
 			// levels are not worth their bits.
 			score := 0
 			for r := 0; r < 4; r++ {
-				score += decimateScore(&mb.chromaAC[c][r])
+				score += decimateScore(&mb.lv.ChromaAC[c][r])
 			}
 			if score < decimateChroma {
 				for r := 0; r < 4; r++ {
-					mb.chromaAC[c][r] = [16]int16{}
+					mb.lv.ChromaAC[c][r] = [16]int16{}
 					mb.nzC[c][r] = 0
 				}
 			}
@@ -421,7 +432,7 @@ func (e *Encoder) chromaLevels(wk *worker, mb *macroblock, x, y int, intra bool)
 			anyDC = true
 		}
 		for r := 0; r < 4; r++ {
-			mb.chromaDC[c][r] = int16(wk.cdclv[c][r])
+			mb.lv.ChromaDC[c][r] = int16(wk.cdclv[c][r])
 		}
 	}
 	cbpC := uint8(0)
@@ -435,7 +446,7 @@ func (e *Encoder) chromaLevels(wk *worker, mb *macroblock, x, y int, intra bool)
 		mb.nzC = [2][4]uint8{}
 	}
 	if cbpC == 0 {
-		mb.chromaDC = [2][4]int16{}
+		mb.lv.ChromaDC = [2][4]int16{}
 	}
 	mb.cbp = mb.cbp&15 | cbpC<<4
 }
@@ -452,14 +463,14 @@ func (e *Encoder) chromaRecon(wk *worker, mb *macroblock, x, y int) {
 		base := y*8*P.Stride + x*8
 		var f [4]int32
 		for r := 0; r < 4; r++ {
-			f[r] = int32(mb.chromaDC[c][r])
+			f[r] = int32(mb.lv.ChromaDC[c][r])
 		}
 		hadamard2x2(&f)
 		dequantChromaDC(&f, qpc)
 		for r := 0; r < 4; r++ {
 			bx, by := r&1, r>>1
 			if mb.nzC[c][r] != 0 {
-				fromScan(&wk.lv, &mb.chromaAC[c][r])
+				fromScan(&wk.lv, &mb.lv.ChromaAC[c][r])
 				dequant4x4(&wk.lv, &wk.d, qpc, 1)
 			} else {
 				wk.d = [16]int32{}

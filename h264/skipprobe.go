@@ -162,6 +162,8 @@ func (e *Encoder) wantsProbe(mb *macroblock, smv MV) bool {
 func (e *Encoder) codesNothingAt(wk *worker, mb *macroblock, x, y int, mv MV) bool {
 	t := &wk.probe
 	*t = *mb
+	wk.probeLv = *mb.lv
+	t.lv = &wk.probeLv
 	t.typ = mbP16x16
 	t.partMV[0] = mv
 	t.setMVs()

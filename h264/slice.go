@@ -180,7 +180,7 @@ func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 	var coef [16]int32
 	if mb.typ == mbI16x16 {
 		for k := 0; k < 16; k++ {
-			coef[k] = int32(mb.lumaDC[k])
+			coef[k] = int32(mb.lv.LumaDC[k])
 		}
 		writeResidualBlock(w, coef[:16], e.nCLuma(x, y, mb, 0, 0))
 	}
@@ -193,12 +193,12 @@ func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 		nC := e.nCLuma(x, y, mb, bx, by)
 		if mb.typ == mbI16x16 {
 			for k := 1; k < 16; k++ {
-				coef[k-1] = int32(mb.luma[r][k])
+				coef[k-1] = int32(mb.lv.Luma[r][k])
 			}
 			writeResidualBlock(w, coef[:15], nC)
 		} else {
 			for k := 0; k < 16; k++ {
-				coef[k] = int32(mb.luma[r][k])
+				coef[k] = int32(mb.lv.Luma[r][k])
 			}
 			writeResidualBlock(w, coef[:16], nC)
 		}
@@ -206,7 +206,7 @@ func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 	if cbpC != 0 {
 		for c := 0; c < 2; c++ {
 			for k := 0; k < 4; k++ {
-				coef[k] = int32(mb.chromaDC[c][k])
+				coef[k] = int32(mb.lv.ChromaDC[c][k])
 			}
 			writeResidualBlock(w, coef[:4], -1)
 		}
@@ -215,7 +215,7 @@ func (e *Encoder) writeMB(w *bitWriter, mb *macroblock, x, y int, pSlice bool) {
 		for c := 0; c < 2; c++ {
 			for r := 0; r < 4; r++ {
 				for k := 1; k < 16; k++ {
-					coef[k-1] = int32(mb.chromaAC[c][r][k])
+					coef[k-1] = int32(mb.lv.ChromaAC[c][r][k])
 				}
 				writeResidualBlock(w, coef[:15], e.nCChroma(x, y, mb, c, r&1, r>>1))
 			}

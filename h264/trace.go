@@ -106,7 +106,7 @@ func clonePicture(p *Picture) *Picture {
 func (mb *macroblock) trace() MacroblockTrace {
 	var t MacroblockTrace
 	mb.headerInto(&t.MacroblockHeader)
-	mb.levelsInto(&t.MacroblockLevels)
+	t.MacroblockLevels = *mb.lv
 	return t
 }
 
@@ -116,11 +116,6 @@ func (mb *macroblock) headerInto(h *MacroblockHeader) {
 	h.I4Modes, h.PartMV, h.MV = mb.i4Mode, mb.partMV, mb.mv
 	h.CBP, h.QP, h.QPDelta = int(mb.cbp), int(mb.qp), int(mb.qpDelta)
 	h.TotalCoeff, h.ChromaTC = mb.nz, mb.nzC
-}
-
-// levelsInto writes mb's levels into l.
-func (mb *macroblock) levelsInto(l *MacroblockLevels) {
-	l.LumaDC, l.Luma, l.ChromaDC, l.ChromaAC = mb.lumaDC, mb.luma, mb.chromaDC, mb.chromaAC
 }
 
 // traceStage records the outputs of stage (0 start, 2, 21 for 2b, 3, 4, 5).
