@@ -204,6 +204,19 @@ type LookaheadAccelerator interface {
 	AnalyseLookahead(src *Picture, first bool, out LookaheadCosts) error
 }
 
+// PictureAllocator is an Accelerator that also allocates the encoder's own
+// pictures: the source padded to whole macroblocks (the lookahead's
+// pictures too), the reconstruction and the reference, not the caller's.
+// An accelerator gives them memory it copies to and from its device
+// without a staging copy (page-locked host memory), and keeps it valid as
+// long as the encoder is used. AllocPicture returns a w×h 4:2:0 picture
+// whose planes have strides of their widths, zeroed, or nil: the encoder
+// then allocates that picture itself.
+type PictureAllocator interface {
+	Accelerator
+	AllocPicture(w, h int) *Picture
+}
+
 // accelState is an Encoder's accelerator and its records, sized once.
 type accelState struct {
 	acc    Accelerator
@@ -292,6 +305,15 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	a.entropy, _ = acc.(EntropyAccelerator)
 	if la, ok := acc.(LookaheadAccelerator); ok && e.la != nil {
 		e.la.acc = la
+	}
+	if pa, ok := acc.(PictureAllocator); ok {
+		e.alloc = pa.AllocPicture
+		if e.la == nil {
+			e.src = e.newPadded()
+		} else {
+			e.la.alloc = pa.AllocPicture
+		}
+		e.rec, e.ref = e.newPadded(), e.newPadded()
 	}
 	a.sliceDone = make(chan error, 1)
 	if a.deblock != nil || a.entropy != nil {

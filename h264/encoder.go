@@ -53,7 +53,8 @@ type Encoder struct {
 
 	src, rec, ref *Picture // padded to whole macroblocks
 	mbs           []macroblock
-	levels        []MacroblockLevels // mbs[i].lv is &levels[i]
+	alloc         func(w, h int) *Picture // a PictureAllocator's, or nil
+	levels        []MacroblockLevels      // mbs[i].lv is &levels[i]
 	workers       []worker
 	wf            wavefront
 	mbBits        []bitWriter
@@ -170,6 +171,26 @@ func NewEncoder(o Options) (*Encoder, error) {
 func newPadded(mbW, mbH int) *Picture {
 	return NewPicture(16*mbW, 16*mbH)
 }
+
+// allocPadded allocates a picture of whole macroblocks with alloc (a
+// PictureAllocator's), or where alloc is nil or gives none, in Go memory.
+func allocPadded(alloc func(w, h int) *Picture, mbW, mbH int) *Picture {
+	if alloc != nil {
+		if p := alloc(16*mbW, 16*mbH); p != nil && packedPlane(&p.Y, 16*mbW, 16*mbH) &&
+			packedPlane(&p.Cb, 8*mbW, 8*mbH) && packedPlane(&p.Cr, 8*mbW, 8*mbH) {
+			return p
+		}
+	}
+	return newPadded(mbW, mbH)
+}
+
+// packedPlane reports whether p is a w×h plane of stride w.
+func packedPlane(p *Plane, w, h int) bool {
+	return p.Width == w && p.Height == h && p.Stride == w && len(p.Pix) >= w*h
+}
+
+// newPadded allocates one of the encoder's own pictures (allocPadded).
+func (e *Encoder) newPadded() *Picture { return allocPadded(e.alloc, e.mbW, e.mbH) }
 
 // ForceKeyframe makes the next picture an IDR picture (with SPS and PPS);
 // the GOP count restarts there.

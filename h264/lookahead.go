@@ -46,6 +46,9 @@ type lookahead struct {
 	// acc, when not nil, runs the analysis (analyse); the frames then
 	// have no half-resolution plane on the host.
 	acc LookaheadAccelerator
+	// alloc, when not nil, allocates the frames' pictures
+	// (PictureAllocator).
+	alloc func(w, h int) *Picture
 }
 
 func newLookahead(depth, mbW, mbH int) *lookahead {
@@ -61,7 +64,7 @@ func (la *lookahead) frame() *laFrame {
 	}
 	n := la.mbW * la.mbH
 	f := &laFrame{
-		src:   newPadded(la.mbW, la.mbH),
+		src:   allocPadded(la.alloc, la.mbW, la.mbH),
 		intra: make([]int32, n),
 		inter: make([]int32, n),
 		mv:    make([]MV, n),

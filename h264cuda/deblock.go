@@ -90,6 +90,11 @@ type Deblocker struct {
 	// rows marked in fromHost (those holding intra macroblocks).
 	fromDevice [3]uint64
 	fromHost   []bool
+
+	// owned, when not nil, are planes in page-locked memory (an Encoder's
+	// own pictures): a Run uploads from them and downloads into them
+	// without the staging copies.
+	owned *ownedPlanes
 }
 
 // holds reports whether p is the picture the last Run wrote, so that its
@@ -109,6 +114,9 @@ type deblockJob struct {
 	rec, out *h264.Picture
 	mbs      []h264.MacroblockHeader
 	unpack   bool
+	// recOwned, outOwned: rec's planes are uploaded, out's downloaded
+	// into, as they are (Deblocker.owned), not through d.planes.
+	recOwned, outOwned bool
 }
 
 // NewDeblocker prepares the deblocking of width×height pictures (luma
@@ -221,7 +229,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 		return fmt.Errorf("%w: %d macroblock records, want %d", ErrInput, len(mbs), d.mbW*d.mbH)
 	}
 	d.last = nil
-	d.job = deblockJob{rec: rec, out: out, mbs: mbs}
+	d.job = deblockJob{rec: rec, out: out, mbs: mbs, recOwned: d.owned.hasPicture(rec), outOwned: d.owned.hasPicture(out)}
 	defer func() { d.job = deblockJob{} }()
 	if err := d.inBands(); err != nil {
 		return err
@@ -252,16 +260,22 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 		return err
 	}
 	for i := range d.planes {
-		if err := be.download(d.planes[i], d.off[dpY+i]); err != nil {
+		dst := d.planes[i]
+		if d.job.outOwned {
+			dst = planeOf(out, i).Pix[:len(dst)]
+		}
+		if err := be.download(dst, d.off[dpY+i]); err != nil {
 			return err
 		}
 	}
 	if err := be.sync(); err != nil {
 		return err
 	}
-	d.job.unpack = true
-	if err := d.inBands(); err != nil {
-		return err
+	if !d.job.outOwned {
+		d.job.unpack = true
+		if err := d.inBands(); err != nil {
+			return err
+		}
 	}
 	d.last = out
 	return nil
@@ -272,6 +286,9 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 // planes and then the staged rows of fromHost over them.
 func (d *Deblocker) uploadPlanes() error {
 	for i, plane := range d.planes {
+		if d.job.recOwned {
+			plane = planeOf(d.job.rec, i).Pix[:len(plane)]
+		}
 		if d.fromDevice[i] == 0 {
 			if err := d.be.upload(d.off[dpY+i], plane); err != nil {
 				return err
@@ -297,13 +314,16 @@ func (d *Deblocker) uploadPlanes() error {
 func (d *Deblocker) inBands() error { return d.parts.run(d.mbH, d.mbW) }
 
 // band does the job's host work for macroblock rows y0..y1-1: packs their
-// records and stages their samples, or (unpack) copies their deblocked
-// samples into the output picture.
+// records and stages their samples (unless rec is owned), or (unpack)
+// copies their deblocked samples into the output picture.
 func (d *Deblocker) band(y0, y1 int) error {
 	j := &d.job
 	if !j.unpack {
 		if err := d.packRecords(j.mbs, y0*d.mbW, y1*d.mbW); err != nil {
 			return err
+		}
+		if j.recOwned {
+			return nil // rec's planes are uploaded as they are
 		}
 	}
 	for i, scale := range [3]int{16, 8, 8} {

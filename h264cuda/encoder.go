@@ -58,6 +58,10 @@ type stages struct {
 	// la runs the lookahead's analysis (h264.LookaheadAccelerator); nil
 	// without a lookahead (Options.Lookahead 0), when h264 never asks.
 	la *lookaheadStage
+	// owned are the planes of the pictures AllocPicture made;
+	// stagedPictures makes none (gpuStages).
+	owned          ownedPlanes
+	stagedPictures bool
 
 	// fieldOnDevice: the last Motion call succeeded, so its field (and
 	// reference luma) are in the search's device memory.
@@ -436,6 +440,30 @@ func (st *stages) accelerator() h264.Accelerator {
 	return st
 }
 
+// AllocPicture implements h264.PictureAllocator: the encoder's own
+// pictures (source, reconstruction, reference, the lookahead's) lie in
+// the motion backend's staging memory, page-locked on a GPU, so that the
+// stages upload them and the deblocker downloads into them without a
+// staging copy (planeStager, Deblocker). It returns nil when that memory
+// cannot be had; the pictures are freed with the backend (Close).
+func (s *stages) AllocPicture(w, h int) *h264.Picture {
+	if s.stagedPictures {
+		return nil
+	}
+	cw, ch := (w+1)/2, (h+1)/2
+	buf, err := s.ms.be.host(w*h + 2*cw*ch)
+	if err != nil {
+		return nil
+	}
+	p := &h264.Picture{
+		Y:  h264.Plane{Width: w, Height: h, Stride: w, Pix: buf[: w*h : w*h]},
+		Cb: h264.Plane{Width: cw, Height: ch, Stride: cw, Pix: buf[w*h : w*h+cw*ch : w*h+cw*ch]},
+		Cr: h264.Plane{Width: cw, Height: ch, Stride: cw, Pix: buf[w*h+cw*ch : w*h+2*cw*ch : w*h+2*cw*ch]},
+	}
+	s.owned.add(p)
+	return p
+}
+
 func (s *stages) close() error {
 	var first error
 	keep := func(err error) {
@@ -551,8 +579,10 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 // inter reconstruction (else stage 3 stays in Go); cavlc, the entropy
 // coding (stage 4); deblock, the deblocking (stage 5); intra, the
 // reconstruction of intra macroblocks (with the other three only). Each one not
-// selected stays in Go.
-type gpuStages struct{ inter, cavlc, deblock, intra bool }
+// selected stays in Go. stagedPictures (tests) leaves the h264 encoder's
+// own pictures in Go memory, copied through staging buffers, as the
+// stages' callers' pictures are.
+type gpuStages struct{ inter, cavlc, deblock, intra, stagedPictures bool }
 
 // maxHostThreads bounds the goroutines of an encoder's host work: h264's
 // Threads when the options leave it at 0, and the staging, packing and
@@ -572,7 +602,7 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &stages{shareInputs: true}
+	st := &stages{shareInputs: true, stagedPictures: g.stagedPictures}
 	fail := func(err error) (*Encoder, error) {
 		st.close()
 		return nil, err
@@ -636,6 +666,19 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 			return fail(err)
 		}
 	}
+	st.ms.stager.owned, st.dec.stager.owned = &st.owned, &st.owned
+	if st.inter != nil {
+		st.inter.stager.owned = &st.owned
+	}
+	if st.intra != nil {
+		st.intra.stager.owned = &st.owned
+	}
+	if st.la != nil {
+		st.la.stager.owned = &st.owned
+	}
+	if st.db != nil {
+		st.db.owned = &st.owned
+	}
 	enc, err := h264.NewEncoderWith(o, st.accelerator())
 	if err != nil {
 		return fail(err)
@@ -671,8 +714,14 @@ func (e *Encoder) Headers() (sps, pps []byte) { return e.enc.Headers() }
 func (e *Encoder) Options() h264.Options { return e.enc.Options() }
 
 // Reconstruction returns the decoded last picture
-// (h264.Encoder.Reconstruction).
-func (e *Encoder) Reconstruction() *h264.Picture { return e.enc.Reconstruction() }
+// (h264.Encoder.Reconstruction), or nil after Close (the encoder's
+// pictures lie in page-locked memory that Close released).
+func (e *Encoder) Reconstruction() *h264.Picture {
+	if e.closed {
+		return nil
+	}
+	return e.enc.Reconstruction()
+}
 
 // InterOnGPU reports whether stage 3 of inter macroblocks runs on the GPU
 // (its kernel is embedded); else it runs in Go.

@@ -224,7 +224,7 @@ var stageSplits = []struct {
 // default keeps the inter reconstruction on the GPU.
 func TestDefaultStages(t *testing.T) {
 	d := DefaultStages()
-	if got := (gpuStages{d.Inter, d.Entropy, d.Deblock, d.Intra}); got != defaultStages || !d.Inter {
+	if got := (gpuStages{inter: d.Inter, cavlc: d.Entropy, deblock: d.Deblock, intra: d.Intra}); got != defaultStages || !d.Inter {
 		t.Fatalf("DefaultStages() = %+v, NewEncoder uses %+v", d, defaultStages)
 	}
 }
@@ -233,7 +233,7 @@ func TestDefaultStages(t *testing.T) {
 // kernels.
 func checkStages(t *testing.T, e *Encoder, g gpuStages) {
 	t.Helper()
-	if got := (gpuStages{e.InterOnGPU(), e.EntropyOnGPU(), e.DeblockOnGPU(), e.IntraOnGPU()}); got != g {
+	if got := (gpuStages{inter: e.InterOnGPU(), cavlc: e.EntropyOnGPU(), deblock: e.DeblockOnGPU(), intra: e.IntraOnGPU(), stagedPictures: g.stagedPictures}); got != g {
 		t.Fatalf("stages on the kernels: %+v, want %+v", got, g)
 	}
 }
@@ -297,6 +297,35 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 		}
 		if share && e.st.prefetches != c.frames-1 {
 			t.Errorf("%d chroma uploads queued during the search over %d P pictures", e.st.prefetches, c.frames-1)
+		}
+	}
+}
+
+// TestEmuEncoderOwnsPictures: the h264 encoder's own pictures (source,
+// reconstruction, reference; with a lookahead its pictures instead of the
+// source) are the Encoder's (AllocPicture), which the stages upload and
+// download without staging copies; with stagedPictures they are Go
+// memory, staged, and the stream is the same.
+func TestEmuEncoderOwnsPictures(t *testing.T) {
+	c := encClips()[5] // 80x48-medium
+	for _, staged := range []bool{false, true} {
+		for _, lookahead := range []int{0, 2} {
+			cl := c
+			cl.o.Lookahead = lookahead
+			g := allStages
+			g.stagedPictures = staged
+			e := emuEncoder(t, cl.options(), g)
+			compareEncoders(t, &cl, e)
+			want := 0
+			if !staged {
+				want = 3 * 3 // three pictures of three planes
+				if lookahead > 0 {
+					want = 3 * (2 + lookahead + 1) // rec, ref and the lookahead's
+				}
+			}
+			if n := len(e.st.owned.planes); n < want || staged && n != 0 {
+				t.Errorf("staged %v, lookahead %d: %d planes owned, want %d", staged, lookahead, n, want)
+			}
 		}
 	}
 }

@@ -60,11 +60,19 @@ type planeStager struct {
 	dst   []byte
 	p     *h264.Plane
 	parts parallel // work: rows
+	// owned, when not nil, are planes that lie in page-locked memory
+	// already: stage returns them as they are.
+	owned *ownedPlanes
 }
 
 // stage copies p's w×h samples into dst, even when p is already packed,
-// and returns dst[:w·h].
+// and returns dst[:w·h]; a plane of owned it returns itself, so that the
+// upload reads it when the stream gets there (the caller must not change
+// it before a sync).
 func (s *planeStager) stage(dst []byte, p *h264.Plane) []byte {
+	if s.owned.has(p) {
+		return p.Pix[:p.Width*p.Height]
+	}
 	if s.parts.work == nil {
 		s.parts.work = s.rows
 	}
@@ -82,4 +90,43 @@ func (s *planeStager) rows(lo, hi int) error {
 		copy(s.dst[y*w:(y+1)*w], p.Pix[y*p.Stride:y*p.Stride+w])
 	}
 	return nil
+}
+
+// ownedPlanes are the planes of the pictures an Encoder allocated for its
+// h264.Encoder (stages.AllocPicture): packed, in the motion backend's
+// staging memory (page-locked on a GPU), so that the stages upload from
+// them and download into them without a staging copy. Safe for concurrent
+// use; a nil *ownedPlanes holds nothing.
+type ownedPlanes struct {
+	mu     sync.RWMutex
+	planes map[*byte]int // a plane's first sample → its length
+}
+
+// add records the planes of p.
+func (o *ownedPlanes) add(p *h264.Picture) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.planes == nil {
+		o.planes = map[*byte]int{}
+	}
+	for _, pl := range []*h264.Plane{&p.Y, &p.Cb, &p.Cr} {
+		o.planes[&pl.Pix[0]] = len(pl.Pix)
+	}
+}
+
+// has reports whether p is a packed plane (stride = width) lying in one
+// of the recorded planes.
+func (o *ownedPlanes) has(p *h264.Plane) bool {
+	if o == nil || p.Width <= 0 || p.Height <= 0 || p.Stride != p.Width || len(p.Pix) < p.Width*p.Height {
+		return false
+	}
+	o.mu.RLock()
+	n, ok := o.planes[&p.Pix[0]]
+	o.mu.RUnlock()
+	return ok && n >= p.Width*p.Height
+}
+
+// hasPicture reports whether every plane of p is one of o's.
+func (o *ownedPlanes) hasPicture(p *h264.Picture) bool {
+	return p != nil && o.has(&p.Y) && o.has(&p.Cb) && o.has(&p.Cr)
 }
