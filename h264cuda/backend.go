@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
@@ -75,7 +77,8 @@ type gpuBackend struct {
 	graphs   map[string]*cuda.Graph // replay's captures
 	noGraphs bool                   // the driver lacks CUDA Graphs
 
-	done *cuda.Event // what sync polls
+	done  *cuda.Event // what sync polls
+	woken chan error  // where the poller reports it passed
 
 	// With clock on, the host time spent in the driver's queueing calls
 	// (copies, launches, graph launches, event records) and in sync.
@@ -221,11 +224,12 @@ func (b *gpuBackend) mark(name string) error {
 }
 
 // sync waits for the work queued on the stream so far. It records an
-// event and polls it, yielding to other goroutines between polls, instead
-// of cuStreamSynchronize, which spins inside one cgo call: there the
-// goroutine holds its thread while the Go scheduler starts another for the
-// other goroutines, and with many encoders those threads outnumber the
-// cores. Measured in NOTES.md, "Waiting for the GPU".
+// event and, unless the event has passed already, sleeps until the
+// process's event poller sees it pass, instead of cuStreamSynchronize,
+// which spins inside one cgo call: there the goroutine holds its thread
+// while the Go scheduler starts another for the other goroutines, and
+// with many encoders those threads outnumber the cores. Measured in
+// NOTES.md, "Waiting for the GPU".
 func (b *gpuBackend) sync() error {
 	if b.clock {
 		defer func(t time.Time) { b.waited += time.Since(t) }(time.Now())
@@ -235,17 +239,94 @@ func (b *gpuBackend) sync() error {
 		if err != nil {
 			return err
 		}
-		b.done = ev
+		b.done, b.woken = ev, make(chan error, 1)
 	}
 	if err := b.done.Record(b.stream); err != nil {
 		return err
 	}
+	if ok, err := b.done.Done(); ok || err != nil {
+		return err
+	}
+	return poller.wait(b.done, b.woken)
+}
+
+// poller serves every backend's sync.
+var poller = &eventPoller{kick: make(chan struct{}, 1)}
+
+// eventPoller polls the events that syncs wait for, from one goroutine for
+// the whole process, yielding to other goroutines between rounds, and
+// wakes each waiter when its event has passed: the waiters sleep instead
+// of each polling its own event (with many encoders, a dozen goroutines
+// polling at once and yielding between polls through the scheduler's
+// shared run queue, whose lock then took a fifth of the host's time). The
+// goroutine starts with the first wait and sleeps while nothing waits.
+type eventPoller struct {
+	start   sync.Once
+	mu      sync.Mutex
+	pending []pollRequest // added since the goroutine last looked
+	added   atomic.Int32  // len(pending), read without mu
+	kick    chan struct{} // wakes the goroutine when it sleeps
+}
+
+// pollRequest is one waiting sync: its event, and where to send the
+// outcome.
+type pollRequest struct {
+	ev   pollable
+	done chan<- error
+}
+
+// pollable is what the poller polls: a *cuda.Event (tests use others).
+type pollable interface {
+	// Done reports whether the event has passed.
+	Done() (bool, error)
+}
+
+// wait returns when ev has passed (nil) or querying it failed (the
+// error), sent on done, a channel of capacity 1 used by one waiter at a
+// time.
+func (p *eventPoller) wait(ev pollable, done chan error) error {
+	p.start.Do(func() { go p.run() })
+	p.mu.Lock()
+	p.pending = append(p.pending, pollRequest{ev, done})
+	p.added.Store(int32(len(p.pending)))
+	p.mu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+	return <-done
+}
+
+// run is the polling goroutine.
+func (p *eventPoller) run() {
+	var polling []pollRequest
 	for {
-		ok, err := b.done.Done()
-		if ok || err != nil {
-			return err
+		if p.added.Load() > 0 {
+			p.mu.Lock()
+			polling = append(polling, p.pending...)
+			clear(p.pending)
+			p.pending = p.pending[:0]
+			p.added.Store(0)
+			p.mu.Unlock()
 		}
-		runtime.Gosched()
+		if len(polling) == 0 {
+			<-p.kick
+			continue
+		}
+		k := 0
+		for _, r := range polling {
+			if ok, err := r.ev.Done(); ok || err != nil {
+				r.done <- err
+				continue
+			}
+			polling[k] = r
+			k++
+		}
+		clear(polling[k:])
+		polling = polling[:k]
+		if k > 0 {
+			runtime.Gosched()
+		}
 	}
 }
 
