@@ -512,7 +512,7 @@ type Encoder struct {
 // NewEncoder opens GPU gpu (a CUDA device ordinal) and prepares an encoder
 // for o (validated as h264.NewEncoder does), with the stages of
 // DefaultStages on the GPU. o.Threads 0 means GOMAXPROCS goroutines for
-// the host's stages, at most 16 (more made one encoder slower). Without a
+// the host's stages, at most 8 (more made encoders slower). Without a
 // usable GPU the error matches ErrUnavailable. The caller closes the
 // encoder.
 func NewEncoder(gpu int, o h264.Options) (*Encoder, error) {
@@ -584,19 +584,25 @@ func openEncoder(gpu int, o h264.Options, want gpuStages) (*Encoder, error) {
 // stages' callers' pictures are.
 type gpuStages struct{ inter, cavlc, deblock, intra, stagedPictures bool }
 
-// maxHostThreads bounds the goroutines of an encoder's host work: h264's
-// Threads when the options leave it at 0, and the staging, packing and
-// decoding parts (parallel.run). Beyond 16 one encoder's Go stages got
+// maxHostThreads bounds the goroutines of an encoder's staging, packing
+// and decoding parts (parallel.run). Beyond 16 one encoder's Go stages got
 // slower, not faster: on a 64-core host with 4 H200s one encoder gave
 // 79.6 fps at 1080p with 64 goroutines, 105 with 32 and 127.7 with 16
 // (bench/results/h200x4-multi).
 const maxHostThreads = 16
 
+// defaultThreads bounds h264's Threads when the options leave it at 0:
+// on 16 cores 8 goroutines gave one encoder 163–168 fps at 1080p against
+// 154–162 with 16, two encoders 319–321 against 293–315, and 16 encoders
+// 1230–1288 against 1223–1272 (bench/results/h200-owned-pictures,
+// threads-default.txt).
+const defaultThreads = 8
+
 // newEncoder builds an Encoder on the backends mk makes, with the
 // optional stages of g on the kernels.
 func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 	if o.Threads == 0 {
-		o.Threads = min(runtime.GOMAXPROCS(0), maxHostThreads)
+		o.Threads = min(runtime.GOMAXPROCS(0), defaultThreads)
 	}
 	cfg, err := h264.MotionConfigFor(o)
 	if err != nil {

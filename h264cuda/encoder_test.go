@@ -1040,13 +1040,13 @@ func BenchmarkGPULoadModule(b *testing.B) {
 }
 
 // TestHostThreads: an encoder whose options leave Threads at 0 runs its
-// host work on at most maxHostThreads goroutines (GOMAXPROCS when fewer);
+// host work on at most defaultThreads goroutines (GOMAXPROCS when fewer);
 // Threads set in the options is kept.
 func TestHostThreads(t *testing.T) {
 	c := encClips()[0]
 	o := c.options()
 	o.Threads = 0
-	if got, want := emuEncoder(t, o, allStages).Options().Threads, min(runtime.GOMAXPROCS(0), maxHostThreads); got != want {
+	if got, want := emuEncoder(t, o, allStages).Options().Threads, min(runtime.GOMAXPROCS(0), defaultThreads); got != want {
 		t.Errorf("Threads 0: the encoder uses %d goroutines, want %d", got, want)
 	}
 	o.Threads = 40
