@@ -17,14 +17,6 @@
 // OS threads. Code that calls the driver through another library while
 // expecting a current context uses Context.Do.
 //
-// # Streams
-//
-// Load sets CUDA_DEVICE_MAX_CONNECTIONS to MaxConnections (32) unless the
-// environment sets it, before any context exists: with the driver's
-// default of 8 hardware queues, a program with many streams (h264_cuda
-// makes seven an encoder) has unrelated streams share a queue, and a
-// small kernel waits behind another stream's large one.
-//
 // # Ownership
 //
 // Objects created by this package (DeviceBuffer from Alloc/AllocPitch,

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -64,21 +63,9 @@ func Load() error {
 	return loadErr
 }
 
-// MaxConnections is the number of hardware work queues Load asks the
-// driver for (CUDA_DEVICE_MAX_CONNECTIONS, read when a context is made),
-// unless the environment already sets it: the driver's default of 8 makes
-// streams beyond the eighth share queues, so that a small kernel of one
-// stream waits behind a large one of another. 32 is the most the driver
-// takes; with 16 h264_cuda encoders on one H200 it gave 4 % more pictures
-// a second than 8 (bench/results/h200-owned-pictures).
-const MaxConnections = 32
-
 // load opens lib and initialises the driver; separated from Load so that
 // tests can feed it a library that does not exist.
 func load(lib string) error {
-	if _, set := os.LookupEnv("CUDA_DEVICE_MAX_CONNECTIONS"); !set {
-		os.Setenv("CUDA_DEVICE_MAX_CONNECTIONS", strconv.Itoa(MaxConnections))
-	}
 	clib := C.CString(lib)
 	defer C.free(unsafe.Pointer(clib))
 	var buf [512]C.char

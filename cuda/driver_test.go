@@ -2,8 +2,6 @@ package cuda
 
 import (
 	"errors"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,22 +29,6 @@ func TestLoadMissingLibrary(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}
-	}
-}
-
-// TestLoadSetsMaxConnections: loading asks for MaxConnections hardware
-// queues when the environment does not say, and leaves a value it sets.
-func TestLoadSetsMaxConnections(t *testing.T) {
-	const name = "CUDA_DEVICE_MAX_CONNECTIONS"
-	t.Setenv(name, "4") // restored at the end
-	load("libgpuenc-no-such-driver.so.1")
-	if v := os.Getenv(name); v != "4" {
-		t.Errorf("with %s=4 set, load changed it to %q", name, v)
-	}
-	os.Unsetenv(name)
-	load("libgpuenc-no-such-driver.so.1")
-	if v := os.Getenv(name); v != strconv.Itoa(MaxConnections) {
-		t.Errorf("with %s unset, load set %q, want %d", name, v, MaxConnections)
 	}
 }
 
