@@ -172,25 +172,24 @@ func newPadded(mbW, mbH int) *Picture {
 	return NewPicture(16*mbW, 16*mbH)
 }
 
-// allocPadded allocates a picture of whole macroblocks with alloc (a
-// PictureAllocator's), or where alloc is nil or gives none, in Go memory.
-func allocPadded(alloc func(w, h int) *Picture, mbW, mbH int) *Picture {
-	if alloc != nil {
-		if p := alloc(16*mbW, 16*mbH); p != nil && packedPlane(&p.Y, 16*mbW, 16*mbH) &&
-			packedPlane(&p.Cb, 8*mbW, 8*mbH) && packedPlane(&p.Cr, 8*mbW, 8*mbH) {
+// newPadded allocates one of the encoder's own pictures of whole
+// macroblocks: with e.alloc (a PictureAllocator's) where it gives one of
+// the right shape, else in Go memory.
+func (e *Encoder) newPadded() *Picture {
+	w, h := 16*e.mbW, 16*e.mbH
+	if e.alloc != nil {
+		if p := e.alloc(w, h); p != nil && packedPlane(&p.Y, w, h) &&
+			packedPlane(&p.Cb, w/2, h/2) && packedPlane(&p.Cr, w/2, h/2) {
 			return p
 		}
 	}
-	return newPadded(mbW, mbH)
+	return newPadded(e.mbW, e.mbH)
 }
 
 // packedPlane reports whether p is a w×h plane of stride w.
 func packedPlane(p *Plane, w, h int) bool {
 	return p.Width == w && p.Height == h && p.Stride == w && len(p.Pix) >= w*h
 }
-
-// newPadded allocates one of the encoder's own pictures (allocPadded).
-func (e *Encoder) newPadded() *Picture { return allocPadded(e.alloc, e.mbW, e.mbH) }
 
 // ForceKeyframe makes the next picture an IDR picture (with SPS and PPS);
 // the GOP count restarts there.

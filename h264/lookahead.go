@@ -46,9 +46,6 @@ type lookahead struct {
 	// acc, when not nil, runs the analysis (analyse); the frames then
 	// have no half-resolution plane on the host.
 	acc LookaheadAccelerator
-	// alloc, when not nil, allocates the frames' pictures
-	// (PictureAllocator).
-	alloc func(w, h int) *Picture
 }
 
 func newLookahead(depth, mbW, mbH int) *lookahead {
@@ -64,7 +61,7 @@ func (la *lookahead) frame() *laFrame {
 	}
 	n := la.mbW * la.mbH
 	f := &laFrame{
-		src:   allocPadded(la.alloc, la.mbW, la.mbH),
+		src:   newPadded(la.mbW, la.mbH),
 		intra: make([]int32, n),
 		inter: make([]int32, n),
 		mv:    make([]MV, n),

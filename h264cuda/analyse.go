@@ -144,8 +144,7 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n},
-		{&d.stage[0], 256 * n}, {&d.stage[1], 64 * n}, {&d.stage[2], 64 * n}, {&d.qpOff, n}} {
+	}{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n}, {&d.qpOff, n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -165,7 +164,11 @@ func (d *Decider) prefetch(src *h264.Picture) error {
 		return nil
 	}
 	for i, pl := range []*h264.Plane{&src.Cb, &src.Cr} {
-		if err := d.be.upload(d.off[apSrcCb+i], d.stager.stage(d.stage[1+i], pl)); err != nil {
+		staged, err := d.stager.stageLazily(d.be, &d.stage[1+i], pl)
+		if err != nil {
+			return err
+		}
+		if err := d.be.upload(d.off[apSrcCb+i], staged); err != nil {
 			return err
 		}
 	}
@@ -301,7 +304,11 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 		if i == 0 && d.devSrcY != 0 || i > 0 && chromaQueued {
 			continue
 		}
-		if err := be.upload(d.off[apSrcY+i], d.stager.stage(d.stage[i], pl)); err != nil {
+		staged, err := d.stager.stageLazily(be, &d.stage[i], pl)
+		if err != nil {
+			return err
+		}
+		if err := be.upload(d.off[apSrcY+i], staged); err != nil {
 			return err
 		}
 	}

@@ -70,8 +70,8 @@ type Deblocker struct {
 
 	// Host staging, sized once.
 	params []byte
-	recs   []byte // the records, then the zeroed row counters (dpRows)
-	planes [3][]byte
+	recs   []byte    // the records, then the zeroed row counters (dpRows)
+	planes [3][]byte // staging for pictures that are not owned, made on first need
 	closed bool
 
 	// The host side of the Run in progress, done in bands of macroblock
@@ -172,7 +172,7 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&d.params, 8 * dpCount}, {&d.recs, d.recordBytes()}, {&d.planes[0], 256 * n}, {&d.planes[1], 64 * n}, {&d.planes[2], 64 * n}} {
+	}{{&d.params, 8 * dpCount}, {&d.recs, d.recordBytes()}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -231,6 +231,11 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 	d.last = nil
 	d.job = deblockJob{rec: rec, out: out, mbs: mbs, recOwned: d.owned.hasPicture(rec), outOwned: d.owned.hasPicture(out)}
 	defer func() { d.job = deblockJob{} }()
+	if !d.job.recOwned || !d.job.outOwned {
+		if err := d.makePlanes(); err != nil {
+			return err
+		}
+	}
 	if err := d.inBands(); err != nil {
 		return err
 	}
@@ -262,7 +267,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 	for i := range d.planes {
 		dst := d.planes[i]
 		if d.job.outOwned {
-			dst = planeOf(out, i).Pix[:len(dst)]
+			dst = planeOf(out, i).Pix[:d.planeBytes(i)]
 		}
 		if err := be.download(dst, d.off[dpY+i]); err != nil {
 			return err
@@ -287,7 +292,7 @@ func (d *Deblocker) Run(rec *h264.Picture, mbs []h264.MacroblockHeader, out *h26
 func (d *Deblocker) uploadPlanes() error {
 	for i, plane := range d.planes {
 		if d.job.recOwned {
-			plane = planeOf(d.job.rec, i).Pix[:len(plane)]
+			plane = planeOf(d.job.rec, i).Pix[:d.planeBytes(i)]
 		}
 		if d.fromDevice[i] == 0 {
 			if err := d.be.upload(d.off[dpY+i], plane); err != nil {
@@ -305,6 +310,30 @@ func (d *Deblocker) uploadPlanes() error {
 		}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// planeBytes is the size of plane i (Y, Cb, Cr) of a picture.
+func (d *Deblocker) planeBytes(i int) int {
+	if i == 0 {
+		return 256 * d.mbW * d.mbH
+	}
+	return 64 * d.mbW * d.mbH
+}
+
+// makePlanes makes the staging planes on first need: Runs on pictures
+// that are not owned (tests, callers of Run) stage through them.
+func (d *Deblocker) makePlanes() error {
+	for i := range d.planes {
+		if d.planes[i] != nil {
+			continue
+		}
+		b, err := d.be.host(d.planeBytes(i))
+		if err != nil {
+			return err
+		}
+		d.planes[i] = b
 	}
 	return nil
 }

@@ -302,10 +302,10 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 }
 
 // TestEmuEncoderOwnsPictures: the h264 encoder's own pictures (source,
-// reconstruction, reference; with a lookahead its pictures instead of the
-// source) are the Encoder's (AllocPicture), which the stages upload and
-// download without staging copies; with stagedPictures they are Go
-// memory, staged, and the stream is the same.
+// reconstruction, reference; with a lookahead, whose pictures are the
+// sources, the last two) are the Encoder's (AllocPicture), which the
+// stages upload and download without staging copies; with stagedPictures
+// they are Go memory, staged, and the stream is the same.
 func TestEmuEncoderOwnsPictures(t *testing.T) {
 	c := encClips()[5] // 80x48-medium
 	for _, staged := range []bool{false, true} {
@@ -318,12 +318,12 @@ func TestEmuEncoderOwnsPictures(t *testing.T) {
 			compareEncoders(t, &cl, e)
 			want := 0
 			if !staged {
-				want = 3 * 3 // three pictures of three planes
+				want = 3 * 3 // source, reconstruction, reference: three planes each
 				if lookahead > 0 {
-					want = 3 * (2 + lookahead + 1) // rec, ref and the lookahead's
+					want = 2 * 3 // the lookahead's pictures are the sources
 				}
 			}
-			if n := len(e.st.owned.planes); n < want || staged && n != 0 {
+			if n := len(e.st.owned.planes); n != want {
 				t.Errorf("staged %v, lookahead %d: %d planes owned, want %d", staged, lookahead, n, want)
 			}
 		}

@@ -206,7 +206,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	for _, b := range []struct {
 		p *[]byte
 		n int
-	}{{&s.params, 8 * mpCount}, {&s.cur, lw * lh}, {&s.ref, lw * lh}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}} {
+	}{{&s.params, 8 * mpCount}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}} {
 		if *b.p, err = be.host(b.n); err != nil {
 			return nil, err
 		}
@@ -324,11 +324,18 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.upload(0, p); err != nil {
 		return err
 	}
-	if err := be.upload(s.off[mpCur], s.stager.stage(s.cur, cy)); err != nil {
+	staged, err := s.stager.stageLazily(be, &s.cur, cy)
+	if err != nil {
+		return err
+	}
+	if err := be.upload(s.off[mpCur], staged); err != nil {
 		return err
 	}
 	if s.devRef == 0 {
-		if err := be.upload(s.off[mpRef], s.stager.stage(s.ref, ry)); err != nil {
+		if staged, err = s.stager.stageLazily(be, &s.ref, ry); err != nil {
+			return err
+		}
+		if err := be.upload(s.off[mpRef], staged); err != nil {
 			return err
 		}
 	}

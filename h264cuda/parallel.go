@@ -83,6 +83,22 @@ func (s *planeStager) stage(dst []byte, p *h264.Plane) []byte {
 	return dst[:p.Width*p.Height]
 }
 
+// stageLazily is stage with a staging buffer made (be.host) or grown on
+// first need into *buf, so that planes that are owned need none.
+func (s *planeStager) stageLazily(be backend, buf *[]byte, p *h264.Plane) ([]byte, error) {
+	if s.owned.has(p) {
+		return p.Pix[:p.Width*p.Height], nil
+	}
+	if n := p.Width * p.Height; len(*buf) < n {
+		b, err := be.host(n)
+		if err != nil {
+			return nil, err
+		}
+		*buf = b
+	}
+	return s.stage(*buf, p), nil
+}
+
 // rows copies rows lo..hi-1 of the plane being staged.
 func (s *planeStager) rows(lo, hi int) error {
 	p, w := s.p, s.p.Width
