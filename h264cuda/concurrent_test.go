@@ -128,16 +128,15 @@ func BenchmarkGPUConcurrentStages1080p(b *testing.B) {
 	}
 }
 
-// groupBackends returns the encoder's GPU backends, each once, named by
-// kernel group.
-func (e *Encoder) groupBackends() []struct {
+// groupBackend is one of an encoder's GPU backends, named by kernel group.
+type groupBackend struct {
 	name string
 	be   *gpuBackend
-} {
-	var out []struct {
-		name string
-		be   *gpuBackend
-	}
+}
+
+// groupBackends returns the encoder's GPU backends, each once.
+func (e *Encoder) groupBackends() []groupBackend {
+	var out []groupBackend
 	seen := map[*gpuBackend]bool{}
 	for _, g := range []struct {
 		name string
@@ -147,10 +146,7 @@ func (e *Encoder) groupBackends() []struct {
 		{"intra", e.intraBackend()}} {
 		if gb, ok := g.be.(*gpuBackend); ok && !seen[gb] {
 			seen[gb] = true
-			out = append(out, struct {
-				name string
-				be   *gpuBackend
-			}{g.name, gb})
+			out = append(out, groupBackend{g.name, gb})
 		}
 	}
 	return out

@@ -359,11 +359,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 		if pl.idx < len(r.dev) && r.dev[pl.idx] != 0 {
 			continue // already on the device
 		}
-		buf, err := r.staging(pl.idx, pl.p)
+		staged, err := r.stager.stageLazily(be, &r.stage[pl.idx], pl.p)
 		if err != nil {
 			return err
 		}
-		if err := be.upload(r.off[pl.idx], r.stager.stage(buf, pl.p)); err != nil {
+		if err := be.upload(r.off[pl.idx], staged); err != nil {
 			return err
 		}
 	}

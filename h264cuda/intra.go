@@ -166,14 +166,11 @@ func (r *intraRecon) run(src *h264.Picture, dec []h264.Decision, onto *interReco
 		if r.dev[i] != 0 {
 			continue // already on the device
 		}
-		if len(r.stage[i]) < p.Width*p.Height {
-			b, err := be.host(p.Width * p.Height)
-			if err != nil {
-				return err
-			}
-			r.stage[i] = b
+		staged, err := r.stager.stageLazily(be, &r.stage[i], p)
+		if err != nil {
+			return err
 		}
-		if err := be.upload(r.off[xpSrcY+i], r.stager.stage(r.stage[i], p)); err != nil {
+		if err := be.upload(r.off[xpSrcY+i], staged); err != nil {
 			return err
 		}
 	}
