@@ -88,7 +88,7 @@ func BenchmarkGPUConcurrentStages1080p(b *testing.B) {
 					e.st.timing = true
 					e.enc.SetStageTiming(true)
 				}
-				for _, g := range e.groupBackends() {
+				for _, g := range e.gpuBackends() {
 					g.be.clock = true
 				}
 				if _, err := e.StageTimes(); err != nil { // from zero
@@ -114,7 +114,7 @@ func BenchmarkGPUConcurrentStages1080p(b *testing.B) {
 				return err
 			})
 			for _, e := range encs {
-				for _, g := range e.groupBackends() {
+				for _, g := range e.gpuBackends() {
 					add("drv/"+g.name, g.be.drv.Seconds())
 					add("wait/"+g.name, g.be.waited.Seconds())
 				}
@@ -126,30 +126,6 @@ func BenchmarkGPUConcurrentStages1080p(b *testing.B) {
 			}
 		})
 	}
-}
-
-// groupBackend is one of an encoder's GPU backends, named by kernel group.
-type groupBackend struct {
-	name string
-	be   *gpuBackend
-}
-
-// groupBackends returns the encoder's GPU backends, each once.
-func (e *Encoder) groupBackends() []groupBackend {
-	var out []groupBackend
-	seen := map[*gpuBackend]bool{}
-	for _, g := range []struct {
-		name string
-		be   backend
-	}{{"motion", e.st.ms.be}, {"analyse", e.st.dec.be}, {"inter", e.interBackend()},
-		{"cavlc", e.postBackend(false)}, {"deblock", e.postBackend(true)}, {"lookahead", e.lookaheadBackend()},
-		{"intra", e.intraBackend()}} {
-		if gb, ok := g.be.(*gpuBackend); ok && !seen[gb] {
-			seen[gb] = true
-			out = append(out, groupBackend{g.name, gb})
-		}
-	}
-	return out
 }
 
 // gpuCount returns the number of GPUs (after gpuContext made sure there is

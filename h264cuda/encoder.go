@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/gpuenc/gpuenc/cuda"
@@ -765,14 +766,9 @@ func (e *Encoder) StageTimes() ([]StageTime, error) {
 		}
 		out = append(out, e.enc.StageTimes()...)
 	}
-	for _, g := range []struct {
-		name string
-		be   backend
-	}{{"motion/", e.st.ms.be}, {"analyse/", e.st.dec.be}, {"inter/", e.interBackend()},
-		{"cavlc/", e.postBackend(false)}, {"deblock/", e.postBackend(true)}, {"lookahead/", e.lookaheadBackend()},
-		{"intra/", e.intraBackend()}} {
-		gb, ok := g.be.(*gpuBackend)
-		if !ok || !gb.timing {
+	for _, g := range e.gpuBackends() {
+		gb := g.be
+		if !gb.timing {
 			continue
 		}
 		ts, err := gb.stageTimes()
@@ -780,7 +776,7 @@ func (e *Encoder) StageTimes() ([]StageTime, error) {
 			return nil, err
 		}
 		for _, t := range ts {
-			out = append(out, StageTime{Stage: g.name + t.Stage, Seconds: t.Seconds})
+			out = append(out, StageTime{Stage: g.name + "/" + t.Stage, Seconds: t.Seconds})
 		}
 	}
 	return out, nil
@@ -824,12 +820,34 @@ func (e *Encoder) postBackend(deblock bool) backend {
 func (e *Encoder) SetTiming(on bool) {
 	e.st.timing, e.st.wall = on, [wallStages]time.Duration{}
 	e.enc.SetStageTiming(on)
-	for _, be := range []backend{e.st.ms.be, e.st.dec.be, e.interBackend(), e.postBackend(false), e.postBackend(true), e.lookaheadBackend(), e.intraBackend()} {
-		if gb, ok := be.(*gpuBackend); ok {
-			gb.timing = on
-			gb.nmarks = 0
+	for _, g := range e.gpuBackends() {
+		g.be.timing, g.be.nmarks = on, 0
+	}
+}
+
+// groupBackend is one of an Encoder's GPU backends, named by its kernel
+// group.
+type groupBackend struct {
+	name string
+	be   *gpuBackend
+}
+
+// gpuBackends returns the Encoder's GPU backends (none on the emulated
+// kernels), each once, in pipeline order.
+func (e *Encoder) gpuBackends() []groupBackend {
+	var out []groupBackend
+	for _, g := range []struct {
+		name string
+		be   backend
+	}{{"motion", e.st.ms.be}, {"analyse", e.st.dec.be}, {"inter", e.interBackend()},
+		{"cavlc", e.postBackend(false)}, {"deblock", e.postBackend(true)}, {"lookahead", e.lookaheadBackend()},
+		{"intra", e.intraBackend()}} {
+		gb, ok := g.be.(*gpuBackend)
+		if ok && !slices.ContainsFunc(out, func(o groupBackend) bool { return o.be == gb }) {
+			out = append(out, groupBackend{g.name, gb})
 		}
 	}
+	return out
 }
 
 // Close releases the GPU resources. Closing twice is harmless.
