@@ -141,13 +141,8 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the mode decision: %w", at, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n}, {&d.qpOff, n}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n}, {&d.qpOff, n}}...); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -117,6 +117,24 @@ func newGPUBackend(ctx *cuda.Context, stage string, kernelNames []string) (*gpuB
 	return b, nil
 }
 
+// hostBuf is a staging buffer a stage makes once: where it goes and its
+// size in bytes.
+type hostBuf struct {
+	p *[]byte
+	n int
+}
+
+// makeHost makes every buffer of bufs with be.host.
+func makeHost(be backend, bufs ...hostBuf) error {
+	for _, b := range bufs {
+		var err error
+		if *b.p, err = be.host(b.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *gpuBackend) alloc(n int) (uint64, error) {
 	var err error
 	if b.arena, err = b.ctx.Alloc(n); err != nil {

@@ -146,13 +146,8 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	if c.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for entropy coding: %w", at, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hostLv, 2 * clWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hostLv, 2 * clWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}}...); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

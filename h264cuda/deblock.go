@@ -169,13 +169,8 @@ func newDeblocker(be backend, width, height int) (*Deblocker, error) {
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for deblocking: %w", at, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&d.params, 8 * dpCount}, {&d.recs, d.recordBytes()}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&d.params, 8 * dpCount}, {&d.recs, d.recordBytes()}}...); err != nil {
+		return nil, err
 	}
 	p := d.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }

@@ -133,13 +133,8 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}}...); err != nil {
+		return nil, err
 	}
 	r.counts = make([]byte, cnBytes*n)
 	return r, nil

@@ -82,13 +82,8 @@ func newIntraRecon(be backend, mbW, mbH int) (*intraRecon, error) {
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the intra reconstruction: %w", at, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&r.params, 8 * xpCount}, {&r.dec, sizes[xpDec]}, {&r.rows, sizes[xpRows]}, {&r.counts, sizes[xpCounts]}, {&r.lumaDC, sizes[xpLumaDC]}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&r.params, 8 * xpCount}, {&r.dec, sizes[xpDec]}, {&r.rows, sizes[xpRows]}, {&r.counts, sizes[xpCounts]}, {&r.lumaDC, sizes[xpLumaDC]}}...); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

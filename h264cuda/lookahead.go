@@ -90,13 +90,7 @@ func newLookaheadStage(be backend, w, h int) (*lookaheadStage, error) {
 	if l.base, err = be.alloc(pb + src + 2*low + 2*res); err != nil {
 		return fail(err)
 	}
-	if l.params, err = be.host(pb); err != nil {
-		return fail(err)
-	}
-	if l.src, err = be.host(src); err != nil {
-		return fail(err)
-	}
-	if l.res, err = be.host(res); err != nil {
+	if err := makeHost(be, []hostBuf{{&l.params, pb}, {&l.src, src}, {&l.res, res}}...); err != nil {
 		return fail(err)
 	}
 	return l, nil

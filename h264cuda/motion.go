@@ -203,13 +203,8 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	if s.base, err = be.alloc(s.size); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the motion search: %w", s.size, err)
 	}
-	for _, b := range []struct {
-		p *[]byte
-		n int
-	}{{&s.params, 8 * mpCount}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}} {
-		if *b.p, err = be.host(b.n); err != nil {
-			return nil, err
-		}
+	if err := makeHost(be, []hostBuf{{&s.params, 8 * mpCount}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}}...); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
