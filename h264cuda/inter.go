@@ -227,8 +227,9 @@ func (r *interRecon) recAddr(i int) uint64 { return r.base + uint64(r.off[ipRecY
 // probe runs the kernel on dec (P_L0_16x16 records for the macroblocks to
 // probe, intra ones elsewhere) and sets nothing[i], for each probed
 // macroblock i, to whether it has no level left (CBP 0). Only the CBP
-// copies come back; the samples and levels it writes stay on the device,
-// where the next reconInter writes its own over them.
+// copies come back; the kernel reconstructs nothing then, and the levels
+// and counts it writes stay on the device, where the next reconInter
+// writes its own over them.
 func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	n := r.mbW * r.mbH
 	if len(dec) != n || len(nothing) != n {

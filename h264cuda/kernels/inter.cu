@@ -69,7 +69,8 @@ DEVICE_FN int decimate_score(const int16_t *b)
  * luma_term_inside: the 16 samples of kind k (0 G, 1 b, 2 h, 3 j) at the
  * full-sample positions (x0 + c, y0 + r) of a 4x4 block whose filter taps
  * all lie inside the plane (rows y0-2..y0+6, columns x0-2..x0+6), from a
- * 9x12 window read four samples a word; the same values as rkind's.
+ * 9x12 window read four samples a word; the same values as ref_kind's
+ * (qpel.h).
  */
 DEVICE_FN void luma_term_inside(const RefPlane *rp, int k, int x0, int y0, int *out)
 {
@@ -171,6 +172,7 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	if (typ < MB_P16X16 || typ > MB_P8X8)
 		return;
 	int qp = dec[DEC_QP], qpc = chroma_qp(qp);
+	int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP); /* set for the skip probe */
 	int16_t *L = PARAM_PTR(int16_t, P, IP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, IP_COUNTS) + CN_BYTES * (int64_t)i;
 	int ls = 16 * mbW, cs = 8 * mbW;
@@ -273,8 +275,9 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 	WARP_SYNC();
 
 	/* Phase 3: the coded block patterns, and each chroma lane's DC after
-	 * the inverse transform (the levels zeroed when cbpC is 0). Reads
-	 * only: phase 4 writes. */
+	 * the inverse transform (the levels zeroed when cbpC is 0). Of the
+	 * buffers phase 4 reads, reads only; the skip probe's CBP copy is
+	 * written here, and then the probe ends: it does not reconstruct. */
 	WARP_FOR_LANES(lane)
 	{
 		int cbp = 0, anyAC = 0, anyDC = 0;
@@ -288,6 +291,8 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		int cc = anyAC ? 2 : (anyDC ? 1 : 0);
 		cbpL[WARP_AT(lane)] = cbp;
 		cbpC[WARP_AT(lane)] = cc;
+		if (lane == 0 && cbpOut)
+			cbpOut[i] = cbp | (cc << 4);
 		if (lane >= 16 && lane < 24) {
 			int c = (lane - 16) >> 2, r = (lane - 16) & 3;
 			int32_t f[4];
@@ -300,6 +305,8 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		}
 	}
 	WARP_SYNC();
+	if (cbpOut)
+		return; /* the skip probe wants the CBP only */
 
 	/* Phase 4: the final records, and the reconstruction of the lane's
 	 * block (lumaRecon; chroma with its DC). */
@@ -309,9 +316,6 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		if (lane == 0) {
 			int cbp = cbpL[WARP_AT(lane)] | (cc << 4);
 			C[CN_CBP] = (uint8_t)cbp;
-			int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP);
-			if (cbpOut)
-				cbpOut[i] = cbp;
 		}
 		if (lane < 24) {
 			int chroma = lane >= 16, c = (lane - 16) >> 2, r = chroma ? (lane - 16) & 3 : lane;

@@ -20,7 +20,7 @@ enum {
 	IP_LEVELS,    /* int16[LV_WORDS] per MB, written for inter MBs */
 	IP_MBW,
 	IP_MBH,
-	IP_CBP,       /* int32 per MB: CN_CBP again, for inter MBs, or 0: none (the skip probe reads only this) */
+	IP_CBP,       /* int32 per MB: CN_CBP again, for inter MBs, or 0: none (the skip probe reads only this; with it set the kernel stops before reconstructing) */
 	IP_COUNTS,    /* uint8[CN_BYTES] per MB, written for inter MBs */
 	IP_COUNT
 };
