@@ -6,6 +6,7 @@
 package h264
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 )
@@ -26,23 +27,32 @@ var ErrBadStream = errors.New("h264: malformed stream")
 
 // appendNAL appends one NAL unit (header byte, then the RBSP with emulation
 // prevention bytes inserted) to dst, without any start code or length.
+// An emulation_prevention_three_byte goes wherever two zero bytes (since
+// the last one inserted) would be followed by a byte of 3 or less
+// (7.4.1); the runs between such places are copied whole, found by
+// searching for zero pairs, which slice data seldom has.
 func appendNAL(dst []byte, refIdc, nalType int, rbsp []byte) []byte {
 	dst = append(dst, byte(refIdc&3)<<5|byte(nalType&31))
-	zeros := 0
-	for _, b := range rbsp {
-		if zeros >= 2 && b <= 3 {
+	copied, from := 0, 0
+	for {
+		k := bytes.Index(rbsp[from:], zeroPair)
+		if k < 0 {
+			break
+		}
+		p := from + k // rbsp[p] and rbsp[p+1] are zero
+		if p+2 < len(rbsp) && rbsp[p+2] <= 3 {
+			dst = append(dst, rbsp[copied:p+2]...)
 			dst = append(dst, 3)
-			zeros = 0
+			copied, from = p+2, p+2
+			continue
 		}
-		dst = append(dst, b)
-		if b == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
+		from = p + 1
 	}
-	return dst
+	return append(dst, rbsp[copied:]...)
 }
+
+// zeroPair is what appendNAL searches for.
+var zeroPair = []byte{0, 0}
 
 // appendAnnexB appends a start code (4 bytes) and the NAL unit.
 func appendAnnexB(dst []byte, refIdc, nalType int, rbsp []byte) []byte {
