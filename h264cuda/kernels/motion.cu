@@ -379,18 +379,25 @@ DEVICE_CALL int satd_inside(const uint8_t *src, int sstride, const uint8_t *pa, 
 }
 
 /*
- * satdAt (satdBlock on the prediction): SATD of the w×h block at (ox, oy)
- * of MB (mbx, mby) predicted with quarter-sample vector (vx, vy).
+ * satd_sum: satdAt's sum of the 4x4 blocks' Hadamard magnitudes before
+ * the halving, for the w×h block at (ox, oy) of MB (mbx, mby) predicted
+ * with quarter-sample vector (vx, vy). The sums of a block's parts add up
+ * to the block's, so lanes may share a block's 4x4 blocks.
  */
-DEVICE_FN int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
+DEVICE_FN int satd_sum(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
 {
 	int x = 16 * mbx + ox, y = 16 * mby + oy;
 	int sstride = 16 * PARAM_INT(P, MP_MBW);
 	const uint8_t *src = PARAM_PTR(const uint8_t, P, MP_SRC0) + y * sstride + x;
 	Pred p;
 	pred_setup(P, &p, x, y, vx, vy, w, h);
-	int sum = p.inside ? satd_inside(src, sstride, p.pa, p.pb, p.stride, w, h) : satd_edge(src, sstride, &p, w, h);
-	return sum >> 1;
+	return p.inside ? satd_inside(src, sstride, p.pa, p.pb, p.stride, w, h) : satd_edge(src, sstride, &p, w, h);
+}
+
+/* satdAt (satdBlock on the prediction): SATD of that block. */
+DEVICE_FN int satd_at(const int64_t *P, int mbx, int mby, int ox, int oy, int w, int h, int vx, int vy)
+{
+	return satd_sum(P, mbx, mby, ox, oy, w, h, vx, vy) >> 1;
 }
 
 /* ---- Search stages -------------------------------------------------------- */
@@ -646,8 +653,10 @@ KERNEL motion_pull(const int64_t *P, int n, int arg)
  * refineQpel's.
  */
 
-/* The warp's shared words: per lane valid, SATD, cost. */
-#define PS_WORDS (3 * 32)
+/* The warp's shared words: per lane valid, SATD, cost; then the sums of
+ * 4x4 blocks that lanes add up to a block's SATD. */
+#define PS_PART (3 * 32)
+#define PS_WORDS (PS_PART + 96)
 
 /* part_block is group g's block: an 8x8 quadrant, or (parts16) a 16x8 or
  * 8x16 partition. */
@@ -763,15 +772,26 @@ PARTS_KERNEL motion_parts(const int64_t *P, int n, int arg)
 	}
 	if (!parts)
 		return;
+	/* Each quadrant's SATD at the 16x16 vector: lanes 8g + 0..3 sum one
+	 * of quadrant g's 4x4 blocks each. */
+	WARP_FOR_LANES(lane)
+	{
+		int g = lane >> 3, j = lane & 7, ox, oy, w, h;
+		part_block(0, g, &ox, &oy, &w, &h);
+		if (j < 4)
+			sh[PS_PART + lane] = satd_sum(P, mbx, mby, ox + 4 * (j & 1), oy + 4 * (j >> 1), 4, 4, mx, my);
+	}
+	WARP_SYNC();
 	PartState st;
 	WARP_FOR_LANES(lane)
 	{
-		int a = WARP_AT(lane), ox, oy, w, h;
-		part_block(0, lane >> 3, &ox, &oy, &w, &h);
+		int a = WARP_AT(lane);
+		const int32_t *q = sh + PS_PART + (lane & ~7);
 		st.x[a] = mx, st.y[a] = my;
-		st.satd[a] = satd_at(P, mbx, mby, ox, oy, w, h, mx, my);
+		st.satd[a] = (q[0] + q[1] + q[2] + q[3]) >> 1;
 		st.cost[a] = st.satd[a] + lambda * mv_bits(mx, my, px, py);
 	}
+	WARP_SYNC();
 	part_refine(P, sh, &st, 0, mbx, mby, px, py, PARAM_INT(P, MP_PART_STEPS));
 	WARP_FOR_LANES(lane)
 	{
@@ -796,19 +816,37 @@ PARTS_KERNEL motion_parts16(const int64_t *P, int n, int arg)
 	int mx = e[PULL_MVX], my = e[PULL_MVY], px = e[PULL_PREDX], py = e[PULL_PREDY];
 	int lambda = PARAM_INT(P, MP_LAMBDA);
 	/* bestOf3 of the 16x16 vector and the two 8x8 results the partition
-	 * covers (16x8 q: quadrants 2q and 2q+1; 8x16 q: q and q+2): lanes 0..2
-	 * of each group evaluate one candidate each. */
+	 * covers (16x8 q: quadrants 2q and 2q+1; 8x16 q: q and q+2): lanes
+	 * 8g + 0..2 set up group g's candidates, the whole warp sums their
+	 * 4x4 blocks (4 groups x 3 candidates x 8 blocks, three a lane), and
+	 * lanes 8g + 0..2 add them up. */
 	WARP_FOR_LANES(lane)
 	{
-		int g = lane >> 3, j = lane & 7, q = g & 1, vert = g >> 1, ox, oy, w, h;
+		int g = lane >> 3, j = lane & 7, q = g & 1, vert = g >> 1;
 		int qa = vert ? q : 2 * q, qb = vert ? q + 2 : 2 * q + 1;
-		part_block(1, g, &ox, &oy, &w, &h);
 		if (j < 3) {
-			int x = j == 0 ? mx : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb)];
-			int y = j == 0 ? my : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb) + 1];
-			int sd = satd_at(P, mbx, mby, ox, oy, w, h, x, y);
-			sh[3 * lane] = x, sh[3 * lane + 1] = y;
-			sh[3 * lane + 2] = sd;
+			sh[3 * lane] = j == 0 ? mx : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb)];
+			sh[3 * lane + 1] = j == 0 ? my : m[OUT_MV8X8 + 2 * (j == 1 ? qa : qb) + 1];
+		}
+	}
+	WARP_SYNC();
+	WARP_FOR_LANES(lane)
+	{
+		for (int u = lane; u < 96; u += 32) {
+			int g = u / 24, k = (u % 24) / 8, blk = u % 8, ox, oy, w, h;
+			part_block(1, g, &ox, &oy, &w, &h);
+			int cols = w / 4;
+			const int32_t *c = sh + 3 * (8 * g + k);
+			sh[PS_PART + u] = satd_sum(P, mbx, mby, ox + 4 * (blk % cols), oy + 4 * (blk / cols), 4, 4, c[0], c[1]);
+		}
+	}
+	WARP_SYNC();
+	WARP_FOR_LANES(lane)
+	{
+		int g = lane >> 3, j = lane & 7;
+		if (j < 3) {
+			const int32_t *b = sh + PS_PART + 24 * g + 8 * j;
+			sh[3 * lane + 2] = (b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7]) >> 1;
 		}
 	}
 	WARP_SYNC();
