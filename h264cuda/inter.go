@@ -50,6 +50,16 @@ const (
 	cnBytes = 32
 )
 
+// The decision record inter_recon reads (int32 words; the vectors are
+// int16 pairs from word irMV on): 72 bytes a macroblock, where the
+// decision stage's records (analyse.go, decWords) are 240.
+const (
+	irType  = 0
+	irQP    = 1
+	irMV    = 2
+	irWords = 18
+)
+
 // interLanes is the number of threads inter_recon runs per macroblock
 // (one warp).
 const interLanes = 32
@@ -118,7 +128,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 		ipSrcY: 256 * n, ipSrcCb: 64 * n, ipSrcCr: 64 * n,
 		ipRefY: 256 * n, ipRefCb: 64 * n, ipRefCr: 64 * n,
 		ipRecY: 256 * n, ipRecCb: 64 * n, ipRecCr: 64 * n,
-		ipDec: 4 * decWords * n, ipLevels: 2 * lvWords * n,
+		ipDec: 4 * irWords * n, ipLevels: 2 * lvWords * n,
 	}
 	at := align(8 * ipCount)
 	for i, sz := range sizes {
@@ -133,7 +143,7 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
 	}
-	if err := makeHost(be, []hostBuf{{&r.params, 8 * ipCount}, {&r.dec, 4 * decWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}}...); err != nil {
+	if err := makeHost(be, []hostBuf{{&r.params, 8 * ipCount}, {&r.dec, 4 * irWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}}...); err != nil {
 		return nil, err
 	}
 	r.counts = make([]byte, cnBytes*n)
@@ -250,15 +260,15 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 // putDecision writes the fields inter_recon reads of macroblock i's
 // decision record.
 func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
-	w := r.dec[4*decWords*i : 4*decWords*(i+1)]
+	w := r.dec[4*irWords*i : 4*irWords*(i+1)]
 	r.inter[i] = typ >= h264.TraceP16x16 && typ <= h264.TraceP8x8
 	le := binary.LittleEndian
-	le.PutUint32(w[4*decType:], uint32(int32(typ)))
-	le.PutUint32(w[4*decQP:], uint32(int32(qp)))
-	mw := w[4*decMV : 4*(decMV+32)]
+	le.PutUint32(w[4*irType:], uint32(int32(typ)))
+	le.PutUint32(w[4*irQP:], uint32(int32(qp)))
+	mw := w[4*irMV : 4*irWords]
 	for k := range mvs {
-		le.PutUint32(mw[8*k:], uint32(int32(mvs[k].X)))
-		le.PutUint32(mw[8*k+4:], uint32(int32(mvs[k].Y)))
+		le.PutUint16(mw[4*k:], uint16(mvs[k].X))
+		le.PutUint16(mw[4*k+2:], uint16(mvs[k].Y))
 	}
 }
 

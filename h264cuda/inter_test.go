@@ -102,7 +102,8 @@ func TestInterLayout(t *testing.T) {
 		{"IP_REC_CR", ipRecCr}, {"IP_DEC", ipDec}, {"IP_LEVELS", ipLevels}, {"IP_MBW", ipMBW},
 		{"IP_MBH", ipMBH}, {"IP_CBP", ipCBP}, {"IP_COUNT", ipCount}, {"LV_LUMA", lvLuma}, {"LV_CDC", lvCDC},
 		{"LV_CAC", lvCAC}, {"LV_WORDS", lvWords}, {"IP_COUNTS", ipCounts}, {"CN_NZ", cnNZ},
-		{"CN_NZC", cnNZC}, {"CN_CBP", cnCBP}, {"CN_BYTES", cnBytes},
+		{"CN_NZC", cnNZC}, {"CN_CBP", cnCBP}, {"CN_BYTES", cnBytes}, {"IR_TYPE", irType}, {"IR_QP", irQP},
+		{"IR_MV", irMV}, {"IR_WORDS", irWords},
 	} {
 		if got := cemu.MotionConst(kv.name); got != kv.v {
 			t.Errorf("inter.h %s = %d, Go has %d", kv.name, got, kv.v)

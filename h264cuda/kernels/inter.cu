@@ -167,11 +167,12 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		return;
 	int i = GLOBAL_ID() >> 5;
 	int mbW = PARAM_INT(P, IP_MBW), mbH = PARAM_INT(P, IP_MBH), x = i % mbW, y = i / mbW;
-	const int32_t *dec = PARAM_PTR(const int32_t, P, IP_DEC) + DEC_WORDS * i;
-	int typ = dec[DEC_TYPE];
+	const int32_t *dec = PARAM_PTR(const int32_t, P, IP_DEC) + IR_WORDS * i;
+	const int16_t *mv = (const int16_t *)(dec + IR_MV);
+	int typ = dec[IR_TYPE];
 	if (typ < MB_P16X16 || typ > MB_P8X8)
 		return;
-	int qp = dec[DEC_QP], qpc = chroma_qp(qp);
+	int qp = dec[IR_QP], qpc = chroma_qp(qp);
 	int32_t *cbpOut = PARAM_PTR(int32_t, P, IP_CBP); /* set for the skip probe */
 	int16_t *L = PARAM_PTR(int16_t, P, IP_LEVELS) + LV_WORDS * (int64_t)i;
 	uint8_t *C = PARAM_PTR(uint8_t, P, IP_COUNTS) + CN_BYTES * (int64_t)i;
@@ -207,12 +208,11 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 						/* chroma sample (cx, cy) of the macroblock: its luma
 						 * 4x4 block is (cx >> 1, cy >> 1). */
 						int cx = bx * 4 + xx, cy = by * 4 + yy, lb = (cy >> 1) * 4 + (cx >> 1);
-						v16[yy * 4 + xx] = chroma_sample(&rc[c], x * 8 + cx, y * 8 + cy, dec[DEC_MV + 2 * lb],
-						                                 dec[DEC_MV + 2 * lb + 1]);
+						v16[yy * 4 + xx] = chroma_sample(&rc[c], x * 8 + cx, y * 8 + cy, mv[2 * lb], mv[2 * lb + 1]);
 					}
 				}
 			} else {
-				luma_block(&ry, x * 16 + bx * 4, y * 16 + by * 4, dec[DEC_MV + 2 * r], dec[DEC_MV + 2 * r + 1], v16);
+				luma_block(&ry, x * 16 + bx * 4, y * 16 + by * 4, mv[2 * r], mv[2 * r + 1], v16);
 			}
 			for (int yy = 0; yy < 4; yy++) {
 				for (int xx = 0; xx < 4; xx++) {

@@ -16,13 +16,22 @@ enum {
 	IP_REC_Y,     /* reconstruction written for inter MBs, same geometry */
 	IP_REC_CB,
 	IP_REC_CR,
-	IP_DEC,       /* decisions: int32[DEC_WORDS] per MB (analyse.h) */
+	IP_DEC,       /* decisions: int32[IR_WORDS] per MB (below) */
 	IP_LEVELS,    /* int16[LV_WORDS] per MB, written for inter MBs */
 	IP_MBW,
 	IP_MBH,
 	IP_CBP,       /* int32 per MB: CN_CBP again, for inter MBs, or 0: none (the skip probe reads only this; with it set the kernel stops before reconstructing) */
 	IP_COUNTS,    /* uint8[CN_BYTES] per MB, written for inter MBs */
 	IP_COUNT
+};
+
+/* The decision of one macroblock as this kernel reads it (the host
+ * writes it): int32 words, the vectors as int16 (x, y) pairs. */
+enum {
+	IR_TYPE = 0, /* analyse.h's DEC_TYPE values */
+	IR_QP = 1,
+	IR_MV = 2,   /* 16 x (x, y) int16, raster order of the 4x4 blocks */
+	IR_WORDS = 18
 };
 
 /* Levels of one macroblock, scan order (h264's macroblock fields), int16
