@@ -9,7 +9,7 @@ import (
 
 func TestPictureConversions(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	for _, sz := range [][2]int{{1, 1}, {3, 5}, {16, 16}, {17, 9}} {
+	for _, sz := range [][2]int{{1, 1}, {3, 5}, {16, 16}, {17, 9}, {33, 7}, {64, 4}, {99, 3}} {
 		w, h := sz[0], sz[1]
 		cw, ch := (w+1)/2, (h+1)/2
 		i420 := make([]byte, w*h+2*cw*ch)
