@@ -31,7 +31,8 @@ const (
 	apAQ
 	apLambdaTab
 	apQPOff = apLambdaTab + 52 // per-macroblock QP offsets, int8 (0: none)
-	apCount = apQPOff + 1
+	apHost  = apQPOff + 1      // the compact decision records the host reads
+	apCount = apHost + 1
 )
 
 const (
@@ -43,6 +44,19 @@ const (
 	decPartMV = 20
 	decMV     = 28
 	decWords  = 60
+)
+
+// The compact decision record the host downloads (bytes; the vectors are
+// int16 pairs): 100 bytes a macroblock for the device record's 240.
+const (
+	dhType   = 0
+	dhI16    = 1
+	dhChroma = 2
+	dhQP     = 3
+	dhI4     = 4
+	dhPartMV = 20
+	dhMV     = 36
+	dhBytes  = 100
 )
 
 // Decider runs h264_go's mode decision on a GPU for pictures of one size
@@ -63,9 +77,10 @@ type Decider struct {
 	off      [apDec + 1]int
 	offQP    int    // device offset of the QP offsets
 	qpOff    []byte // their staging
+	offHost  int    // device offset of the compact decision records
 	params   []byte
 	field    []byte
-	dec      []byte
+	dec      []byte    // the compact records, downloaded
 	stage    [3][]byte // staging of the source planes (one each: uploads are asynchronous)
 	// decodeOut is the output of the Decide in progress, decoded in parts
 	// (decodeParts.work: decodeRange).
@@ -138,10 +153,12 @@ func newDecider(be backend, o h264.Options) (*Decider, error) {
 	}
 	d.offQP = at
 	at += align(n)
+	d.offHost = at
+	at += align(dhBytes * n)
 	if d.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the mode decision: %w", at, err)
 	}
-	if err := makeHost(be, []hostBuf{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, 4 * decWords * n}, {&d.qpOff, n}}...); err != nil {
+	if err := makeHost(be, []hostBuf{{&d.params, 8 * apCount}, {&d.field, 4 * outWords * n}, {&d.dec, dhBytes * n}, {&d.qpOff, n}}...); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -223,16 +240,17 @@ func (d *Decider) decodeRange(lo, hi int) error {
 
 // decode converts the downloaded record of macroblock i.
 func (d *Decider) decode(i int, t *h264.Decision) {
-	rec := d.dec[4*decWords*i : 4*decWords*(i+1)]
-	w := func(k int) int { return int(int32(binary.LittleEndian.Uint32(rec[4*k:]))) }
-	mv := func(k int) h264.MV { return h264.MV{X: int16(w(k)), Y: int16(w(k + 1))} }
-	t.Type, t.I16Mode, t.ChromaMode, t.QP = w(decType), w(decI16), w(decChroma), w(decQP)
+	rec := d.dec[dhBytes*i : dhBytes*(i+1)]
+	mv := func(o int) h264.MV {
+		return h264.MV{X: int16(binary.LittleEndian.Uint16(rec[o:])), Y: int16(binary.LittleEndian.Uint16(rec[o+2:]))}
+	}
+	t.Type, t.I16Mode, t.ChromaMode, t.QP = int(rec[dhType]), int(rec[dhI16]), int(rec[dhChroma]), int(rec[dhQP])
+	copy(t.I4Modes[:], rec[dhI4:dhI4+16])
 	for k := 0; k < 16; k++ {
-		t.I4Modes[k] = uint8(w(decI4 + k))
-		t.MV[k] = mv(decMV + 2*k)
+		t.MV[k] = mv(dhMV + 4*k)
 	}
 	for k := 0; k < 4; k++ {
-		t.PartMV[k] = mv(decPartMV + 2*k)
+		t.PartMV[k] = mv(dhPartMV + 4*k)
 	}
 }
 
@@ -276,6 +294,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 	put(apIntra4, b2i(d.intra4))
 	put(apParts, b2i(d.parts))
 	put(apAQ, int64(d.aq))
+	put(apHost, int64(d.base)+int64(d.offHost))
 	put(apQPOff, 0)
 	if qpOffset != nil {
 		put(apQPOff, int64(d.base)+int64(d.offQP))
@@ -327,7 +346,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 	if err := be.mark("end"); err != nil {
 		return err
 	}
-	if err := be.download(d.dec, d.off[apDec]); err != nil {
+	if err := be.download(d.dec, d.offHost); err != nil {
 		return err
 	}
 	return be.sync()

@@ -179,6 +179,8 @@ func TestAnalyseLayout(t *testing.T) {
 		{"AP_COUNT", apCount},
 		{"DEC_TYPE", decType}, {"DEC_I16", decI16}, {"DEC_CHROMA", decChroma}, {"DEC_QP", decQP},
 		{"DEC_I4", decI4}, {"DEC_PARTMV", decPartMV}, {"DEC_MV", decMV}, {"DEC_WORDS", decWords},
+		{"AP_HOST", apHost}, {"DH_TYPE", dhType}, {"DH_I16", dhI16}, {"DH_CHROMA", dhChroma}, {"DH_QP", dhQP},
+		{"DH_I4", dhI4}, {"DH_PARTMV", dhPartMV}, {"DH_MV", dhMV}, {"DH_BYTES", dhBytes},
 		{"MB_I4X4", h264.TraceI4x4}, {"MB_I16X16", h264.TraceI16x16}, {"MB_P16X16", h264.TraceP16x16},
 		{"MB_P16X8", h264.TraceP16x8}, {"MB_P8X16", h264.TraceP8x16}, {"MB_P8X8", h264.TraceP8x8},
 		{"MB_PSKIP", h264.TracePSkip},

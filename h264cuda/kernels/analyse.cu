@@ -185,6 +185,27 @@ DEVICE_FN int aq_offset(const int64_t *P, int x, int y, int s)
 	return imax(-12, imin(12, off));
 }
 
+/* put_host_record writes the compact copy (DH_*) of decision record rec
+ * to h: 100 bytes where the record has 240 (the vectors fit int16: h264's
+ * MV). */
+DEVICE_FN void put_host_record(uint8_t *h, const int32_t *rec)
+{
+	h[DH_TYPE] = (uint8_t)rec[DEC_TYPE];
+	h[DH_I16] = (uint8_t)rec[DEC_I16];
+	h[DH_CHROMA] = (uint8_t)rec[DEC_CHROMA];
+	h[DH_QP] = (uint8_t)rec[DEC_QP];
+	for (int k = 0; k < 16; k++)
+		h[DH_I4 + k] = (uint8_t)rec[DEC_I4 + k];
+	for (int k = 0; k < 8; k++) {
+		uint16_t v = (uint16_t)rec[DEC_PARTMV + k];
+		h[DH_PARTMV + 2 * k] = (uint8_t)v, h[DH_PARTMV + 2 * k + 1] = (uint8_t)(v >> 8);
+	}
+	for (int k = 0; k < 32; k++) {
+		uint16_t v = (uint16_t)rec[DEC_MV + k];
+		h[DH_MV + 2 * k] = (uint8_t)v, h[DH_MV + 2 * k + 1] = (uint8_t)(v >> 8);
+	}
+}
+
 /* analyse: stage 2 for macroblock i (one thread each). */
 KERNEL analyse_mb(const int64_t *P, int n, int arg)
 {
@@ -283,5 +304,6 @@ KERNEL analyse_mb(const int64_t *P, int n, int arg)
 		rec[DEC_MV + 2 * r] = p < 0 ? 0 : rec[DEC_PARTMV + 2 * p];
 		rec[DEC_MV + 2 * r + 1] = p < 0 ? 0 : rec[DEC_PARTMV + 2 * p + 1];
 	}
+	put_host_record(PARAM_PTR(uint8_t, P, AP_HOST) + DH_BYTES * (int64_t)i, rec);
 	(void)arg;
 }

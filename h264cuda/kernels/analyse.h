@@ -23,6 +23,7 @@ enum {
 	AP_AQ,        /* adaptive quantisation strength in 1/16 (0: off) */
 	AP_LAMBDA_TAB,/* 52 entries: lambdaMotion(0..51) */
 	AP_QPOFF = AP_LAMBDA_TAB + 52, /* int8 QP offset per MB (lookahead's macroblock tree), or 0: none */
+	AP_HOST,      /* the decisions again, compact, for the host: uint8[DH_BYTES] per MB */
 	AP_COUNT
 };
 
@@ -36,6 +37,19 @@ enum {
 	DEC_PARTMV = 20, /* 4 x (x, y) */
 	DEC_MV = 28,     /* 16 x (x, y), raster order */
 	DEC_WORDS = 60
+};
+
+/* The compact copy of a decision record that the host downloads (AP_HOST):
+ * bytes, the vectors as little-endian int16 (x, y) pairs. */
+enum {
+	DH_TYPE = 0,
+	DH_I16 = 1,
+	DH_CHROMA = 2,
+	DH_QP = 3,
+	DH_I4 = 4,      /* 16 modes */
+	DH_PARTMV = 20, /* 4 x (x, y) */
+	DH_MV = 36,     /* 16 x (x, y) */
+	DH_BYTES = 100
 };
 
 /* Macroblock types (h264's mb* constants, PictureTrace's Trace*). */
