@@ -101,8 +101,18 @@ func runRows(rows, workers int, fn func(w, row int)) error {
 type wavefront struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
-	progress []atomic.Int32 // per row: number of macroblocks done
+	progress []rowProgress // per row: number of macroblocks done
 	sleepers atomic.Int32
+}
+
+// rowProgress is one row's count of finished macroblocks, alone in its
+// cache lines (128 bytes: a line and the one the prefetcher pairs with
+// it): packed side by side, each macroblock's publish took the line from
+// the workers polling the neighbouring rows (BenchmarkDeblock on 16
+// cores: 5.1-5.5 -> 4.2-4.7 ms).
+type rowProgress struct {
+	atomic.Int32
+	_ [124]byte
 }
 
 // reset readies the progress of rows rows, all at 0.
@@ -111,7 +121,7 @@ func (wf *wavefront) reset(rows int) {
 		wf.cond = sync.NewCond(&wf.mu)
 	}
 	if cap(wf.progress) < rows {
-		wf.progress = make([]atomic.Int32, rows)
+		wf.progress = make([]rowProgress, rows)
 	}
 	wf.progress = wf.progress[:rows]
 	for i := range wf.progress {
