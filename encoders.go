@@ -29,20 +29,21 @@ var candidates = map[string][]string{
 // h264CUDACrossover lists, by frame size in luma samples, the most CPU
 // cores on which h264_cuda encodes faster than libx264 (default settings
 // of each). Both use the host's cores (h264_cuda for the stages that stay
-// in Go) but libx264 gains far more from them, so the crossover depends
-// on the cores and on the frame size. Measured on an NVIDIA H200 machine
-// at commit 764dd4f with `taskset` (h264cuda/NOTES.md, "Which encoder h264
-// chooses"): 360p faster on 4 cores, level on 6 (faster from CUDA
-// frames), slower on 8; 720p faster on 10, level or slower on 14 and 16
-// from CPU frames (faster from CUDA frames), so about 12; 1080p faster on
-// 12 and on 16 (1.15 times from CPU frames), so about 20 by extrapolating
-// libx264's gain per core; 2160p 1.3–1.5 times faster on 16 at the older
-// cdd7c49, about 22 by extrapolation (not measured again).
+// in Go), and libx264 gains more from them at small frames, so the
+// crossover depends on the cores and on the frame size. Measured at
+// commit 7151c57 with `taskset` on an NVIDIA H200 machine with 16 cores
+// and on one with 64 (bench/results/h200-choice/7151c57, h264cuda/NOTES.md
+// "Which encoder h264 chooses"): 360p faster on 6 cores, level on 8 from
+// CPU frames (faster from CUDA frames), slower on 12 and 16; 720p faster
+// on 12 to 32 cores (1.12–1.26× from CPU frames), where libx264 no longer
+// gains from cores, so 64; 1080p faster on 16 to 48 (1.21–1.41×), libx264
+// gaining 0.4 fps a core from 24 to 48, so 96; 2160p 2.1–2.3× faster on
+// 24 and 48, so 128.
 var h264CUDACrossover = [...]struct{ samples, cores int }{
-	{640 * 360, 6},
-	{1280 * 720, 12},
-	{1920 * 1080, 20},
-	{3840 * 2160, 22},
+	{640 * 360, 8},
+	{1280 * 720, 64},
+	{1920 * 1080, 96},
+	{3840 * 2160, 128},
 }
 
 // h264CUDAMaxCores is the most CPU cores on which h264_cuda is expected

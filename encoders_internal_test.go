@@ -9,26 +9,27 @@ import (
 
 // TestH264CUDAChoiceRule checks the rule that decides between h264_cuda
 // and libx264 against the measurements it was drawn from (NVIDIA H200
-// machine, commit cdd7c49, `taskset` to N cores, `gpuenc bench --encoders
-// libx264,h264_cuda --threads N`; bench/results/h200-choice/cdd7c49 and
-// h200-study): h264_cuda was the faster one (from CPU and from CUDA
-// frames) exactly in the cases marked true.
+// machines with 16 and 64 cores, commit 7151c57, `taskset` to N cores,
+// `gpuenc bench --encoders libx264,h264_cuda --threads N`;
+// bench/results/h200-choice/7151c57): h264_cuda was the faster one (from
+// CPU and from CUDA frames, level counting as faster) exactly in the cases
+// marked true.
 func TestH264CUDAChoiceRule(t *testing.T) {
 	for _, c := range []struct {
 		w, h, cores int
 		cudaFaster  bool
 	}{
-		// fps at 764dd4f on an H200 machine, h264_cuda from CPU / CUDA
-		// frames against libx264 (bench/results/h200-choice/764dd4f)
-		{640, 360, 4, true},    // 324 / 404 against 269
-		{640, 360, 6, true},    // 306 / 401 against 312: level
-		{640, 360, 8, false},   // 306 / 399 against 371
-		{1280, 720, 10, true},  // 180 / 208 against 130
-		{1280, 720, 14, false}, // 172 / 203 against 180
-		{1280, 720, 16, false}, // 173 / 207 against 184
-		{1920, 1080, 12, true}, // 108 / 124 against 83.0
-		{1920, 1080, 16, true}, // 107 / 113 against 92.9
-		{3840, 2160, 16, true}, // 25.0 / 28.5 against 19.3 (cdd7c49)
+		// fps, h264_cuda from CPU / CUDA frames against libx264
+		{640, 360, 6, true},    // 360.6 / 476.2 against 338.2
+		{640, 360, 8, true},    // 380.1 / 466.5 against 380.6: level
+		{640, 360, 12, false},  // 386.9 / 500.4 against 420.5
+		{640, 360, 16, false},  // 369.0 / 508.8 against 474.1
+		{1280, 720, 12, true},  // 236.3 / 282.9 against 186.9
+		{1280, 720, 16, true},  // 221.8 / 266.5 against 181.6
+		{1280, 720, 32, true},  // 214.4 / 256.3 against 180.8 (64-core host)
+		{1920, 1080, 16, true}, // 144.1 / 161.7 against 102.0
+		{1920, 1080, 48, true}, // 145.4 / 160.8 against 120.0 (64-core host)
+		{3840, 2160, 48, true}, // 53.3 / 58.4 against 25.8 (64-core host)
 	} {
 		if got := h264CUDAFaster(c.w, c.h, c.cores); got != c.cudaFaster {
 			t.Errorf("%dx%d on %d cores: h264CUDAFaster = %v, measured %v", c.w, c.h, c.cores, got, c.cudaFaster)
