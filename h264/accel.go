@@ -204,6 +204,17 @@ type LookaheadAccelerator interface {
 	AnalyseLookahead(src *Picture, first bool, out LookaheadCosts) error
 }
 
+// FieldKeeper is an Accelerator whose Decide can read the motion field of
+// its last search where the search left it (on its device), so that the
+// field need not come back: for a P picture the Encoder calls
+// MotionSATD instead of Motion, then Decide with a nil field. MotionSATD
+// runs Motion's search and returns only the sum of the field's SATD16
+// over the macroblocks, which constant-quality rate control reads.
+type FieldKeeper interface {
+	Accelerator
+	MotionSATD(cur, ref *Picture, prev []MV, qp int) (satd16 int64, err error)
+}
+
 // PictureAllocator is an Accelerator that also allocates the encoder's own
 // pictures: the source padded to whole macroblocks (not the lookahead's
 // pictures, which a lookahead codes instead: page-locking its twenty
@@ -236,6 +247,7 @@ type accelState struct {
 	intraKept    bool
 	copyIntraRow func(w, y int)
 	probe        ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
+	fieldKeeper  FieldKeeper      // nil: the motion field comes back (Motion)
 	nothing      []bool           // ProbeSkips' results
 	// badInRow holds, per macroblock row, the first invalid decision
 	// (accelDecide), or -1; copyDecisionRow is e.copyDecisions, decidedP
@@ -305,6 +317,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		a.probe = pa
 		a.nothing = make([]bool, n)
 	}
+	a.fieldKeeper, _ = acc.(FieldKeeper)
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)
 	if la, ok := acc.(LookaheadAccelerator); ok && e.la != nil {
@@ -361,13 +374,24 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 }
 
 // accelMotion is stage 1 by the accelerator, its result copied into the
-// encoder's field.
-func (e *Encoder) accelMotion(qp int) error {
+// encoder's field unless the accelerator keeps it (FieldKeeper); it
+// returns the sum of the field's SATD16.
+func (e *Encoder) accelMotion(qp int) (int64, error) {
 	a := e.accel
-	if err := a.acc.Motion(e.src, e.ref, e.prevField, qp, a.field); err != nil {
-		return fmt.Errorf("%w: motion search: %w", ErrAccelerator, err)
+	if a.fieldKeeper != nil {
+		sum, err := a.fieldKeeper.MotionSATD(e.src, e.ref, e.prevField, qp)
+		if err != nil {
+			return 0, fmt.Errorf("%w: motion search: %w", ErrAccelerator, err)
+		}
+		return sum, nil
 	}
-	return runRows(e.mbH, e.o.Threads, a.copyFieldRow)
+	if err := a.acc.Motion(e.src, e.ref, e.prevField, qp, a.field); err != nil {
+		return 0, fmt.Errorf("%w: motion search: %w", ErrAccelerator, err)
+	}
+	if err := runRows(e.mbH, e.o.Threads, a.copyFieldRow); err != nil {
+		return 0, err
+	}
+	return e.field.satd16(), nil
 }
 
 // copyField copies row y of the accelerator's motion field into the
@@ -384,7 +408,7 @@ func (e *Encoder) copyField(y int) {
 func (e *Encoder) accelDecide(qp int, pSlice bool) error {
 	a := e.accel
 	var field []MotionMB
-	if pSlice {
+	if pSlice && a.fieldKeeper == nil {
 		field = a.field
 	}
 	if err := a.acc.Decide(e.src, field, qp, e.treeOff, pSlice, a.dec); err != nil {

@@ -422,20 +422,20 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	lap := e.lapFrom(time.Time{})
 	if pSlice {
 		// Stage 1: motion search (motion.go).
+		var sum int64
 		if e.accel != nil {
-			if err := e.accelMotion(qp); err != nil {
+			var err error
+			if sum, err = e.accelMotion(qp); err != nil {
 				return AccessUnit{}, err
 			}
 		} else if err := e.search.run(e.src, e.ref, e.prevField, qp, &e.field); err != nil {
 			return AccessUnit{}, fmt.Errorf("h264: motion search: %w", err)
+		} else {
+			sum = e.field.satd16()
 		}
 		// Constant quality picks the final QP from the picture's motion
 		// compensated complexity (the search's λ used the provisional QP).
-		sum := 0
-		for i := range e.field.MBs {
-			sum += int(e.field.MBs[i].SATD16)
-		}
-		qp = e.rc.crfQP(qp, float64(sum)/float64(len(e.field.MBs)))
+		qp = e.rc.crfQP(qp, float64(sum)/float64(e.mbW*e.mbH))
 	}
 	lap = e.lap(hostMotion, lap)
 	// Stage 2: decisions, per macroblock, from the source (and for P

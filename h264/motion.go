@@ -99,6 +99,16 @@ type motionField struct {
 	MBs               []mbMotion
 }
 
+// satd16 is the sum of the field's 16x16 SATDs (constant-quality rate
+// control reads it).
+func (f *motionField) satd16() int64 {
+	var sum int64
+	for i := range f.MBs {
+		sum += int64(f.MBs[i].SATD16)
+	}
+	return sum
+}
+
 // motionPlane is a sample plane with a replicated margin: sample (x, y) for
 // x in [-margin, w+margin) is pix[origin+y*stride+x].
 type motionPlane struct {

@@ -266,7 +266,7 @@ func (d *Decider) run(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset
 		!planeOK(&src.Y) || !planeOK(&src.Cb) || !planeOK(&src.Cr) {
 		return fmt.Errorf("%w: source is not a %dx%d macroblock picture", ErrInput, d.mbW, d.mbH)
 	}
-	if (pSlice && len(field) != n) || nOut != n || (qpOffset != nil && len(qpOffset) != n) {
+	if (pSlice && d.devField == 0 && len(field) != n) || nOut != n || (qpOffset != nil && len(qpOffset) != n) {
 		return fmt.Errorf("%w: field, QP offsets or output does not hold %d macroblocks", ErrInput, n)
 	}
 	p := d.params

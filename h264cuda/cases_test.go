@@ -256,6 +256,22 @@ func compareMotion(t *testing.T, s *MotionSearch, c *motionCase) {
 	if bad > 0 {
 		t.Errorf("%d of %d macroblocks differ", bad, len(got))
 	}
+	// The same search again, keeping the field on the device: only the
+	// sum of its SATD16 comes back (stages.MotionSATD).
+	if err := s.enqueue(cur, ref, prev, c.qp); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.collectSATD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantSum int64
+	for i := range want.MBs {
+		wantSum += int64(want.MBs[i].SATD16)
+	}
+	if sum != wantSum {
+		t.Errorf("SATD16 sum %d, want %d", sum, wantSum)
+	}
 }
 
 // compareStages downloads the intermediate buffers of the last run and

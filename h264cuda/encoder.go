@@ -127,6 +127,22 @@ func (s *stages) since(k int, t time.Time) {
 
 // Motion implements h264.Accelerator with MotionSearch.
 func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) error {
+	if out == nil {
+		return fmt.Errorf("%w: no output for the motion field", ErrInput)
+	}
+	_, err := s.motion(cur, ref, prev, qp, out)
+	return err
+}
+
+// MotionSATD implements h264.FieldKeeper: the search's field stays on the
+// device, where Decide reads it, and only its SATD16 sum comes back.
+func (s *stages) MotionSATD(cur, ref *h264.Picture, prev []h264.MV, qp int) (int64, error) {
+	return s.motion(cur, ref, prev, qp, nil)
+}
+
+// motion runs the search, then decodes its field into out, or with out
+// nil returns the sum of the field's SATD16 instead.
+func (s *stages) motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h264.MotionMB) (int64, error) {
 	defer s.since(0, time.Now())
 	s.fieldOnDevice, s.motionCur = false, nil
 	s.ms.devRef = 0
@@ -143,14 +159,17 @@ func (s *stages) Motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 			s.prefetches++
 		}
 	}
-	if err == nil {
+	var sum int64
+	if err == nil && out != nil {
 		err = s.ms.collect(out)
+	} else if err == nil {
+		sum, err = s.ms.collectSATD()
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.fieldOnDevice, s.motionCur = true, cur
-	return nil
+	return sum, nil
 }
 
 // AnalyseLookahead implements h264.LookaheadAccelerator with
@@ -176,8 +195,9 @@ func (s *stages) deblocked(p *h264.Picture) bool {
 }
 
 // Decide implements h264.Accelerator with Decider. In a P picture the
-// field is the one Motion just wrote (h264.Encoder passes Motion's output
-// unchanged), so the decision reads it in the search's device memory.
+// field is the one Motion or MotionSATD just made (h264.Encoder passes
+// Motion's output unchanged, or nil after MotionSATD), so the decision
+// reads it in the search's device memory.
 func (s *stages) Decide(src *h264.Picture, field []h264.MotionMB, qp int, qpOffset []int8, pSlice bool, out []h264.Decision) error {
 	defer s.since(1, time.Now())
 	if s.inter != nil {

@@ -37,6 +37,7 @@ const (
 	mpPrev
 	mpOut
 	mpScratch
+	mpSATD16 // each macroblock's SATD16 again, packed: what the host reads when the field stays
 	mpCurW
 	mpCurH
 	mpCurStride
@@ -118,7 +119,7 @@ type MotionSearch struct {
 
 	be   backend
 	base uint64
-	off  [mpScratch + 1]int // arena offset of each buffer (by parameter index)
+	off  [mpSATD16 + 1]int // arena offset of each buffer (by parameter index)
 	size int
 
 	// Host staging, sized once.
@@ -127,6 +128,7 @@ type MotionSearch struct {
 	ref    []byte
 	prev   []byte
 	out    []byte
+	satd   []byte // the SATD16 copies (collectSATD)
 	closed bool
 
 	// decodeOut is the output being decoded in parts (decodeParts.work:
@@ -183,7 +185,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	n := s.mbW * s.mbH
 	lw, lh := 16*s.mbW, 16*s.mbH
 	plane := (lw + 2*s.ext) * (lh + 2*s.ext) // the largest reference this grid admits
-	sizes := [mpScratch + 1]int{
+	sizes := [mpSATD16 + 1]int{
 		mpCur: lw * lh, mpRef: lw * lh,
 		mpSrc0: 256 * n, mpSrc1: 64 * n, mpSrc2: 16 * n,
 		mpFull: plane, mpHalfB: plane, mpHalfH: plane, mpHalfJ: plane,
@@ -191,7 +193,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 		mpRefL2: (4*s.mbW + 2*s.m2) * (4*s.mbH + 2*s.m2),
 		mpLvl2:  8 * n, mpLvl1: 8 * n, mpLvl0: 8 * n, mpPred0: 8 * n,
 		mpPull0: 4 * pullWords * n, mpPull1: 4 * pullWords * n,
-		mpPrev: 8 * n, mpOut: 4 * outWords * n, mpScratch: 4 * scratchWords * n,
+		mpPrev: 8 * n, mpOut: 4 * outWords * n, mpScratch: 4 * scratchWords * n, mpSATD16: 4 * n,
 	}
 	at := align(8 * mpCount) // the parameter block is at offset 0
 	for i, sz := range sizes {
@@ -203,7 +205,7 @@ func newMotionSearch(be backend, cfg h264.MotionConfig) (*MotionSearch, error) {
 	if s.base, err = be.alloc(s.size); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the motion search: %w", s.size, err)
 	}
-	if err := makeHost(be, []hostBuf{{&s.params, 8 * mpCount}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}}...); err != nil {
+	if err := makeHost(be, []hostBuf{{&s.params, 8 * mpCount}, {&s.prev, 8 * n}, {&s.out, 4 * outWords * n}, {&s.satd, 4 * n}}...); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -261,6 +263,23 @@ func (s *MotionSearch) collect(out []h264.MotionMB) error {
 	return nil
 }
 
+// collectSATD waits for the search enqueue queued and returns the sum of
+// its field's SATD16, leaving the field on the device (downloading one
+// int32 a macroblock instead of the 152-byte records).
+func (s *MotionSearch) collectSATD() (int64, error) {
+	if err := s.be.download(s.satd, s.off[mpSATD16]); err != nil {
+		return 0, err
+	}
+	if err := s.be.sync(); err != nil {
+		return 0, err
+	}
+	var sum int64
+	for i := 0; i < len(s.satd); i += 4 {
+		sum += int64(int32(binary.LittleEndian.Uint32(s.satd[i:])))
+	}
+	return sum, nil
+}
+
 // enqueue validates the inputs, uploads them and queues every stage.
 func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) error {
 	if s.closed {
@@ -287,7 +306,7 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	// Parameter block.
 	p := s.params
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(p[8*i:], uint64(v)) }
-	for i := mpCur; i <= mpScratch; i++ {
+	for i := mpCur; i <= mpSATD16; i++ {
 		put(i, int64(s.base)+int64(s.off[i]))
 	}
 	if s.devRef != 0 {

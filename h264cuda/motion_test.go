@@ -56,7 +56,7 @@ func TestMotionLayout(t *testing.T) {
 		{"MP_FULL", mpFull}, {"MP_HALF_B", mpHalfB}, {"MP_HALF_H", mpHalfH}, {"MP_HALF_J", mpHalfJ},
 		{"MP_REFL1", mpRefL1}, {"MP_REFL2", mpRefL2}, {"MP_LVL2", mpLvl2}, {"MP_LVL1", mpLvl1},
 		{"MP_LVL0", mpLvl0}, {"MP_PRED0", mpPred0}, {"MP_PULL0", mpPull0}, {"MP_PULL1", mpPull1},
-		{"MP_PREV", mpPrev}, {"MP_OUT", mpOut}, {"MP_SCRATCH", mpScratch}, {"SCRATCH_WORDS", scratchWords}, {"MP_CUR_W", mpCurW}, {"MP_CUR_H", mpCurH},
+		{"MP_PREV", mpPrev}, {"MP_OUT", mpOut}, {"MP_SCRATCH", mpScratch}, {"MP_SATD16", mpSATD16}, {"SCRATCH_WORDS", scratchWords}, {"MP_CUR_W", mpCurW}, {"MP_CUR_H", mpCurH},
 		{"MP_CUR_STRIDE", mpCurStride}, {"MP_REF_W", mpRefW}, {"MP_REF_H", mpRefH},
 		{"MP_REF_STRIDE", mpRefStride}, {"MP_MBW", mpMBW}, {"MP_MBH", mpMBH}, {"MP_PAD", mpPad},
 		{"MP_EXT", mpExt}, {"MP_FSTRIDE", mpFStride}, {"MP_M1", mpM1}, {"MP_M2", mpM2},

@@ -765,6 +765,7 @@ PARTS_KERNEL motion_parts(const int64_t *P, int n, int arg)
 			m[OUT_PRED] = px, m[OUT_PRED + 1] = py;
 			m[OUT_MV16] = mx, m[OUT_MV16 + 1] = my;
 			m[OUT_SATD16] = e[PULL_SATD], m[OUT_COST16] = e[PULL_COST];
+			PARAM_PTR(int32_t, P, MP_SATD16)[mb] = e[PULL_SATD];
 			if (!parts)
 				for (int w = OUT_MV16X8; w < OUT_WORDS; w++)
 					m[w] = 0;

@@ -29,6 +29,7 @@ enum {
 	MP_PREV,      /* int32 (x, y) per MB: previous picture's field */
 	MP_OUT,       /* int32[OUT_WORDS] per MB */
 	MP_SCRATCH,   /* int32[SCRATCH_WORDS] per MB: sub-pel candidates */
+	MP_SATD16,    /* int32 per MB: OUT_SATD16 again, for the host */
 	/* Sizes and settings. */
 	MP_CUR_W,
 	MP_CUR_H,
