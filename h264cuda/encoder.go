@@ -64,7 +64,7 @@ type stages struct {
 	owned          ownedPlanes
 	stagedPictures bool
 
-	// fieldOnDevice: the last Motion call succeeded, so its field (and
+	// fieldOnDevice: the last Motion or MotionSATD call succeeded, so its field (and
 	// reference luma) are in the search's device memory.
 	fieldOnDevice bool
 	// shareInputs lets a stage read the planes another stage already
