@@ -306,7 +306,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		return e, err
 	}
 	n := e.mbW * e.mbH
-	a := &accelState{acc: acc, field: make([]MotionMB, n), dec: make([]Decision, n), badInRow: make([]int32, e.mbH)}
+	a := &accelState{acc: acc, dec: make([]Decision, n), badInRow: make([]int32, e.mbH)}
 	if ia, ok := acc.(InterAccelerator); ok {
 		a.inter = ia
 		a.res = make([]InterResult, e.mbH)
@@ -318,6 +318,10 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 		a.nothing = make([]bool, n)
 	}
 	a.fieldKeeper, _ = acc.(FieldKeeper)
+	if a.fieldKeeper == nil { // else the field stays with the accelerator
+		a.field = make([]MotionMB, n)
+		e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
+	}
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)
 	if la, ok := acc.(LookaheadAccelerator); ok && e.la != nil {
@@ -334,7 +338,6 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	if a.deblock != nil || a.entropy != nil {
 		a.mbs = make([]MacroblockHeader, n)
 	}
-	e.field = motionField{MBWidth: e.mbW, MBHeight: e.mbH, MBs: make([]mbMotion, n)}
 	a.copyDecisionRow = func(_, y int) { e.copyDecisions(y) }
 	a.copyFieldRow = func(_, y int) { e.copyField(y) }
 	a.copyInterRow = func(_, y int) { e.copyInterRow(y) }
