@@ -172,6 +172,17 @@ type EntropyAccelerator interface {
 	SliceData(mbs []MacroblockHeader, lv []MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
 }
 
+// SlicePayloadAccelerator is an EntropyAccelerator that also inserts the
+// emulation prevention bytes (7.4.1): SlicePayload is SliceData returning
+// the slice NAL unit's payload (the RBSP with every
+// emulation_prevention_three_byte, what follows the NAL unit's header
+// byte) instead of the RBSP. The encoder then calls it instead of
+// SliceData and frames the payload as it is.
+type SlicePayloadAccelerator interface {
+	EntropyAccelerator
+	SlicePayload(mbs []MacroblockHeader, lv []MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error)
+}
+
 // LookaheadCosts is the lookahead's half-resolution analysis of one
 // picture (Options.Lookahead; lookahead.go), one entry per macroblock in
 // raster order: what the macroblock tree reads of it.
@@ -275,8 +286,9 @@ type accelState struct {
 	// interDecisionRow writes row y's final types, QPs and vectors into
 	// dec for ReconInter.
 	interDecisionRow func(w, y int)
-	deblock          DeblockAccelerator // nil: stage 5 stays in Go
-	entropy          EntropyAccelerator // nil: stage 4 stays in Go
+	deblock          DeblockAccelerator      // nil: stage 5 stays in Go
+	entropy          EntropyAccelerator      // nil: stage 4 stays in Go
+	payload          SlicePayloadAccelerator // nil: emulation prevention in Go
 	field            []MotionMB
 	dec              []Decision
 	res              []InterResult // accelInterMB's, one a macroblock row
@@ -286,7 +298,7 @@ type accelState struct {
 	mbs  []MacroblockHeader
 	lv   []MacroblockLevels
 	hdr  []byte // the slice header's bits
-	rbsp []byte // SliceData's output
+	rbsp []byte // SliceData's output, or SlicePayload's
 
 	// SliceData runs in its own goroutine during stage 5 (accelSliceStart).
 	hdrBits      int
@@ -324,6 +336,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	}
 	a.deblock, _ = acc.(DeblockAccelerator)
 	a.entropy, _ = acc.(EntropyAccelerator)
+	a.payload, _ = acc.(SlicePayloadAccelerator)
 	if la, ok := acc.(LookaheadAccelerator); ok && e.la != nil {
 		e.la.acc = la
 	}
@@ -667,7 +680,13 @@ func (e *Encoder) accelSliceStart(h *sliceHeader, pSlice bool) {
 // accelSliceRun is accelSliceStart's goroutine.
 func (e *Encoder) accelSliceRun() {
 	a := e.accel
-	rbsp, err := a.entropy.SliceData(a.mbs, e.levels, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
+	var rbsp []byte
+	var err error
+	if a.payload != nil {
+		rbsp, err = a.payload.SlicePayload(a.mbs, e.levels, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
+	} else {
+		rbsp, err = a.entropy.SliceData(a.mbs, e.levels, a.pSlice, a.hdr, a.hdrBits, a.rbsp)
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: entropy coding: %w", ErrAccelerator, err)
 	} else if len(rbsp) == 0 {
@@ -678,16 +697,16 @@ func (e *Encoder) accelSliceRun() {
 }
 
 // accelSliceWait waits for the stage 4 accelSliceStart started and returns
-// the slice's RBSP (valid until the next picture), or nil, nil when stage
-// 4 stays in Go.
-func (e *Encoder) accelSliceWait() ([]byte, error) {
+// the slice's RBSP, or its NAL unit's payload when escaped (valid until
+// the next picture), or nil, false, nil when stage 4 stays in Go.
+func (e *Encoder) accelSliceWait() (data []byte, escaped bool, err error) {
 	a := e.accel
 	if a == nil || !a.slicePending {
-		return nil, nil
+		return nil, false, nil
 	}
 	a.slicePending = false
 	if err := <-a.sliceDone; err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return a.rbsp, nil
+	return a.rbsp, a.payload != nil, nil
 }

@@ -569,7 +569,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	lap = e.lap(hostDeblock, lap)
 	// Concatenation: the slice header, then the macroblocks' bit strings with
 	// mb_skip_run in between.
-	rbsp, err := e.accelSliceWait()
+	rbsp, escaped, err := e.accelSliceWait()
 	if err != nil {
 		return AccessUnit{}, err
 	}
@@ -602,14 +602,18 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	au.Keyframe = idr
 	au.QP = qp
 	au.Intra, au.Inter, au.Skip = intra, inter, skip
+	refIdc, nalType := 2, nalSliceNonIDR
 	if idr {
 		au.Data = append(au.Data, 0, 0, 0, 1)
 		au.Data = append(au.Data, e.sps...)
 		au.Data = append(au.Data, 0, 0, 0, 1)
 		au.Data = append(au.Data, e.pps...)
-		au.Data = appendAnnexB(au.Data, 3, nalSliceIDR, rbsp)
+		refIdc, nalType = 3, nalSliceIDR
+	}
+	if escaped {
+		au.Data = appendAnnexBPayload(au.Data, refIdc, nalType, rbsp)
 	} else {
-		au.Data = appendAnnexB(au.Data, 2, nalSliceNonIDR, rbsp)
+		au.Data = appendAnnexB(au.Data, refIdc, nalType, rbsp)
 	}
 	e.rec, e.ref = e.ref, e.rec
 	return au, nil

@@ -60,6 +60,14 @@ func appendAnnexB(dst []byte, refIdc, nalType int, rbsp []byte) []byte {
 	return appendNAL(dst, refIdc, nalType, rbsp)
 }
 
+// appendAnnexBPayload appends a start code and the NAL unit made of its
+// header byte and payload, which already holds its emulation prevention
+// bytes.
+func appendAnnexBPayload(dst []byte, refIdc, nalType int, payload []byte) []byte {
+	dst = append(dst, 0, 0, 0, 1, byte(refIdc&3)<<5|byte(nalType&31))
+	return append(dst, payload...)
+}
+
 // SplitAnnexB returns the NAL units of an Annex B byte stream (without their
 // start codes or trailing zero bytes). The slices alias stream.
 func SplitAnnexB(stream []byte) ([][]byte, error) {

@@ -5,8 +5,10 @@
 // once, one thread each, into their own bit strings; a prefix sum of the
 // lengths gives each string its offset after the slice header, and a
 // packing kernel gathers the bits of each output word. Emulation
-// prevention (7.4.1) stays on the CPU in this version
-// (h264.AppendSliceNAL).
+// prevention (7.4.1) runs on the GPU too when the NAL unit's payload is
+// asked for (Payload): each chunk of the RBSP is run from the three
+// states a chunk can be entered in, a serial pass chains the chunks, and
+// each chunk writes its bytes with the emulation_prevention_three_bytes.
 
 package h264cuda
 
@@ -35,12 +37,14 @@ const (
 	cpPSlice
 	cpLevels
 	cpHostLv
+	cpEsc
 	cpCount
 )
 
 const (
 	slotWords  = 768
 	cavlcChunk = 64
+	escBytes   = 256
 
 	crType   = 0
 	crI16    = 1
@@ -61,20 +65,21 @@ const (
 	clWords  = 392
 	// slotInter in crSlot: the level block is the inter stage's.
 	slotInter = 0xffffffff
-	constsLay = 36
+	constsLay = 38
 	// constsWords: the layout, the (code, len) pairs of Tables 9-5,
 	// 9-7/9-8, 9-9a and 9-10, and the two cbp maps of Table 9-4.
 	constsWords = constsLay + 2*(5*4*17+16*16+4*4+8*15) + 2*48
 )
 
 // cavlcKernels are the kernels of kernels/cavlc.cu the coder launches.
-var cavlcKernels = []string{"cavlc_mb", "cavlc_chunk_sum", "cavlc_scan_top", "cavlc_chunk_apply", "cavlc_pack", "cavlc_consts"}
+var cavlcKernels = []string{"cavlc_mb", "cavlc_chunk_sum", "cavlc_scan_top", "cavlc_chunk_apply", "cavlc_pack",
+	"cavlc_escape_count", "cavlc_escape_scan", "cavlc_escape_write", "cavlc_consts"}
 
 // EntropyCoder codes the slice data of pictures of one size on a GPU,
 // byte for byte as h264's Encoder does: given the final macroblocks of a
 // picture (h264.PictureTrace.Macroblocks) and its slice header, Run
-// returns the slice's RBSP. Run is not safe for concurrent use; Close
-// releases the device memory.
+// returns the slice's RBSP and Payload the slice NAL unit's payload. They
+// are not safe for concurrent use; Close releases the device memory.
 type EntropyCoder struct {
 	mbW, mbH int
 	chunks   int
@@ -136,7 +141,8 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	slotBytes := 4 * slotWords * segs
 	sizes := [cpCount]int{
 		cpRec: 2 * crWords * n, cpHostLv: 2 * clWords * n, cpSlots: slotBytes + 8, cpLen: 4 * segs, cpRun: 4 * n,
-		cpOff: 4 * segs, cpChunk: 4 * c.chunks, cpOut: max(slotBytes, 4*constsWords), cpStatus: 8,
+		cpOff: 4 * segs, cpChunk: 4 * c.chunks, cpOut: max(slotBytes, 4*constsWords), cpStatus: 16,
+		cpEsc: 12 * (slotBytes/escBytes + 1),
 	}
 	at := align(8 * cpCount)
 	for i, sz := range sizes {
@@ -146,7 +152,7 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	if c.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for entropy coding: %w", at, err)
 	}
-	if err := makeHost(be, []hostBuf{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hostLv, 2 * clWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 8}, {&c.out, sizes[cpOut]}}...); err != nil {
+	if err := makeHost(be, []hostBuf{{&c.params, 8 * cpCount}, {&c.rec, 2 * crWords * n}, {&c.hostLv, 2 * clWords * n}, {&c.hdr, 4 * slotWords}, {&c.status, 16}, {&c.out, sizes[cpOut]}}...); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -175,6 +181,19 @@ func (c *EntropyCoder) MBHeight() int { return c.mbH }
 // slice's RBSP (header, slice_data(), rbsp_slice_trailing_bits) to dst[:0]
 // and returns it; with a dst of enough capacity nothing is allocated.
 func (c *EntropyCoder) Run(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	return c.run(mbs, lv, pSlice, header, headerBits, dst, false)
+}
+
+// Payload is Run with emulation prevention (7.4.1) on the GPU: it returns
+// the slice NAL unit's payload, the RBSP with its
+// emulation_prevention_three_bytes, which follows the NAL unit's header
+// byte (h264.SlicePayloadAccelerator).
+func (c *EntropyCoder) Payload(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	return c.run(mbs, lv, pSlice, header, headerBits, dst, true)
+}
+
+// run is Run, or Payload when escape is set.
+func (c *EntropyCoder) run(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte, escape bool) ([]byte, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
@@ -256,6 +275,9 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockHeader, lv []h264.MacroblockLeve
 	if err := be.launch("cavlc_pack", words, 0, n+2); err != nil {
 		return nil, fmt.Errorf("h264cuda: cavlc_pack: %w", err)
 	}
+	if escape {
+		return c.escape(total/8, dst)
+	}
 	if err := be.mark("download"); err != nil {
 		return nil, err
 	}
@@ -269,6 +291,56 @@ func (c *EntropyCoder) Run(mbs []h264.MacroblockHeader, lv []h264.MacroblockLeve
 		return nil, err
 	}
 	return append(dst[:0], c.out[:total/8]...), nil
+}
+
+// escape queues the emulation prevention of the RBSP of size bytes that
+// cavlc_pack leaves at cpOut and appends the payload to dst[:0]. The
+// payload is downloaded at its likely size (the RBSP's and a margin;
+// slice data seldom has two zero bytes in a row) and the rest, if any,
+// after its length is known.
+func (c *EntropyCoder) escape(size int, dst []byte) ([]byte, error) {
+	be := c.be
+	if err := be.mark("escape"); err != nil {
+		return nil, err
+	}
+	chunks := (size + escBytes - 1) / escBytes
+	for _, k := range []struct {
+		name string
+		n    int
+	}{{"cavlc_escape_count", chunks}, {"cavlc_escape_scan", chunks}, {"cavlc_escape_write", chunks}} {
+		if err := be.launch(k.name, k.n, 0, size); err != nil {
+			return nil, fmt.Errorf("h264cuda: %s: %w", k.name, err)
+		}
+	}
+	if err := be.mark("download"); err != nil {
+		return nil, err
+	}
+	likely := min(size+size/64+64, len(c.out))
+	if err := be.download(c.status, c.off[cpStatus]); err != nil {
+		return nil, err
+	}
+	if err := be.download(c.out[:likely], c.off[cpSlots]); err != nil {
+		return nil, err
+	}
+	if err := be.mark("end"); err != nil {
+		return nil, err
+	}
+	if err := be.sync(); err != nil {
+		return nil, err
+	}
+	n := int(int32(binary.LittleEndian.Uint32(c.status[8:])))
+	if binary.LittleEndian.Uint32(c.status[12:]) != 0 || n < size || n > len(c.out) {
+		return nil, fmt.Errorf("%w: the slice's %d bytes with emulation prevention do not fit the coder's %d", h264.ErrBitValue, size, len(c.out))
+	}
+	if n > likely {
+		if err := be.download(c.out[likely:n], c.off[cpSlots]+likely); err != nil {
+			return nil, err
+		}
+		if err := be.sync(); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst[:0], c.out[:n]...), nil
 }
 
 // packRecords packs every record of mbs into c.rec, in parallel for
@@ -323,6 +395,7 @@ func (c *EntropyCoder) writeParams(pSlice bool) {
 	put(cpPSlice, pv)
 	put(cpLevels, int64(c.keptLevels))
 	put(cpHostLv, int64(c.base)+int64(c.off[cpHostLv]))
+	put(cpEsc, int64(c.base)+int64(c.off[cpEsc]))
 }
 
 // interType reports whether a record's type is a coded inter type.

@@ -242,6 +242,14 @@ func compareCAVLC(t *testing.T, cs *cavlcCase, c *EntropyCoder) cavlcCoverage {
 		if !bytes.Equal(gotNAL, append([]byte{0, 0, 0, 1}, nal...)) {
 			t.Fatalf("picture %d: NAL unit differs from the encoder's", k)
 		}
+		h, lv := h264.SplitTrace(tr.Macroblocks)
+		payload, err := c.Payload(h, lv, !tr.IDR, hdr, hb, nil)
+		if err != nil {
+			t.Fatalf("picture %d: payload: %v", k, err)
+		}
+		if !bytes.Equal(payload, nal[1:]) {
+			t.Fatalf("picture %d: payload of %d bytes differs from the encoder's NAL unit's (%d bytes)", k, len(payload), len(nal)-1)
+		}
 	}
 	t.Logf("%d pictures, macroblock types %v, largest |level| %d, longest macroblock %d bits", cs.frames, kinds, cov.maxLevel, cov.maxBits)
 	return cov
@@ -380,7 +388,7 @@ func checkCAVLCConsts(t *testing.T, c *EntropyCoder) {
 	layout := []int{cpCount, cpRec, cpSlots, cpLen, cpRun, cpOff, cpChunk, cpOut, cpStatus, cpMBW, cpMBH, cpPSlice,
 		slotWords, cavlcChunk, crType, crI16, crChroma, crCBP, crQPD, crI4, crPartMV, crMV, crNZ, crNZC,
 		crLumaDC, clLuma, clCDC, clCAC, crWords, constsWords, h264.TracePSkip, h264.TraceI16x16,
-		cpLevels, crSlot, cpHostLv, clWords}
+		cpLevels, crSlot, cpHostLv, clWords, cpEsc, escBytes}
 	if !slices.Equal(got[:constsLay], layout) {
 		t.Fatalf("layout constants of cavlc.h\n got  %v\n want %v", got[:constsLay], layout)
 	}
@@ -555,7 +563,7 @@ func TestGPUCAVLCMatchesEncodeTrace(t *testing.T) {
 // of the P picture after it (medium preset, crf 23, moving texture with a
 // noisy third) on the GPU, and logs the median GPU time of each stage
 // from CUDA events (upload of the records, macroblock kernel, scan, pack,
-// download).
+// emulation prevention, download), as the encoder runs it (Payload).
 func BenchmarkGPUCAVLC1080p(b *testing.B) {
 	ctx := gpuContext(b)
 	trs, o := cavlcBenchPictures(b)
@@ -574,7 +582,7 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 				b.Fatal(err)
 			}
 			for i := 0; i < 3; i++ { // warm-up
-				if buf, err = c.Run(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
+				if buf, err = c.Payload(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -583,7 +591,7 @@ func BenchmarkGPUCAVLC1080p(b *testing.B) {
 			gb.timing = true
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if buf, err = c.Run(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
+				if buf, err = c.Payload(mbs, lv, !tr.IDR, hdr, hb, buf); err != nil {
 					b.Fatal(err)
 				}
 				st, err := gb.stageTimes()
@@ -745,6 +753,113 @@ func TestEmuCAVLCRandomRecords(t *testing.T) {
 func TestGPUCAVLCRandomRecords(t *testing.T) {
 	ctx := gpuContext(t)
 	compareRandomRecords(t, func(o h264.Options) *EntropyCoder { return newGPUCoder(t, ctx, o) })
+}
+
+// escapeCases are RBSPs for the emulation prevention kernels: random
+// bytes where zeros and values up to 3 abound, zero runs of every length
+// up to 9 before each small value, runs across the kernels' chunks, and
+// runs longer than a chunk.
+func escapeCases() [][]byte {
+	rng := rand.New(rand.NewPCG(3, 7))
+	var cases [][]byte
+	for _, n := range []int{1, 2, 3, 4, 5, escBytes - 1, escBytes, escBytes + 1, 3*escBytes + 17, 20 * escBytes} {
+		b := make([]byte, n)
+		for i := range b {
+			if rng.IntN(3) != 0 {
+				b[i] = byte(rng.IntN(5))
+			} else {
+				b[i] = byte(rng.IntN(256))
+			}
+		}
+		cases = append(cases, b)
+	}
+	var runs []byte
+	for z := 0; z <= 9; z++ {
+		for v := 0; v <= 4; v++ {
+			runs = append(runs, 0x80)
+			runs = append(runs, make([]byte, z)...)
+			runs = append(runs, byte(v))
+		}
+	}
+	cases = append(cases, runs)
+	for _, at := range []int{escBytes - 2, escBytes - 1, escBytes, escBytes + 1} {
+		b := bytes.Repeat([]byte{0x55}, 2*escBytes)
+		for k := 0; k < 3; k++ {
+			b[at-2+k] = 0
+		}
+		b[at+1] = 1
+		cases = append(cases, b)
+	}
+	long := append(make([]byte, 3*escBytes+5), 1, 0, 0, 2, 0, 0)
+	return append(cases, long, append([]byte{7}, long...))
+}
+
+// checkEscape runs the emulation prevention kernels of c on each case,
+// uploaded where cavlc_pack leaves the RBSP, and compares the payload
+// with h264's NAL unit; an RBSP whose payload overflows the coder's
+// buffer must give ErrBitValue.
+func checkEscape(t *testing.T, c *EntropyCoder) {
+	c.writeParams(false)
+	if err := c.be.upload(0, c.params); err != nil {
+		t.Fatal(err)
+	}
+	escapes := 0
+	for k, rbsp := range escapeCases() {
+		if err := c.be.upload(c.off[cpOut], rbsp); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.escape(len(rbsp), nil)
+		if err != nil {
+			t.Fatalf("case %d (%d bytes): %v", k, len(rbsp), err)
+		}
+		want := h264.AppendSliceNAL(nil, false, rbsp)[5:]
+		if !bytes.Equal(got, want) {
+			i := 0
+			for i < min(len(got), len(want)) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("case %d (%d bytes): payload of %d bytes, want %d; first difference at byte %d", k, len(rbsp), len(got), len(want), i)
+		}
+		escapes += len(want) - len(rbsp)
+	}
+	// All zeros: the payload would be half as long again as the segment
+	// area; nothing may be written past it (the buffer after it keeps a
+	// pattern).
+	full := make([]byte, len(c.out))
+	after := bytes.Repeat([]byte{0xa5}, c.off[cpLen+1]-c.off[cpLen])
+	for _, u := range []struct {
+		b   []byte
+		off int
+	}{{full, c.off[cpOut]}, {after, c.off[cpLen]}} {
+		if err := c.be.upload(u.off, u.b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.escape(len(full), nil); !errors.Is(err, h264.ErrBitValue) {
+		t.Fatalf("%d zero bytes (the payload overflows): error %v, want ErrBitValue", len(full), err)
+	}
+	got := make([]byte, len(after))
+	if err := c.be.download(got, c.off[cpLen]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.be.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, after) {
+		t.Fatal("an overflowing payload was written past the segment area")
+	}
+	t.Logf("%d cases, %d emulation prevention bytes", len(escapeCases()), escapes)
+}
+
+// TestEmuEscapeMatchesGo checks the emulated emulation prevention kernels
+// against h264's on RBSPs made to need many escapes.
+func TestEmuEscapeMatchesGo(t *testing.T) {
+	checkEscape(t, newEmuCoder(t, h264.Options{Width: 64, Height: 48}))
+}
+
+// TestGPUEscapeMatchesGo is TestEmuEscapeMatchesGo on the GPU.
+func TestGPUEscapeMatchesGo(t *testing.T) {
+	checkEscape(t, newGPUCoder(t, gpuContext(t), h264.Options{Width: 64, Height: 48}))
 }
 
 // runTrace is Run on the headers and levels of mbs.

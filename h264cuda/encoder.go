@@ -292,7 +292,7 @@ func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(
 // (one per combination) implement exactly the stages that run on the GPU.
 type (
 	interPart   struct{ s *stages } // h264.InterAccelerator
-	entropyPart struct{ s *stages } // h264.EntropyAccelerator
+	entropyPart struct{ s *stages } // h264.EntropyAccelerator, h264.SlicePayloadAccelerator
 	deblockPart struct{ s *stages } // h264.DeblockAccelerator
 	intraPart   struct{ s *stages } // h264.IntraKeeper, with the three above
 
@@ -394,6 +394,17 @@ func (p intraPart) IntraLevels(i int, out *h264.IntraResult) { p.s.intra.decode(
 // macroblocks' levels are read where the inter stage left them, after
 // ReconIntraKept every macroblock's where the intra stage did.
 func (p entropyPart) SliceData(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	return p.slice(mbs, lv, pSlice, header, headerBits, dst, false)
+}
+
+// SlicePayload implements h264.SlicePayloadAccelerator: SliceData with
+// the emulation prevention on the GPU too (EntropyCoder.Payload).
+func (p entropyPart) SlicePayload(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	return p.slice(mbs, lv, pSlice, header, headerBits, dst, true)
+}
+
+// slice is SliceData, or SlicePayload when escape is set.
+func (p entropyPart) slice(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte, escape bool) ([]byte, error) {
 	defer p.s.since(3, time.Now())
 	ec, r := p.s.ec, p.s.inter
 	switch {
@@ -405,7 +416,7 @@ func (p entropyPart) SliceData(mbs []h264.MacroblockHeader, lv []h264.Macroblock
 		ec.keptLevels, ec.keptIntra = p.s.intra.levelsAddr(), true
 		defer func() { ec.keptLevels, ec.keptIntra = 0, false }()
 	}
-	return ec.Run(mbs, lv, pSlice, header, headerBits, dst)
+	return ec.run(mbs, lv, pSlice, header, headerBits, dst, escape)
 }
 
 // Deblock implements h264.DeblockAccelerator with Deblocker, in place.

@@ -71,7 +71,8 @@ func (c *encClip) pictures() []*h264.Picture {
 }
 
 // encClips covers odd sizes, every preset, the three rate controls,
-// adaptive quantisation on and off, fast motion and a scene cut; the
+// adaptive quantisation on and off, fast motion, a scene cut and slices
+// with emulation prevention bytes; the
 // gpuOnly ones add 720p and 1080p.
 func encClips() []encClip {
 	var cs []encClip
@@ -92,6 +93,10 @@ func encClips() []encClip {
 			o: h264.Options{RateControl: h264.ConstantQP, QP: 26}},
 		encClip{name: "64x48-gop2-qp4", w: 64, h: 48, frames: 5, dx: 0.5, dy: -1.25, seed: 56,
 			o: h264.Options{RateControl: h264.ConstantQP, QP: 4, GOP: 2, AQStrength: 1.5}},
+		// QP 0: long level_prefix codes, hence emulation prevention bytes
+		// in three of the slices.
+		encClip{name: "64x48-qp0-escapes", w: 64, h: 48, frames: 4, dx: 1.5, dy: -0.75, seed: 63,
+			o: h264.Options{RateControl: h264.ConstantQP, QP: 0}},
 		encClip{name: "96x64-lookahead3-qp", w: 96, h: 64, frames: 6, dx: 0.75, dy: 0.25, seed: 60,
 			o: h264.Options{RateControl: h264.ConstantQP, QP: 27, Lookahead: 3, Threads: 2}},
 		encClip{name: "81x47-lookahead8-crf-gop3", w: 81, h: 47, frames: 7, dx: -1.5, dy: 0.5, seed: 61,
@@ -458,28 +463,46 @@ func newRefPostAccel(t *testing.T, o h264.Options) *refPostAccel {
 	return &refPostAccel{refAccel: refAccel{o: o, cfg: cfg}, mbW: cfg.Width / 16, mbH: cfg.Height / 16}
 }
 
+// refPayloadAccel is refPostAccel that also escapes the slice
+// (h264.SlicePayloadAccelerator), with h264's own NAL framing.
+type refPayloadAccel struct{ *refPostAccel }
+
+func (a refPayloadAccel) SlicePayload(mbs []h264.MacroblockHeader, lv []h264.MacroblockLevels, pSlice bool, header []byte, headerBits int, dst []byte) ([]byte, error) {
+	rbsp, err := a.SliceData(mbs, lv, pSlice, header, headerBits, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst[:0], h264.AppendSliceNAL(nil, !pSlice, rbsp)[5:]...), nil
+}
+
 // TestPostAcceleratorHookMatchesGo drives h264.NewEncoderWith with an
 // accelerator that also implements DeblockAccelerator and
-// EntropyAccelerator (h264's references): the encoder must hand them the
-// final macroblocks, the reconstruction and the slice header so that the
-// stream and the reconstruction stay h264_go's, and call them for every
-// picture.
+// EntropyAccelerator (h264's references), and one that is also a
+// SlicePayloadAccelerator: the encoder must hand them the final
+// macroblocks, the reconstruction and the slice header so that the stream
+// and the reconstruction stay h264_go's, and call them for every picture.
 func TestPostAcceleratorHookMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		if c.gpuOnly || (c.w == 80 && c.h == 48 && c.name != "80x48-veryslow") {
 			continue
 		}
-		t.Run(c.name, func(t *testing.T) {
-			a := newRefPostAccel(t, c.options())
-			enc, err := h264.NewEncoderWith(c.options(), a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			compareEncoders(t, &c, enc)
-			if a.slices != c.frames || a.deblocks != c.frames {
-				t.Fatalf("SliceData called %d times, Deblock %d times, for %d pictures", a.slices, a.deblocks, c.frames)
-			}
-		})
+		for _, payload := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/payload=%v", c.name, payload), func(t *testing.T) {
+				a := newRefPostAccel(t, c.options())
+				var acc h264.Accelerator = a
+				if payload {
+					acc = refPayloadAccel{a}
+				}
+				enc, err := h264.NewEncoderWith(c.options(), acc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareEncoders(t, &c, enc)
+				if a.slices != c.frames || a.deblocks != c.frames {
+					t.Fatalf("SliceData called %d times, Deblock %d times, for %d pictures", a.slices, a.deblocks, c.frames)
+				}
+			})
+		}
 	}
 }
 

@@ -19,6 +19,14 @@
  *   cavlc_pack         one thread per 32-bit word of the slice: gathers the
  *                      bits of the segments overlapping its word (no two
  *                      threads write the same byte, so no atomics)
+ *   cavlc_escape_count one thread per ESC_BYTES of the RBSP: its emulation
+ *                      prevention bytes (7.4.1) and the state it leaves,
+ *                      for each state it may be entered in
+ *   cavlc_escape_scan  one thread: each chunk's output offset and entering
+ *                      state, and the payload's length
+ *   cavlc_escape_write one thread per chunk: the NAL unit's payload (the
+ *                      RBSP with the emulation_prevention_three_bytes) into
+ *                      the segment area, which cavlc_pack has read
  *   cavlc_consts       test only: the layout constants and the tables
  */
 #include "common.h"
@@ -680,6 +688,97 @@ KERNEL cavlc_pack(const int64_t *P, int n, int arg)
 	out[3] = (uint8_t)word;
 }
 
+/*
+ * Emulation prevention (7.4.1, h264/nal.go appendNAL): an
+ * emulation_prevention_three_byte goes before every byte of 3 or less that
+ * follows two zero bytes written since the last one inserted. The state
+ * between two bytes is the number of such zero bytes, at most 2, so each
+ * chunk of ESC_BYTES is run from each of the three states it may be entered
+ * in (cavlc_escape_count), a serial pass chains the chunks
+ * (cavlc_escape_scan), and each chunk is written from the state it is
+ * really entered in (cavlc_escape_write).
+ */
+
+/* One byte b after state *z: whether an emulation_prevention_three_byte
+ * goes before it; *z becomes the state after it. */
+DEVICE_FN int esc_step(int *z, uint32_t b)
+{
+	int e = *z == 2 && b <= 3;
+	if (e)
+		*z = 0;
+	*z = b == 0 ? imin(*z + 1, 2) : 0;
+	return e;
+}
+
+/* cavlc_escape_count: thread c (n = chunks, arg = RBSP bytes) runs its
+ * chunk's bytes from states 0, 1 and 2 and stores, for each, the escapes
+ * << 2 | the state after. */
+KERNEL cavlc_escape_count(const int64_t *P, int n, int arg)
+{
+	int c = GLOBAL_ID();
+	if (c >= n)
+		return;
+	const uint8_t *in = PARAM_PTR(const uint8_t, P, CP_OUT);
+	int lo = c * ESC_BYTES, hi = imin(lo + ESC_BYTES, arg);
+	int z[3] = {0, 1, 2}, e[3] = {0, 0, 0};
+	for (int i = lo; i < hi; i++) {
+		uint32_t b = in[i];
+		for (int s = 0; s < 3; s++)
+			e[s] += esc_step(&z[s], b);
+	}
+	int32_t *ch = PARAM_PTR(int32_t, P, CP_ESC) + 3 * c;
+	for (int s = 0; s < 3; s++)
+		ch[s] = e[s] << 2 | z[s];
+}
+
+/* cavlc_escape_scan (one thread; n = chunks, arg = RBSP bytes): chains the
+ * chunks from state 0 at the RBSP's first byte (the NAL header byte before
+ * it is not zero), leaving each chunk's output offset and entering state
+ * in its first two words; CP_STATUS gets the payload's length and whether
+ * it overflows the segment area. */
+KERNEL cavlc_escape_scan(const int64_t *P, int n, int arg)
+{
+	if (GLOBAL_ID() != 0)
+		return;
+	int32_t *ch = PARAM_PTR(int32_t, P, CP_ESC);
+	int64_t off = 0;
+	int z = 0;
+	for (int c = 0; c < n; c++) {
+		int32_t v0 = ch[3 * c], v1 = ch[3 * c + 1], v2 = ch[3 * c + 2];
+		int32_t v = z == 0 ? v0 : z == 1 ? v1 : v2;
+		ch[3 * c] = (int32_t)off;
+		ch[3 * c + 1] = z;
+		off += imin(ESC_BYTES, arg - c * ESC_BYTES) + (v >> 2);
+		z = v & 3;
+	}
+	int64_t cap = 4 * (int64_t)SLOT_WORDS * (PARAM_INT(P, CP_MBW) * PARAM_INT(P, CP_MBH) + 2);
+	int32_t *status = PARAM_PTR(int32_t, P, CP_STATUS);
+	status[2] = off > cap ? 0 : (int32_t)off;
+	status[3] = off > cap;
+}
+
+/* cavlc_escape_write: thread c (n = chunks, arg = RBSP bytes) writes its
+ * chunk's bytes, with the emulation_prevention_three_bytes, at its offset
+ * in the segment area (nothing when the payload overflows it). */
+KERNEL cavlc_escape_write(const int64_t *P, int n, int arg)
+{
+	int c = GLOBAL_ID();
+	if (c >= n || PARAM_PTR(const int32_t, P, CP_STATUS)[3])
+		return;
+	const uint8_t *in = PARAM_PTR(const uint8_t, P, CP_OUT);
+	uint8_t *out = (uint8_t *)slot(P, 0);
+	const int32_t *ch = PARAM_PTR(const int32_t, P, CP_ESC) + 3 * c;
+	int64_t o = ch[0];
+	int z = ch[1];
+	int lo = c * ESC_BYTES, hi = imin(lo + ESC_BYTES, arg);
+	for (int i = lo; i < hi; i++) {
+		uint32_t b = in[i];
+		if (esc_step(&z, b))
+			out[o++] = 3;
+		out[o++] = (uint8_t)b;
+	}
+}
+
 /* cavlc_consts (test only, one thread): writes the layout constants and
  * every table entry as int32 words at CP_OUT (CONSTS_WORDS words: layout,
  * then each table's (code, len) pairs in index order, then the cbp maps). */
@@ -694,7 +793,7 @@ KERNEL cavlc_consts(const int64_t *P, int n, int arg)
 				  CP_STATUS, CP_MBW, CP_MBH, CP_PSLICE, SLOT_WORDS, CHUNK, CR_TYPE, CR_I16,
 				  CR_CHROMA, CR_CBP, CR_QPD, CR_I4, CR_PARTMV, CR_MV, CR_NZ, CR_NZC,
 				  CR_LUMADC, CL_LUMA, CL_CDC, CL_CAC, CR_WORDS, CONSTS_WORDS, MB_PSKIP, MB_I16X16,
-				  CP_LEVELS, CR_SLOT, CP_HOSTLV, CL_WORDS};
+				  CP_LEVELS, CR_SLOT, CP_HOSTLV, CL_WORDS, CP_ESC, ESC_BYTES};
 	int k = 0;
 	for (int i = 0; i < CONSTS_LAYOUT; i++)
 		o[k++] = layout[i];

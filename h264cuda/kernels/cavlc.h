@@ -20,12 +20,13 @@ enum {
 	CP_OFF,     /* int32 per segment: its bit offset in the slice */
 	CP_CHUNK,   /* int32 per chunk of CHUNK segments: sum, then offset */
 	CP_OUT,     /* bytes: the slice RBSP (4-byte aligned capacity) */
-	CP_STATUS,  /* int32[2]: total bits, error flag */
+	CP_STATUS,  /* int32[4]: total bits, error flag; payload bytes, payload overflow flag */
 	CP_MBW,
 	CP_MBH,
 	CP_PSLICE,  /* P slice (0/1): mb_skip_run is coded */
 	CP_LEVELS,  /* the inter stage's level blocks (inter.h IP_LEVELS), one per macroblock, or 0 */
 	CP_HOSTLV,  /* the level blocks the host packed: int16[CL_WORDS] per slot (CR_SLOT) */
+	CP_ESC,     /* int32[3] per ESC_BYTES of the RBSP: escapes << 2 | state after, by state before; then offset, state before */
 	CP_COUNT
 };
 
@@ -37,7 +38,8 @@ enum {
  */
 enum {
 	SLOT_WORDS = 768, /* 24576 bits per segment; a macroblock needs < 16000 */
-	CHUNK = 64        /* segments summed by one thread of the scan */
+	CHUNK = 64,       /* segments summed by one thread of the scan */
+	ESC_BYTES = 256   /* RBSP bytes escaped by one thread (cavlc_escape_*) */
 };
 
 /* One macroblock's record (h264's macroblock after stage 3b), int16 words. */
@@ -70,7 +72,7 @@ enum {
 
 /* Words of cavlc_consts' output: the constants above, then the tables. */
 enum {
-	CONSTS_LAYOUT = 36,                  /* layout constants, CP_COUNT first */
+	CONSTS_LAYOUT = 38,                  /* layout constants, CP_COUNT first */
 	CONSTS_WORDS = CONSTS_LAYOUT + 2 * (5 * 4 * 17 + 16 * 16 + 4 * 4 + 8 * 15) + 2 * 48
 };
 
