@@ -7,8 +7,9 @@
 // packing kernel gathers the bits of each output word. Emulation
 // prevention (7.4.1) runs on the GPU too when the NAL unit's payload is
 // asked for (Payload): each chunk of the RBSP is run from the three
-// states a chunk can be entered in, a serial pass chains the chunks, and
-// each chunk writes its bytes with the emulation_prevention_three_bytes.
+// states a chunk can be entered in, groups of chunks are chained the same
+// way, a serial pass chains the groups, and each chunk writes its bytes
+// with the emulation_prevention_three_bytes.
 
 package h264cuda
 
@@ -38,6 +39,7 @@ const (
 	cpLevels
 	cpHostLv
 	cpEsc
+	cpEscGroup
 	cpCount
 )
 
@@ -45,6 +47,7 @@ const (
 	slotWords  = 768
 	cavlcChunk = 64
 	escBytes   = 256
+	escGroup   = 64
 
 	crType   = 0
 	crI16    = 1
@@ -65,7 +68,7 @@ const (
 	clWords  = 392
 	// slotInter in crSlot: the level block is the inter stage's.
 	slotInter = 0xffffffff
-	constsLay = 38
+	constsLay = 40
 	// constsWords: the layout, the (code, len) pairs of Tables 9-5,
 	// 9-7/9-8, 9-9a and 9-10, and the two cbp maps of Table 9-4.
 	constsWords = constsLay + 2*(5*4*17+16*16+4*4+8*15) + 2*48
@@ -73,7 +76,7 @@ const (
 
 // cavlcKernels are the kernels of kernels/cavlc.cu the coder launches.
 var cavlcKernels = []string{"cavlc_mb", "cavlc_chunk_sum", "cavlc_scan_top", "cavlc_chunk_apply", "cavlc_pack",
-	"cavlc_escape_count", "cavlc_escape_scan", "cavlc_escape_write", "cavlc_consts"}
+	"cavlc_escape_count", "cavlc_escape_group", "cavlc_escape_scan", "cavlc_escape_write", "cavlc_consts"}
 
 // EntropyCoder codes the slice data of pictures of one size on a GPU,
 // byte for byte as h264's Encoder does: given the final macroblocks of a
@@ -142,7 +145,7 @@ func newEntropyCoder(be backend, o h264.Options) (*EntropyCoder, error) {
 	sizes := [cpCount]int{
 		cpRec: 2 * crWords * n, cpHostLv: 2 * clWords * n, cpSlots: slotBytes + 8, cpLen: 4 * segs, cpRun: 4 * n,
 		cpOff: 4 * segs, cpChunk: 4 * c.chunks, cpOut: max(slotBytes, 4*constsWords), cpStatus: 16,
-		cpEsc: 12 * (slotBytes/escBytes + 1),
+		cpEsc: 12 * (slotBytes/escBytes + 1), cpEscGroup: 12 * (slotBytes/(escBytes*escGroup) + 1),
 	}
 	at := align(8 * cpCount)
 	for i, sz := range sizes {
@@ -304,11 +307,12 @@ func (c *EntropyCoder) escape(size int, dst []byte) ([]byte, error) {
 		return nil, err
 	}
 	chunks := (size + escBytes - 1) / escBytes
+	groups := (chunks + escGroup - 1) / escGroup
 	for _, k := range []struct {
-		name string
-		n    int
-	}{{"cavlc_escape_count", chunks}, {"cavlc_escape_scan", chunks}, {"cavlc_escape_write", chunks}} {
-		if err := be.launch(k.name, k.n, 0, size); err != nil {
+		name   string
+		n, arg int
+	}{{"cavlc_escape_count", chunks, size}, {"cavlc_escape_group", groups, chunks}, {"cavlc_escape_scan", groups, size}, {"cavlc_escape_write", chunks, size}} {
+		if err := be.launch(k.name, k.n, 0, k.arg); err != nil {
 			return nil, fmt.Errorf("h264cuda: %s: %w", k.name, err)
 		}
 	}
@@ -396,6 +400,7 @@ func (c *EntropyCoder) writeParams(pSlice bool) {
 	put(cpLevels, int64(c.keptLevels))
 	put(cpHostLv, int64(c.base)+int64(c.off[cpHostLv]))
 	put(cpEsc, int64(c.base)+int64(c.off[cpEsc]))
+	put(cpEscGroup, int64(c.base)+int64(c.off[cpEscGroup]))
 }
 
 // interType reports whether a record's type is a coded inter type.

@@ -388,7 +388,7 @@ func checkCAVLCConsts(t *testing.T, c *EntropyCoder) {
 	layout := []int{cpCount, cpRec, cpSlots, cpLen, cpRun, cpOff, cpChunk, cpOut, cpStatus, cpMBW, cpMBH, cpPSlice,
 		slotWords, cavlcChunk, crType, crI16, crChroma, crCBP, crQPD, crI4, crPartMV, crMV, crNZ, crNZC,
 		crLumaDC, clLuma, clCDC, clCAC, crWords, constsWords, h264.TracePSkip, h264.TraceI16x16,
-		cpLevels, crSlot, cpHostLv, clWords, cpEsc, escBytes}
+		cpLevels, crSlot, cpHostLv, clWords, cpEsc, escBytes, cpEscGroup, escGroup}
 	if !slices.Equal(got[:constsLay], layout) {
 		t.Fatalf("layout constants of cavlc.h\n got  %v\n want %v", got[:constsLay], layout)
 	}
@@ -756,13 +756,15 @@ func TestGPUCAVLCRandomRecords(t *testing.T) {
 }
 
 // escapeCases are RBSPs for the emulation prevention kernels: random
-// bytes where zeros and values up to 3 abound, zero runs of every length
-// up to 9 before each small value, runs across the kernels' chunks, and
-// runs longer than a chunk.
+// bytes where zeros and values up to 3 abound (up to several groups of
+// chunks long), zero runs of every length up to 9 before each small value,
+// runs across the kernels' chunks and groups, and runs longer than a
+// chunk.
 func escapeCases() [][]byte {
 	rng := rand.New(rand.NewPCG(3, 7))
 	var cases [][]byte
-	for _, n := range []int{1, 2, 3, 4, 5, escBytes - 1, escBytes, escBytes + 1, 3*escBytes + 17, 20 * escBytes} {
+	group := escGroup * escBytes
+	for _, n := range []int{1, 2, 3, 4, 5, escBytes - 1, escBytes, escBytes + 1, 3*escBytes + 17, 20 * escBytes, group, 2*group + 5*escBytes + 3} {
 		b := make([]byte, n)
 		for i := range b {
 			if rng.IntN(3) != 0 {
@@ -782,8 +784,8 @@ func escapeCases() [][]byte {
 		}
 	}
 	cases = append(cases, runs)
-	for _, at := range []int{escBytes - 2, escBytes - 1, escBytes, escBytes + 1} {
-		b := bytes.Repeat([]byte{0x55}, 2*escBytes)
+	for _, at := range []int{escBytes - 2, escBytes - 1, escBytes, escBytes + 1, group - 1, group, group + 1} {
+		b := bytes.Repeat([]byte{0x55}, group+2*escBytes)
 		for k := 0; k < 3; k++ {
 			b[at-2+k] = 0
 		}
@@ -854,12 +856,12 @@ func checkEscape(t *testing.T, c *EntropyCoder) {
 // TestEmuEscapeMatchesGo checks the emulated emulation prevention kernels
 // against h264's on RBSPs made to need many escapes.
 func TestEmuEscapeMatchesGo(t *testing.T) {
-	checkEscape(t, newEmuCoder(t, h264.Options{Width: 64, Height: 48}))
+	checkEscape(t, newEmuCoder(t, h264.Options{Width: 160, Height: 96}))
 }
 
 // TestGPUEscapeMatchesGo is TestEmuEscapeMatchesGo on the GPU.
 func TestGPUEscapeMatchesGo(t *testing.T) {
-	checkEscape(t, newGPUCoder(t, gpuContext(t), h264.Options{Width: 64, Height: 48}))
+	checkEscape(t, newGPUCoder(t, gpuContext(t), h264.Options{Width: 160, Height: 96}))
 }
 
 // runTrace is Run on the headers and levels of mbs.

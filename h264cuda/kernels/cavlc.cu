@@ -19,14 +19,17 @@
  *   cavlc_pack         one thread per 32-bit word of the slice: gathers the
  *                      bits of the segments overlapping its word (no two
  *                      threads write the same byte, so no atomics)
- *   cavlc_escape_count one thread per ESC_BYTES of the RBSP: its emulation
- *                      prevention bytes (7.4.1) and the state it leaves,
- *                      for each state it may be entered in
- *   cavlc_escape_scan  one thread: each chunk's output offset and entering
+ *   cavlc_escape_count one thread per chunk of ESC_BYTES of the RBSP: its
+ *                      emulation prevention bytes (7.4.1) and the state it
+ *                      leaves, for each state it may be entered in
+ *   cavlc_escape_group one thread per ESC_GROUP chunks: the same for them
+ *   cavlc_escape_scan  one thread: each group's output offset and entering
  *                      state, and the payload's length
- *   cavlc_escape_write one thread per chunk: the NAL unit's payload (the
- *                      RBSP with the emulation_prevention_three_bytes) into
- *                      the segment area, which cavlc_pack has read
+ *   cavlc_escape_write one thread per chunk: its offset and entering state
+ *                      from its group's and the chunks before it there,
+ *                      then its part of the NAL unit's payload (the RBSP
+ *                      with the emulation_prevention_three_bytes) into the
+ *                      segment area, which cavlc_pack has read
  *   cavlc_consts       test only: the layout constants and the tables
  */
 #include "common.h"
@@ -694,9 +697,11 @@ KERNEL cavlc_pack(const int64_t *P, int n, int arg)
  * follows two zero bytes written since the last one inserted. The state
  * between two bytes is the number of such zero bytes, at most 2, so each
  * chunk of ESC_BYTES is run from each of the three states it may be entered
- * in (cavlc_escape_count), a serial pass chains the chunks
+ * in (cavlc_escape_count), groups of ESC_GROUP chunks chain theirs the
+ * same way (cavlc_escape_group), a serial pass chains the groups
  * (cavlc_escape_scan), and each chunk is written from the state it is
- * really entered in (cavlc_escape_write).
+ * really entered in (cavlc_escape_write). A chunk's or group's word for an
+ * entering state holds its escapes << 2 | the state it leaves.
  */
 
 /* One byte b after state *z: whether an emulation_prevention_three_byte
@@ -731,24 +736,45 @@ KERNEL cavlc_escape_count(const int64_t *P, int n, int arg)
 		ch[s] = e[s] << 2 | z[s];
 }
 
-/* cavlc_escape_scan (one thread; n = chunks, arg = RBSP bytes): chains the
- * chunks from state 0 at the RBSP's first byte (the NAL header byte before
- * it is not zero), leaving each chunk's output offset and entering state
+/* cavlc_escape_group: thread g (n = groups, arg = chunks) chains the
+ * words of its ESC_GROUP chunks from each entering state into the group's. */
+KERNEL cavlc_escape_group(const int64_t *P, int n, int arg)
+{
+	int g = GLOBAL_ID();
+	if (g >= n)
+		return;
+	const int32_t *ch = PARAM_PTR(const int32_t, P, CP_ESC);
+	int end = imin(arg, (g + 1) * ESC_GROUP);
+	int32_t *gw = PARAM_PTR(int32_t, P, CP_ESCGROUP) + 3 * g;
+	for (int s = 0; s < 3; s++) {
+		int z = s, e = 0;
+		for (int c = g * ESC_GROUP; c < end; c++) {
+			int32_t v = ch[3 * c + z];
+			e += v >> 2;
+			z = v & 3;
+		}
+		gw[s] = e << 2 | z;
+	}
+}
+
+/* cavlc_escape_scan (one thread; n = groups, arg = RBSP bytes): chains the
+ * groups from state 0 at the RBSP's first byte (the NAL header byte before
+ * it is not zero), leaving each group's output offset and entering state
  * in its first two words; CP_STATUS gets the payload's length and whether
  * it overflows the segment area. */
 KERNEL cavlc_escape_scan(const int64_t *P, int n, int arg)
 {
 	if (GLOBAL_ID() != 0)
 		return;
-	int32_t *ch = PARAM_PTR(int32_t, P, CP_ESC);
+	int32_t *gw = PARAM_PTR(int32_t, P, CP_ESCGROUP);
 	int64_t off = 0;
 	int z = 0;
-	for (int c = 0; c < n; c++) {
-		int32_t v0 = ch[3 * c], v1 = ch[3 * c + 1], v2 = ch[3 * c + 2];
+	for (int g = 0; g < n; g++) {
+		int32_t v0 = gw[3 * g], v1 = gw[3 * g + 1], v2 = gw[3 * g + 2];
 		int32_t v = z == 0 ? v0 : z == 1 ? v1 : v2;
-		ch[3 * c] = (int32_t)off;
-		ch[3 * c + 1] = z;
-		off += imin(ESC_BYTES, arg - c * ESC_BYTES) + (v >> 2);
+		gw[3 * g] = (int32_t)off;
+		gw[3 * g + 1] = z;
+		off += imin(ESC_GROUP * ESC_BYTES, arg - g * ESC_GROUP * ESC_BYTES) + (v >> 2);
 		z = v & 3;
 	}
 	int64_t cap = 4 * (int64_t)SLOT_WORDS * (PARAM_INT(P, CP_MBW) * PARAM_INT(P, CP_MBH) + 2);
@@ -757,9 +783,11 @@ KERNEL cavlc_escape_scan(const int64_t *P, int n, int arg)
 	status[3] = off > cap;
 }
 
-/* cavlc_escape_write: thread c (n = chunks, arg = RBSP bytes) writes its
- * chunk's bytes, with the emulation_prevention_three_bytes, at its offset
- * in the segment area (nothing when the payload overflows it). */
+/* cavlc_escape_write: thread c (n = chunks, arg = RBSP bytes) finds its
+ * chunk's output offset and entering state from its group's and the
+ * (whole) chunks before it in the group, then writes its bytes, with the
+ * emulation_prevention_three_bytes, into the segment area (nothing when
+ * the payload overflows it). */
 KERNEL cavlc_escape_write(const int64_t *P, int n, int arg)
 {
 	int c = GLOBAL_ID();
@@ -767,9 +795,16 @@ KERNEL cavlc_escape_write(const int64_t *P, int n, int arg)
 		return;
 	const uint8_t *in = PARAM_PTR(const uint8_t, P, CP_OUT);
 	uint8_t *out = (uint8_t *)slot(P, 0);
-	const int32_t *ch = PARAM_PTR(const int32_t, P, CP_ESC) + 3 * c;
-	int64_t o = ch[0];
-	int z = ch[1];
+	const int32_t *ch = PARAM_PTR(const int32_t, P, CP_ESC);
+	int g = c / ESC_GROUP;
+	const int32_t *gw = PARAM_PTR(const int32_t, P, CP_ESCGROUP) + 3 * g;
+	int64_t o = gw[0];
+	int z = gw[1];
+	for (int k = g * ESC_GROUP; k < c; k++) {
+		int32_t v = ch[3 * k + z];
+		o += ESC_BYTES + (v >> 2);
+		z = v & 3;
+	}
 	int lo = c * ESC_BYTES, hi = imin(lo + ESC_BYTES, arg);
 	for (int i = lo; i < hi; i++) {
 		uint32_t b = in[i];
@@ -793,7 +828,7 @@ KERNEL cavlc_consts(const int64_t *P, int n, int arg)
 				  CP_STATUS, CP_MBW, CP_MBH, CP_PSLICE, SLOT_WORDS, CHUNK, CR_TYPE, CR_I16,
 				  CR_CHROMA, CR_CBP, CR_QPD, CR_I4, CR_PARTMV, CR_MV, CR_NZ, CR_NZC,
 				  CR_LUMADC, CL_LUMA, CL_CDC, CL_CAC, CR_WORDS, CONSTS_WORDS, MB_PSKIP, MB_I16X16,
-				  CP_LEVELS, CR_SLOT, CP_HOSTLV, CL_WORDS, CP_ESC, ESC_BYTES};
+				  CP_LEVELS, CR_SLOT, CP_HOSTLV, CL_WORDS, CP_ESC, ESC_BYTES, CP_ESCGROUP, ESC_GROUP};
 	int k = 0;
 	for (int i = 0; i < CONSTS_LAYOUT; i++)
 		o[k++] = layout[i];

@@ -26,7 +26,8 @@ enum {
 	CP_PSLICE,  /* P slice (0/1): mb_skip_run is coded */
 	CP_LEVELS,  /* the inter stage's level blocks (inter.h IP_LEVELS), one per macroblock, or 0 */
 	CP_HOSTLV,  /* the level blocks the host packed: int16[CL_WORDS] per slot (CR_SLOT) */
-	CP_ESC,     /* int32[3] per ESC_BYTES of the RBSP: escapes << 2 | state after, by state before; then offset, state before */
+	CP_ESC,     /* int32[3] per ESC_BYTES of the RBSP: escapes << 2 | state after, by state before */
+	CP_ESCGROUP, /* int32[3] per ESC_GROUP chunks: the same for the group; then its offset, state before */
 	CP_COUNT
 };
 
@@ -39,7 +40,8 @@ enum {
 enum {
 	SLOT_WORDS = 768, /* 24576 bits per segment; a macroblock needs < 16000 */
 	CHUNK = 64,       /* segments summed by one thread of the scan */
-	ESC_BYTES = 256   /* RBSP bytes escaped by one thread (cavlc_escape_*) */
+	ESC_BYTES = 256,  /* RBSP bytes escaped by one thread (cavlc_escape_*) */
+	ESC_GROUP = 64    /* chunks of ESC_BYTES chained by one thread */
 };
 
 /* One macroblock's record (h264's macroblock after stage 3b), int16 words. */
@@ -72,7 +74,7 @@ enum {
 
 /* Words of cavlc_consts' output: the constants above, then the tables. */
 enum {
-	CONSTS_LAYOUT = 38,                  /* layout constants, CP_COUNT first */
+	CONSTS_LAYOUT = 40,                  /* layout constants, CP_COUNT first */
 	CONSTS_WORDS = CONSTS_LAYOUT + 2 * (5 * 4 * 17 + 16 * 16 + 4 * 4 + 8 * 15) + 2 * 48
 };
 

@@ -47,6 +47,7 @@ static const struct {
 	{"cavlc_chunk_apply", cavlc_chunk_apply},
 	{"cavlc_pack", cavlc_pack},
 	{"cavlc_escape_count", cavlc_escape_count},
+	{"cavlc_escape_group", cavlc_escape_group},
 	{"cavlc_escape_scan", cavlc_escape_scan},
 	{"cavlc_escape_write", cavlc_escape_write},
 	{"cavlc_consts", cavlc_consts},
