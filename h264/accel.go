@@ -145,6 +145,16 @@ type ProbeAccelerator interface {
 	ProbeSkips(src, ref *Picture, dec []Decision, nothing []bool) error
 }
 
+// SkipVectorProber is a ProbeAccelerator that also finds pass 1's skip
+// vectors, and the macroblocks that want a probe, from the decisions its
+// last Decide returned (the encoder's macroblocks are those decisions,
+// unchanged, when pass 1 starts): ProbeDecided sets out[i] for each
+// macroblock i as ProbeSkips and the encoder's own pass 1 together would.
+type SkipVectorProber interface {
+	ProbeAccelerator
+	ProbeDecided(src, ref *Picture, out []ProbeResult) error
+}
+
 // DeblockAccelerator is an Accelerator that also runs stage 5, the
 // deblocking filter (ITU-T H.264 clause 8.7), exactly as
 // DeblockReference does: Deblock filters rec, the picture's
@@ -260,6 +270,7 @@ type accelState struct {
 	probe        ProbeAccelerator // nil: stage 2b's pass 1 stays in Go
 	fieldKeeper  FieldKeeper      // nil: the motion field comes back (Motion)
 	nothing      []bool           // ProbeSkips' results
+	prober       SkipVectorProber // nil: pass 1's records are made here
 	// badInRow holds, per macroblock row, the first invalid decision
 	// (accelDecide), or -1; copyDecisionRow is e.copyDecisions, decidedP
 	// whether the picture is a P picture.
@@ -328,6 +339,7 @@ func NewEncoderWith(o Options, acc Accelerator) (*Encoder, error) {
 	if pa, ok := acc.(ProbeAccelerator); ok {
 		a.probe = pa
 		a.nothing = make([]bool, n)
+		a.prober, _ = acc.(SkipVectorProber)
 	}
 	a.fieldKeeper, _ = acc.(FieldKeeper)
 	if a.fieldKeeper == nil { // else the field stays with the accelerator

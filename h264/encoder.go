@@ -63,7 +63,7 @@ type Encoder struct {
 	search    *motionSearch
 	field     motionField
 	prevField []MV
-	skipProbe []probeResult // stage 2b, pass 1 (skipprobe.go)
+	skipProbe []ProbeResult // stage 2b, pass 1 (skipprobe.go)
 	skipMoved []bool        // stage 2b, pass 2: the macroblocks it moved
 	toSkip    []bool        // stage 3b: the macroblocks that become P_Skip
 	// probeWalkAt is e.probeWalk, made once (no allocation per picture).
@@ -134,7 +134,7 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.mbBits = make([]bitWriter, e.mbW*e.mbH)
 	e.workers = make([]worker, o.Threads)
 	e.prevField = make([]MV, e.mbW*e.mbH)
-	e.skipProbe = make([]probeResult, e.mbW*e.mbH)
+	e.skipProbe = make([]ProbeResult, e.mbW*e.mbH)
 	e.skipMoved = make([]bool, e.mbW*e.mbH)
 	e.toSkip = make([]bool, e.mbW*e.mbH)
 	e.probeWalkAt = e.probeWalk

@@ -320,3 +320,32 @@ func LookaheadStep(w, h int, pic, prev *Picture, prevMV []MV, threads int) (Look
 	}
 	return LookaheadCosts{Intra: prevFrame.intra, Inter: prevFrame.inter, MV: prevFrame.mv, Frac: prevFrame.frac}, nil
 }
+
+// SkipProbeVectors is pass 1 of the skip probe (stage 2b) without its
+// coding: for a picture of mbW×mbH macroblocks whose stage 2 decisions are
+// dec (raster order), it returns each macroblock's P_Skip vector (8.4.1.1)
+// and whether it wants a probe there, exactly as the encoder's pass 1
+// finds them (Nothing stays false: it needs the pictures; ProbeSkips
+// gives it). Decisions of no known type give ErrBitValue.
+func SkipProbeVectors(mbW, mbH int, dec []Decision) ([]ProbeResult, error) {
+	if mbW <= 0 || mbH <= 0 || len(dec) != mbW*mbH {
+		return nil, ErrBitValue
+	}
+	e := &Encoder{mbW: mbW, mbH: mbH}
+	e.mbs, _ = newMacroblocks(len(dec))
+	for i := range dec {
+		d := &dec[i]
+		if d.Type < mbI4x4 || d.Type > mbPSkip {
+			return nil, ErrBitValue
+		}
+		mb := &e.mbs[i]
+		mb.typ, mb.partMV, mb.mv = uint8(d.Type), d.PartMV, d.MV
+	}
+	out := make([]ProbeResult, len(dec))
+	for i := range out {
+		mb := &e.mbs[i]
+		smv := e.skipMV(i%mbW, i/mbW, mb)
+		out[i] = ProbeResult{MV: smv, Wants: e.wantsProbe(mb, smv)}
+	}
+	return out, nil
+}

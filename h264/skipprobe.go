@@ -40,9 +40,9 @@ func (e *Encoder) probeSkips() error {
 			i := y*e.mbW + x
 			mb := &e.mbs[i]
 			smv := e.skipMV(x, y, mb)
-			e.skipProbe[i] = probeResult{mv: smv, wants: e.wantsProbe(mb, smv)}
-			if e.skipProbe[i].wants {
-				e.skipProbe[i].nothing = e.codesNothingAt(wk, mb, x, y, smv)
+			e.skipProbe[i] = ProbeResult{MV: smv, Wants: e.wantsProbe(mb, smv)}
+			if e.skipProbe[i].Wants {
+				e.skipProbe[i].Nothing = e.codesNothingAt(wk, mb, x, y, smv)
 			}
 		}
 	}); err != nil {
@@ -64,9 +64,9 @@ func (e *Encoder) probeWalk(w, x, y int) {
 	i := y*e.mbW + x
 	pr := &e.skipProbe[i]
 	if !e.neighbourMoved(x, y) {
-		e.skipMoved[i] = pr.wants && pr.nothing
+		e.skipMoved[i] = pr.Wants && pr.Nothing
 		if e.skipMoved[i] {
-			e.moveToSkip(&e.mbs[i], pr.mv)
+			e.moveToSkip(&e.mbs[i], pr.MV)
 		}
 		return
 	}
@@ -76,8 +76,8 @@ func (e *Encoder) probeWalk(w, x, y int) {
 	if !e.wantsProbe(mb, smv) {
 		return
 	}
-	nothing := pr.nothing
-	if smv != pr.mv {
+	nothing := pr.Nothing
+	if smv != pr.MV {
 		e.reprobes.Add(1)
 		nothing = e.codesNothingAt(&e.workers[w], mb, x, y, smv)
 	}
@@ -111,17 +111,24 @@ func (e *Encoder) neighbourMoved(x, y int) bool {
 
 // accelProbe is pass 1 by the accelerator: every macroblock that wants a
 // probe goes as P_L0_16x16 at its skip vector, the others as intra (the
-// records are made by rows in parallel).
+// records are made by rows in parallel), unless the accelerator finds
+// the vectors itself (SkipVectorProber).
 func (e *Encoder) accelProbe() error {
 	a := e.accel
+	if a.prober != nil {
+		if err := a.prober.ProbeDecided(e.src, e.ref, e.skipProbe); err != nil {
+			return fmt.Errorf("%w: skip probe: %w", ErrAccelerator, err)
+		}
+		return nil
+	}
 	if err := runRows(e.mbH, e.o.Threads, func(_, y int) {
 		for x := 0; x < e.mbW; x++ {
 			i := y*e.mbW + x
 			mb, d := &e.mbs[i], &a.dec[i]
 			smv := e.skipMV(x, y, mb)
-			e.skipProbe[i] = probeResult{mv: smv, wants: e.wantsProbe(mb, smv)}
+			e.skipProbe[i] = ProbeResult{MV: smv, Wants: e.wantsProbe(mb, smv)}
 			d.Type, d.QP = mbI16x16, int(mb.qp)
-			if e.skipProbe[i].wants {
+			if e.skipProbe[i].Wants {
 				d.Type = mbP16x16
 				for k := range d.MV {
 					d.MV[k] = smv
@@ -136,18 +143,19 @@ func (e *Encoder) accelProbe() error {
 		return fmt.Errorf("%w: skip probe: %w", ErrAccelerator, err)
 	}
 	for i := range e.skipProbe {
-		e.skipProbe[i].nothing = a.nothing[i]
+		e.skipProbe[i].Nothing = a.nothing[i]
 	}
 	return nil
 }
 
-// probeResult is pass 1's result for one macroblock: its skip vector mv,
-// whether it wants a probe there (wantsProbe) and whether coding it at mv
-// leaves no level.
-type probeResult struct {
-	mv      MV
-	wants   bool
-	nothing bool
+// ProbeResult is pass 1 of the skip probe for one macroblock: its P_Skip
+// vector (8.4.1.1) as the decisions of stage 2 give it, whether it wants
+// a probe there (an inter macroblock that is not already P_L0_16x16 at
+// that vector) and, if it does, whether coding it there leaves no level.
+type ProbeResult struct {
+	MV      MV
+	Wants   bool
+	Nothing bool
 }
 
 // wantsProbe reports whether mb is an inter macroblock not already at its

@@ -101,6 +101,10 @@ type Decider struct {
 	prefetched *h264.Picture
 }
 
+// decAddr is the device address of the decision records (analyse.h
+// DEC_*), which hold the last Run's decisions until the next Run.
+func (d *Decider) decAddr() uint64 { return d.base + uint64(d.off[apDec]) }
+
 // srcYAddr is the device address of the source luma the last Run read.
 func (d *Decider) srcYAddr() uint64 {
 	if d.devSrcY != 0 {

@@ -283,6 +283,16 @@ func (s stagesInter) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, not
 	return s.inter.probe(src, ref, dec, nothing)
 }
 
+// ProbeDecided implements h264.SkipVectorProber: ProbeSkips with the
+// records made on the device (probe_skip) from the decision records
+// Decide left there for this picture.
+func (s stagesInter) ProbeDecided(src, ref *h264.Picture, out []h264.ProbeResult) error {
+	defer s.since(5, time.Now())
+	s.shareWithInter(ref)
+	defer s.inter.forgetShared()
+	return s.inter.probeDecided(src, ref, s.dec.decAddr(), out)
+}
+
 // InterLevels implements h264.InterAccelerator: it decodes macroblock i's
 // downloaded level record (safe for concurrent use with distinct i).
 func (s stagesInter) InterLevels(i int, out *h264.InterResult) { s.inter.decode(i, out) }
@@ -351,6 +361,12 @@ func (p interPart) ReconInterKept(src, ref *h264.Picture, dec []h264.Decision, r
 // ProbeSkips implements h264.ProbeAccelerator (stagesInter.ProbeSkips).
 func (p interPart) ProbeSkips(src, ref *h264.Picture, dec []h264.Decision, nothing []bool) error {
 	return stagesInter{p.s}.ProbeSkips(src, ref, dec, nothing)
+}
+
+// ProbeDecided implements h264.SkipVectorProber
+// (stagesInter.ProbeDecided).
+func (p interPart) ProbeDecided(src, ref *h264.Picture, out []h264.ProbeResult) error {
+	return stagesInter{p.s}.ProbeDecided(src, ref, out)
 }
 
 // ReconIntraKept implements h264.IntraKeeper with intra.cu, on the source
@@ -661,7 +677,7 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 		return fail(err)
 	}
 	if g.inter {
-		if be, err = mk("inter", []string{"inter_recon"}); err != nil {
+		if be, err = mk("inter", []string{"inter_recon", "probe_skip"}); err != nil {
 			return fail(err)
 		}
 		if st.inter, err = newInterRecon(be, st.ms.MBWidth(), st.ms.MBHeight()); err != nil {

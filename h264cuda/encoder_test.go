@@ -260,7 +260,8 @@ func emuEncoder(t *testing.T, o h264.Options, g gpuStages) *Encoder {
 // TestEmuEncoderMatchesGo runs Encoder on the emulated kernels against
 // h264_go with every split of stageSplits (stages 3-inter, 4 and 5 each
 // on the kernels or in Go), the inter reconstruction reading the source
-// and reference the other stages uploaded, and once uploading its own.
+// and reference the other stages uploaded, once uploading its own, and
+// once with the skip probe's records made by the host.
 func TestEmuEncoderMatchesGo(t *testing.T) {
 	for _, c := range encClips() {
 		if c.gpuOnly {
@@ -278,8 +279,21 @@ func TestEmuEncoderMatchesGo(t *testing.T) {
 			e.st.shareInputs = false
 			compareEncoders(t, &c, e)
 		})
+		t.Run(c.name+"/probe-records-from-host", func(t *testing.T) {
+			e := emuEncoder(t, c.options(), gpuStages{inter: true})
+			enc, err := h264.NewEncoderWith(c.options(), probeRecordsFromHost{e.st.accelerator().(h264.ProbeAccelerator)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareEncoders(t, &c, enc)
+		})
 	}
 }
+
+// probeRecordsFromHost hides every optional interface of an accelerator
+// but h264.ProbeAccelerator's, SkipVectorProber's included, so that the
+// encoder makes the skip probe's records itself (ProbeSkips).
+type probeRecordsFromHost struct{ h264.ProbeAccelerator }
 
 // TestEmuEncoderSharesPlanes checks that the stages read the planes
 // already on the device instead of uploading them again (the reference

@@ -32,9 +32,18 @@ const (
 	ipLevels
 	ipMBW
 	ipMBH
-	ipCBP    // a copy of each inter macroblock's CBP (probe), or 0
-	ipCounts // TotalCoeff and CBP per macroblock
+	ipCBP      // a copy of each inter macroblock's CBP (probe), or 0
+	ipCounts   // TotalCoeff and CBP per macroblock
+	ipProbeDec // probe_skip: stage 2's decision records (analyse.go decWords)
+	ipProbeOut // probe_skip: each macroblock's skip vector and want of a probe
 	ipCount
+)
+
+// What probe_skip leaves for the host (int32 words a macroblock).
+const (
+	poMV    = 0 // the P_Skip vector, x in the low 16 bits
+	poWants = 1
+	poWords = 2
 )
 
 // The level record (int16 words) and the counts record (bytes).
@@ -75,6 +84,13 @@ type interRecon struct {
 	levels   []byte
 	offCBP   int    // device offset of the CBP copies (probe)
 	cbp      []byte // their staging
+	// decided, when not 0, is the device address of stage 2's decision
+	// records, from which the next exec makes the probe's records on the
+	// device (probe_skip, probeDecided) instead of uploading dec; it
+	// downloads probeOut (at offProbeOut) with the CBP copies.
+	decided     uint64
+	offProbeOut int
+	probeOut    []byte
 	// offCounts: device offset of the counts records; countsStage their
 	// staging, downloaded with every reconstruction, and counts its copy
 	// in ordinary memory, which decode reads: read where the copy engine
@@ -139,11 +155,13 @@ func newInterRecon(be backend, mbW, mbH int) (*interRecon, error) {
 	at += align(4 * n)
 	r.offCounts = at
 	at += align(cnBytes * n)
+	r.offProbeOut = at
+	at += align(4 * poWords * n)
 	var err error
 	if r.base, err = be.alloc(at); err != nil {
 		return nil, fmt.Errorf("h264cuda: allocating %d bytes for the inter reconstruction: %w", at, err)
 	}
-	if err := makeHost(be, []hostBuf{{&r.params, 8 * ipCount}, {&r.dec, 4 * irWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}}...); err != nil {
+	if err := makeHost(be, []hostBuf{{&r.params, 8 * ipCount}, {&r.dec, 4 * irWords * n}, {&r.levels, 2 * lvWords * n}, {&r.cbp, 4 * n}, {&r.countsStage, cnBytes * n}, {&r.probeOut, 4 * poWords * n}}...); err != nil {
 		return nil, err
 	}
 	r.counts = make([]byte, cnBytes*n)
@@ -257,6 +275,36 @@ func (r *interRecon) probe(src, ref *h264.Picture, dec []h264.Decision, nothing 
 	return nil
 }
 
+// probeDecided is probe with the records made on the device from stage
+// 2's decision records at decAddr (the Decider's, of this picture):
+// probe_skip finds each macroblock's skip vector and whether it wants a
+// probe, inter_recon probes those, and out[i] gets the vector, the want
+// and, where it wants one, whether no level is left.
+func (r *interRecon) probeDecided(src, ref *h264.Picture, decAddr uint64, out []h264.ProbeResult) error {
+	n := r.mbW * r.mbH
+	if len(out) != n || decAddr == 0 {
+		return fmt.Errorf("%w: results do not hold %d macroblocks, or no decisions", ErrInput, n)
+	}
+	r.decided = decAddr
+	err := r.exec(src, ref, nil, n, false, false)
+	r.decided = 0
+	if err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	for i := range out {
+		po := r.probeOut[4*poWords*i:]
+		v := le.Uint32(po[4*poMV:])
+		wants := le.Uint32(po[4*poWants:]) != 0
+		out[i] = h264.ProbeResult{
+			MV:      h264.MV{X: int16(v), Y: int16(v >> 16)},
+			Wants:   wants,
+			Nothing: wants && le.Uint32(r.cbp[4*i:]) == 0,
+		}
+	}
+	return nil
+}
+
 // putDecision writes the fields inter_recon reads of macroblock i's
 // decision record.
 func (r *interRecon) putDecision(i, typ, qp int, mvs *[16]h264.MV) {
@@ -343,6 +391,8 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 	if rec == nil {
 		put(ipCBP, int64(r.base)+int64(r.offCBP))
 	}
+	put(ipProbeDec, int64(r.decided))
+	put(ipProbeOut, int64(r.base)+int64(r.offProbeOut))
 	be := r.be
 	if err := be.mark("upload"); err != nil {
 		return err
@@ -350,8 +400,10 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 	if err := be.upload(0, r.params); err != nil {
 		return err
 	}
-	if err := be.upload(r.off[ipDec], r.dec); err != nil {
-		return err
+	if r.decided == 0 {
+		if err := be.upload(r.off[ipDec], r.dec); err != nil {
+			return err
+		}
 	}
 	type plane struct {
 		idx int
@@ -373,6 +425,14 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 			return err
 		}
 	}
+	if r.decided != 0 {
+		if err := be.mark("probe"); err != nil {
+			return err
+		}
+		if err := be.launch("probe_skip", n, 0, 0); err != nil {
+			return fmt.Errorf("h264cuda: probe_skip: %w", err)
+		}
+	}
 	if err := be.mark("inter"); err != nil {
 		return err
 	}
@@ -385,6 +445,11 @@ func (r *interRecon) exec(src, ref, rec *h264.Picture, nOut int, keepLevels, kee
 	if rec == nil {
 		if err := be.download(r.cbp, r.offCBP); err != nil {
 			return err
+		}
+		if r.decided != 0 {
+			if err := be.download(r.probeOut, r.offProbeOut); err != nil {
+				return err
+			}
 		}
 	} else {
 		if err := be.download(r.countsStage, r.offCounts); err != nil {

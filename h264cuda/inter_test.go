@@ -103,7 +103,8 @@ func TestInterLayout(t *testing.T) {
 		{"IP_MBH", ipMBH}, {"IP_CBP", ipCBP}, {"IP_COUNT", ipCount}, {"LV_LUMA", lvLuma}, {"LV_CDC", lvCDC},
 		{"LV_CAC", lvCAC}, {"LV_WORDS", lvWords}, {"IP_COUNTS", ipCounts}, {"CN_NZ", cnNZ},
 		{"CN_NZC", cnNZC}, {"CN_CBP", cnCBP}, {"CN_BYTES", cnBytes}, {"IR_TYPE", irType}, {"IR_QP", irQP},
-		{"IR_MV", irMV}, {"IR_WORDS", irWords},
+		{"IR_MV", irMV}, {"IR_WORDS", irWords}, {"IP_PROBE_DEC", ipProbeDec}, {"IP_PROBE_OUT", ipProbeOut},
+		{"PO_MV", poMV}, {"PO_WANTS", poWants}, {"PO_WORDS", poWords},
 	} {
 		if got := cemu.MotionConst(kv.name); got != kv.v {
 			t.Errorf("inter.h %s = %d, Go has %d", kv.name, got, kv.v)

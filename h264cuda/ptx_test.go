@@ -67,7 +67,7 @@ func TestPTXKernelsPresent(t *testing.T) {
 var stageKernels = map[string][]string{
 	"motion":    motionKernels,
 	"analyse":   {"analyse_mb"},
-	"inter":     {"inter_recon"},
+	"inter":     {"inter_recon", "probe_skip"},
 	"cavlc":     cavlcKernels,
 	"deblock":   deblockKernels,
 	"convert":   {"convert_src"},

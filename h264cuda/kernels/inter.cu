@@ -359,3 +359,84 @@ KERNEL inter_recon(const int64_t *P, int n, int arg)
 		}
 	}
 }
+
+/*
+ * probe_skip: pass 1 of the skip probe (stage 2b, h264/skipprobe.go) for
+ * macroblock i (n = MBs), from stage 2's decisions at IP_PROBE_DEC: its
+ * P_Skip vector (8.4.1.1, h264/inter.go skipMV) from the decisions of its
+ * neighbours, whether it wants a probe there (an inter macroblock that is
+ * not already P_L0_16x16 at that vector), and its record for inter_recon
+ * (P_L0_16x16 at the vector with its QP where it wants a probe, else
+ * Intra_16x16, which inter_recon passes by). The vector and the flag go
+ * to IP_PROBE_OUT for the host.
+ */
+
+/* One neighbouring 4x4 block as 8.4.1.3.2 sees it (refIdx 0 or -1). */
+typedef struct {
+	int ref;
+	int x, y;
+} ProbeNb;
+
+/* Block blk (raster order) of macroblock m's decision. */
+DEVICE_FN ProbeNb probe_nb(const int32_t *dec, int m, int blk)
+{
+	const int32_t *d = dec + (int64_t)DEC_WORDS * m;
+	ProbeNb r = {-1, 0, 0};
+	int typ = d[DEC_TYPE];
+	if (typ >= MB_P16X16 && typ <= MB_PSKIP) {
+		r.ref = 0;
+		r.x = d[DEC_MV + 2 * blk];
+		r.y = d[DEC_MV + 2 * blk + 1];
+	}
+	return r;
+}
+
+DEVICE_FN int probe_median3(int a, int b, int c)
+{
+	return imax(imin(a, b), imin(imax(a, b), c));
+}
+
+KERNEL probe_skip(const int64_t *P, int n, int arg)
+{
+	(void)arg;
+	int i = GLOBAL_ID();
+	if (i >= n)
+		return;
+	int mbW = PARAM_INT(P, IP_MBW), x = i % mbW, y = i / mbW;
+	const int32_t *dec = PARAM_PTR(const int32_t, P, IP_PROBE_DEC);
+	int sx = 0, sy = 0;
+	if (x > 0 && y > 0) {
+		/* A: the left macroblock's block 3, B: the top one's block 12;
+		 * C: the top-right one's block 12, or D: the top-left one's
+		 * block 15 at the right edge. Both A and B exist here, so
+		 * 8.4.1.3.1's substitution never applies. */
+		ProbeNb A = probe_nb(dec, i - 1, 3), B = probe_nb(dec, i - mbW, 12);
+		if (!(A.ref == 0 && A.x == 0 && A.y == 0) && !(B.ref == 0 && B.x == 0 && B.y == 0)) {
+			ProbeNb C = x + 1 < mbW ? probe_nb(dec, i - mbW + 1, 12) : probe_nb(dec, i - mbW - 1, 15);
+			int refs = (A.ref == 0) + (B.ref == 0) + (C.ref == 0);
+			if (refs == 1) {
+				ProbeNb o = A.ref == 0 ? A : B.ref == 0 ? B : C;
+				sx = o.x;
+				sy = o.y;
+			} else {
+				sx = probe_median3(A.x, B.x, C.x);
+				sy = probe_median3(A.y, B.y, C.y);
+			}
+		}
+	}
+	const int32_t *d = dec + (int64_t)DEC_WORDS * i;
+	int typ = d[DEC_TYPE];
+	int wants = typ >= MB_P16X16 && typ <= MB_PSKIP &&
+		    !(typ == MB_P16X16 && d[DEC_PARTMV] == sx && d[DEC_PARTMV + 1] == sy);
+	int32_t *rec = PARAM_PTR(int32_t, P, IP_DEC) + IR_WORDS * (int64_t)i;
+	rec[IR_TYPE] = wants ? MB_P16X16 : MB_I16X16;
+	rec[IR_QP] = d[DEC_QP];
+	if (wants) {
+		uint32_t v = (uint32_t)(uint16_t)sx | (uint32_t)sy << 16;
+		for (int k = 0; k < 16; k++)
+			((uint32_t *)(rec + IR_MV))[k] = v;
+	}
+	int32_t *o = PARAM_PTR(int32_t, P, IP_PROBE_OUT) + PO_WORDS * (int64_t)i;
+	o[PO_MV] = (int32_t)((uint32_t)(uint16_t)sx | (uint32_t)sy << 16);
+	o[PO_WANTS] = wants;
+}

@@ -22,7 +22,16 @@ enum {
 	IP_MBH,
 	IP_CBP,       /* int32 per MB: CN_CBP again, for inter MBs, or 0: none (the skip probe reads only this; with it set the kernel stops before reconstructing) */
 	IP_COUNTS,    /* uint8[CN_BYTES] per MB, written for inter MBs */
+	IP_PROBE_DEC, /* probe_skip reads stage 2's decisions here: int32[DEC_WORDS] per MB (analyse.h) */
+	IP_PROBE_OUT, /* probe_skip writes int32[PO_WORDS] per MB here, for the host */
 	IP_COUNT
+};
+
+/* What probe_skip leaves for the host, per macroblock (int32 words). */
+enum {
+	PO_MV = 0,    /* its P_Skip vector: x in the low 16 bits, y in the high */
+	PO_WANTS = 1, /* 1: an inter macroblock that is not P_L0_16x16 at that vector */
+	PO_WORDS = 2
 };
 
 /* The decision of one macroblock as this kernel reads it (the host
