@@ -65,7 +65,6 @@ type Encoder struct {
 	prevField []MV
 	skipProbe []ProbeResult // stage 2b, pass 1 (skipprobe.go)
 	skipMoved []bool        // stage 2b, pass 2: the macroblocks it moved
-	toSkip    []bool        // stage 3b: the macroblocks that become P_Skip
 	// probeWalkAt is e.probeWalk, made once (no allocation per picture).
 	probeWalkAt func(w, x, y int)
 	// reprobes counts pass 2's probes at a vector pass 1 did not probe.
@@ -136,7 +135,6 @@ func NewEncoder(o Options) (*Encoder, error) {
 	e.prevField = make([]MV, e.mbW*e.mbH)
 	e.skipProbe = make([]ProbeResult, e.mbW*e.mbH)
 	e.skipMoved = make([]bool, e.mbW*e.mbH)
-	e.toSkip = make([]bool, e.mbW*e.mbH)
 	e.probeWalkAt = e.probeWalk
 	cfg := defaultMotionSearchConfig(16*e.mbW, 16*e.mbH, o.Threads)
 	cfg.Partitions = p.partitions
@@ -511,10 +509,7 @@ func (e *Encoder) encodePicture(idr bool, qp int) (AccessUnit, error) {
 	e.traceStage(3, idr, qp)
 	lap = e.lap(hostRecon, lap)
 	// Stage 3b: P_Skip, per macroblock, once every vector is final.
-	if err := e.decideSkips(threads); err != nil {
-		return AccessUnit{}, err
-	}
-	if err := guard(func() { e.assignQPDeltas(qp) }); err != nil {
+	if err := guard(func() { e.decideSkips(); e.assignQPDeltas(qp) }); err != nil {
 		return AccessUnit{}, err
 	}
 	intra, inter, skip := e.countTypes()
@@ -647,25 +642,15 @@ func (e *Encoder) reconIntra(wk *worker, mb *macroblock, x, y int) {
 }
 
 // decideSkips turns P_L0_16x16 macroblocks without residual whose vector is
-// the P_Skip vector into P_Skip (stage 3b). A skip vector reads only the
-// neighbours' vectors and whether they are intra, which this does not
-// change, so the order does not matter: the rows find theirs in parallel
-// (into toSkip), then the types change.
-func (e *Encoder) decideSkips(threads int) error {
-	if err := runRows(e.mbH, threads, func(_, y int) {
-		for i := y * e.mbW; i < (y+1)*e.mbW; i++ {
-			mb := &e.mbs[i]
-			e.toSkip[i] = mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(i-y*e.mbW, y, mb)
-		}
-	}); err != nil {
-		return err
-	}
-	for i, skip := range e.toSkip {
-		if skip {
-			e.mbs[i].typ = mbPSkip
+// the P_Skip vector into P_Skip (stage 3b). The vectors do not change, so
+// the order does not matter.
+func (e *Encoder) decideSkips() {
+	for i := range e.mbs {
+		mb := &e.mbs[i]
+		if mb.typ == mbP16x16 && mb.cbp == 0 && mb.partMV[0] == e.skipMV(i%e.mbW, i/e.mbW, mb) {
+			mb.typ = mbPSkip
 		}
 	}
-	return nil
 }
 
 // countTypes counts intra, inter and skipped macroblocks and records the
