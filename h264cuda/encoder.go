@@ -90,6 +90,9 @@ type stages struct {
 	// keptSamples counts the pictures whose inter samples went from the
 	// inter stage to the deblocker on the device.
 	keptSamples int
+	// lookaheadSources counts the motion searches that copied their
+	// source luma from the lookahead's planes on the device.
+	lookaheadSources int
 	// lookaheadPictures counts the pictures the lookahead analysed on the
 	// device.
 	lookaheadPictures int
@@ -150,9 +153,18 @@ func (s *stages) motion(cur, ref *h264.Picture, prev []h264.MV, qp int, out []h2
 		s.ms.devRef = s.db.planeAddr(0)
 		s.sharedPlanes++
 	}
+	var release func()
+	if s.la != nil && s.shareInputs {
+		var ok bool
+		if s.ms.devCur, release, ok = s.la.sourceFor(cur); ok {
+			s.sharedPlanes++
+			s.lookaheadSources++
+			defer release()
+		}
+	}
 	err := s.ms.enqueue(cur, ref, prev, qp)
 	s.lastRefY = s.ms.refAddr()
-	s.ms.devRef = 0
+	s.ms.devRef, s.ms.devCur = 0, 0
 	if err == nil && s.shareInputs {
 		// The decision's chroma uploads while the search runs.
 		if err = s.dec.prefetch(cur); err == nil && s.dec.prefetched == cur {
@@ -716,7 +728,7 @@ func newEncoder(o h264.Options, mk makeBackend, g gpuStages) (*Encoder, error) {
 		if be, err = mk("lookahead", lookaheadKernels); err != nil {
 			return fail(err)
 		}
-		if st.la, err = newLookaheadStage(be, cfg.Width, cfg.Height); err != nil {
+		if st.la, err = newLookaheadStage(be, cfg.Width, cfg.Height, lookaheadKept(o.Lookahead, cfg.Width*cfg.Height)); err != nil {
 			return fail(err)
 		}
 	}

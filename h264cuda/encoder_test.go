@@ -139,8 +139,9 @@ func equalPictures(a, b *h264.Picture) bool {
 // compareEncoders encodes the clip with h264's Go encoder and with got:
 // every access unit (bytes and fields) and every reconstruction must be
 // equal. It fails a clip that exercises nothing (no P picture, no inter
-// macroblock, or for a scene-cut clip no second IDR picture).
-func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
+// macroblock, or for a scene-cut clip no second IDR picture), and returns
+// the number of P pictures.
+func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) (pframes int) {
 	t.Helper()
 	want, err := h264.NewEncoder(c.options())
 	if err != nil {
@@ -151,7 +152,7 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 	if !bytes.Equal(ws, gs) || !bytes.Equal(wp, gp) {
 		t.Fatal("SPS/PPS differ")
 	}
-	pframes, inter, idrs := 0, 0, 0
+	inter, idrs := 0, 0
 	pics := c.pictures()
 	for k := 0; k < len(pics)+c.o.Lookahead; k++ {
 		var wa, ga h264.AccessUnit
@@ -205,6 +206,7 @@ func compareEncoders(t *testing.T, c *encClip, got encoderUnderTest) {
 		t.Fatalf("the scene cut at picture %d was not coded as IDR", c.cut)
 	}
 	t.Logf("%d pictures identical (%d P, %d IDR, %d inter/skip macroblocks)", c.frames, pframes, idrs, inter)
+	return pframes
 }
 
 // allStages puts every kernel stage of an Encoder on the (emulated) GPU.
@@ -316,6 +318,34 @@ func TestEmuEncoderSharesPlanes(t *testing.T) {
 		}
 		if share && e.st.prefetches != c.frames-1 {
 			t.Errorf("%d chroma uploads queued during the search over %d P pictures", e.st.prefetches, c.frames-1)
+		}
+	}
+}
+
+// TestEmuEncoderLookaheadSources checks that with a lookahead every
+// motion search of a P picture copies its source luma from the plane the
+// lookahead's analysis left on the device (sourceFor) instead of
+// uploading it, with the stream still h264_go's, and that with sharing
+// off the search uploads it (TestEmuLookaheadKeepsSources checks the
+// ring itself).
+func TestEmuEncoderLookaheadSources(t *testing.T) {
+	for _, c := range encClips() {
+		if c.o.Lookahead == 0 || c.gpuOnly {
+			continue
+		}
+		for _, share := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/share=%v", c.name, share), func(t *testing.T) {
+				e := emuEncoder(t, c.options(), allStages)
+				e.st.shareInputs = share
+				pframes := compareEncoders(t, &c, e)
+				want := 0
+				if share {
+					want = pframes
+				}
+				if e.st.lookaheadSources != want {
+					t.Errorf("%d of %d P pictures' searches copied their source from the lookahead, want %d", e.st.lookaheadSources, pframes, want)
+				}
+			})
 		}
 	}
 }

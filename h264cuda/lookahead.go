@@ -5,13 +5,17 @@
 // the previous picture's plane with the previous picture's vectors as
 // candidates; both stay on the device for the next picture, and only the
 // per-macroblock costs come back (16 bytes a macroblock). The macroblock
-// tree that reads them stays in Go (h264/mbtree.go).
+// tree that reads them stays in Go (h264/mbtree.go). The source luma it
+// uploads stays on the device too, in a ring of planes, until the motion
+// search of that picture copies it from there (sourceFor) instead of
+// uploading it again.
 
 package h264cuda
 
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/gpuenc/gpuenc/h264"
 )
@@ -52,7 +56,17 @@ type lookaheadStage struct {
 	be       backend
 	base     uint64
 	mbW, mbH int
-	offSrc   int
+	// offSrc holds the source luma planes: the last one is the scratch
+	// plane, the others a ring (next is the next to write) whose entries
+	// keep their picture's luma for the motion search (sourceFor).
+	offSrc []int
+	next   int
+	// Under mu: which picture each ring plane holds (nil: none) and
+	// whether the motion search is copying from it (pinned: the analysis
+	// writes the scratch plane instead).
+	mu       sync.Mutex
+	srcPic   []*h264.Picture
+	pinned   []bool
 	offLow   [2]int
 	offOut   [2]int
 	cur      int  // which plane and result array the next call writes
@@ -66,11 +80,12 @@ type lookaheadStage struct {
 }
 
 // newLookaheadStage prepares the analysis of w×h pictures on be, which
-// it owns from then on (closed by close, or here on failure).
-func newLookaheadStage(be backend, w, h int) (*lookaheadStage, error) {
-	if w <= 0 || h <= 0 || w > maxDeblockSide || h > maxDeblockSide {
+// it owns from then on (closed by close, or here on failure), keeping the
+// source luma of the last keep pictures analysed on the device.
+func newLookaheadStage(be backend, w, h, keep int) (*lookaheadStage, error) {
+	if w <= 0 || h <= 0 || w > maxDeblockSide || h > maxDeblockSide || keep < 0 {
 		be.close()
-		return nil, fmt.Errorf("%w: picture size %dx%d", ErrInput, w, h)
+		return nil, fmt.Errorf("%w: picture size %dx%d, %d pictures kept", ErrInput, w, h, keep)
 	}
 	l := &lookaheadStage{be: be, mbW: (w + 15) / 16, mbH: (h + 15) / 16}
 	n := l.mbW * l.mbH
@@ -79,15 +94,20 @@ func newLookaheadStage(be backend, w, h int) (*lookaheadStage, error) {
 	src := 256 * n
 	res := 4 * laWords * n
 	const pb = 8 * laCount
-	l.offSrc = pb // the parameter block is at offset 0
-	l.offLow = [2]int{pb + src, pb + src + low}
-	l.offOut = [2]int{pb + src + 2*low, pb + src + 2*low + res}
+	at := pb // the parameter block is at offset 0
+	for range keep + 1 {
+		l.offSrc = append(l.offSrc, at)
+		at += src
+	}
+	l.srcPic, l.pinned = make([]*h264.Picture, keep), make([]bool, keep)
+	l.offLow = [2]int{at, at + low}
+	l.offOut = [2]int{at + 2*low, at + 2*low + res}
 	fail := func(err error) (*lookaheadStage, error) {
 		be.close()
 		return nil, err
 	}
 	var err error
-	if l.base, err = be.alloc(pb + src + 2*low + 2*res); err != nil {
+	if l.base, err = be.alloc(at + 2*low + 2*res); err != nil {
 		return fail(err)
 	}
 	if err := makeHost(be, []hostBuf{{&l.params, pb}, {&l.src, src}, {&l.res, res}}...); err != nil {
@@ -117,9 +137,10 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 		return fmt.Errorf("%w: no previous picture to search in the lookahead", ErrInput)
 	}
 	c, p := l.cur, l.cur^1
+	slot := l.claim(src)
 	addr := func(off int) int64 { return int64(l.base) + int64(off) }
 	put := func(i int, v int64) { binary.LittleEndian.PutUint64(l.params[8*i:], uint64(v)) }
-	put(laSrc, addr(l.offSrc))
+	put(laSrc, addr(l.offSrc[slot]))
 	put(laLow, addr(l.offLow[c]))
 	put(laPrev, addr(l.offLow[p]))
 	put(laOut, addr(l.offOut[c]))
@@ -133,7 +154,7 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 	if err := be.upload(0, l.params); err != nil {
 		return err
 	}
-	if err := be.upload(l.offSrc, l.stager.stage(l.src, y)); err != nil {
+	if err := be.upload(l.offSrc[slot], l.stager.stage(l.src, y)); err != nil {
 		return err
 	}
 	if err := be.mark("down"); err != nil {
@@ -165,6 +186,11 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 	if err := be.sync(); err != nil {
 		return err
 	}
+	if slot < len(l.srcPic) {
+		l.mu.Lock()
+		l.srcPic[slot] = src
+		l.mu.Unlock()
+	}
 	le := binary.LittleEndian
 	for i := range n {
 		r := l.res[4*laWords*i : 4*laWords*(i+1)]
@@ -178,10 +204,68 @@ func (l *lookaheadStage) analyse(src *h264.Picture, first bool, out h264.Lookahe
 	return nil
 }
 
+// claim returns the source plane the analysis of src writes: the ring's
+// next plane, which forgets its picture, or the scratch plane when the
+// ring keeps none or the motion search is copying from that one. A plane
+// that held an earlier content of src (the encoder reuses its pictures)
+// forgets it too.
+func (l *lookaheadStage) claim(src *h264.Picture) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for slot, q := range l.srcPic {
+		if q == src {
+			l.srcPic[slot] = nil
+		}
+	}
+	if len(l.srcPic) == 0 {
+		return 0
+	}
+	slot := l.next
+	l.next = (l.next + 1) % len(l.srcPic)
+	if l.pinned[slot] {
+		return len(l.srcPic)
+	}
+	l.srcPic[slot] = nil
+	return slot
+}
+
+// sourceFor returns the device address of p's luma (packed, 16·mbW
+// samples a row) where the analysis left it, and pins that plane until
+// the returned release is called (after the copy from it has passed); ok
+// is false when no plane holds p.
+func (l *lookaheadStage) sourceFor(p *h264.Picture) (addr uint64, release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for slot, q := range l.srcPic {
+		if q == p && !l.pinned[slot] {
+			l.pinned[slot] = true
+			return l.base + uint64(l.offSrc[slot]), func() {
+				l.mu.Lock()
+				l.pinned[slot] = false
+				l.mu.Unlock()
+			}, true
+		}
+	}
+	return 0, nil, false
+}
+
 func (l *lookaheadStage) close() error {
 	if l.closed {
 		return nil
 	}
 	l.closed = true
 	return l.be.close()
+}
+
+// lookaheadSourceBytes bounds the device memory an encoder spends on
+// keeping the lookahead's source luma for the motion search.
+const lookaheadSourceBytes = 96 << 20
+
+// lookaheadKept is how many source luma planes of lumaBytes an encoder
+// with a lookahead of depth pictures keeps: the depth and the two
+// pictures that may be between analysis and search, within
+// lookaheadSourceBytes (a picture whose plane was reused is uploaded
+// again by the search).
+func lookaheadKept(depth, lumaBytes int) int {
+	return max(1, min(depth+2, lookaheadSourceBytes/lumaBytes))
 }

@@ -1,6 +1,7 @@
 package h264cuda
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
@@ -133,7 +134,7 @@ func compareLookahead(t *testing.T, l *lookaheadStage, c *laClip) {
 func TestEmuLookaheadMatchesGo(t *testing.T) {
 	for _, c := range laClips(false) {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := newLookaheadStage(&emuBackend{}, c.w, c.h)
+			l, err := newLookaheadStage(&emuBackend{}, c.w, c.h, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestEmuLookaheadTies(t *testing.T) {
 		return p
 	}
 	prev, cur := picture(0), picture(8)
-	l, err := newLookaheadStage(&emuBackend{}, w, h)
+	l, err := newLookaheadStage(&emuBackend{}, w, h, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestEmuLookaheadTies(t *testing.T) {
 // wrong length, a search with no previous picture, and a closed stage
 // give typed errors.
 func TestEmuLookaheadErrors(t *testing.T) {
-	l, err := newLookaheadStage(&emuBackend{}, 40, 24)
+	l, err := newLookaheadStage(&emuBackend{}, 40, 24, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestEmuLookaheadErrors(t *testing.T) {
 	if err := l.analyse(h264.NewPicture(48, 32), false, out); !errors.Is(err, ErrClosed) {
 		t.Errorf("after close: %v, want ErrClosed", err)
 	}
-	if _, err := newLookaheadStage(&emuBackend{}, 0, 16); !errors.Is(err, ErrInput) {
+	if _, err := newLookaheadStage(&emuBackend{}, 0, 16, 0); !errors.Is(err, ErrInput) {
 		t.Errorf("0x16 pictures: %v, want ErrInput", err)
 	}
 }
@@ -280,7 +281,7 @@ func TestGPULookaheadMatchesGo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := newLookaheadStage(be, c.w, c.h)
+			l, err := newLookaheadStage(be, c.w, c.h, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -302,7 +303,7 @@ func BenchmarkGPULookahead1080p(b *testing.B) {
 		b.Fatal(err)
 	}
 	be.timing = true
-	l, err := newLookaheadStage(be, c.w, c.h)
+	l, err := newLookaheadStage(be, c.w, c.h, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -331,4 +332,99 @@ func BenchmarkGPULookahead1080p(b *testing.B) {
 	for _, s := range []string{"upload", "down", "analyse", "download"} {
 		b.ReportMetric(sum[s]/float64(b.N)*1e3, s+"-ms")
 	}
+}
+
+// TestEmuLookaheadKeepsSources checks the ring of source luma planes the
+// analysis keeps for the motion search: sourceFor finds a picture's plane
+// with its luma until the ring reuses it, a pinned plane is not written
+// (the analysis takes the scratch plane), and a picture analysed again
+// (the encoder reuses its pictures) is found only in its new plane.
+func TestEmuLookaheadKeepsSources(t *testing.T) {
+	const w, h = 32, 32
+	be := &uploadHook{emuBackend: &emuBackend{}}
+	l, err := newLookaheadStage(be, w, h, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	n := l.mbW * l.mbH
+	out := h264.LookaheadCosts{Intra: make([]int32, n), Inter: make([]int32, n), MV: make([]h264.MV, n), Frac: make([]uint32, n)}
+	pics := make([]*h264.Picture, 4)
+	for k := range pics {
+		pics[k] = h264.NewPicture(w, h)
+		for i := range pics[k].Y.Pix {
+			pics[k].Y.Pix[i] = uint8(17*k + i)
+		}
+	}
+	first := true
+	analyse := func(p *h264.Picture) {
+		t.Helper()
+		if err := l.analyse(p, first, out); err != nil {
+			t.Fatal(err)
+		}
+		first = false
+	}
+	// found checks whether p's plane is found and, if so, holds p's luma;
+	// it returns the release when keep is set.
+	found := func(p *h264.Picture, want, keep bool) func() {
+		t.Helper()
+		addr, release, ok := l.sourceFor(p)
+		if ok != want {
+			t.Fatalf("picture %p found %v, want %v", p, ok, want)
+		}
+		if !ok {
+			return nil
+		}
+		got := make([]byte, w*h)
+		if err := be.download(got, int(addr-l.base)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, p.Y.Pix[:w*h]) {
+			t.Fatal("the kept plane does not hold the picture's luma")
+		}
+		if keep {
+			return release
+		}
+		release()
+		return nil
+	}
+	analyse(pics[0])
+	analyse(pics[1])
+	found(pics[0], true, false)
+	found(pics[1], true, false)
+	release := found(pics[0], true, true) // pinned: the next analysis must not write it
+	found(pics[0], false, false)          // nor may another search pin it
+	analyse(pics[2])                      // the ring's turn is pics[0]'s plane: the scratch plane instead
+	release()
+	found(pics[0], true, false)
+	found(pics[2], false, false)
+	// While pics[3] uploads into pics[1]'s plane, pics[1] is found
+	// nowhere (the search would copy half of each).
+	be.hook = func() { found(pics[1], false, false) }
+	analyse(pics[3]) // pics[1]'s plane
+	be.hook = nil
+	found(pics[1], false, false)
+	found(pics[3], true, false)
+	for round := range 2 { // new content in the same picture: the other plane each time
+		for i := range pics[3].Y.Pix {
+			pics[3].Y.Pix[i] ^= 0x5a + byte(round)
+		}
+		analyse(pics[3])
+		found(pics[3], true, false)
+	}
+	found(pics[0], false, false)
+}
+
+// uploadHook is an emulated backend that calls hook, when set, before
+// each upload.
+type uploadHook struct {
+	*emuBackend
+	hook func()
+}
+
+func (b *uploadHook) upload(off int, src []byte) error {
+	if b.hook != nil {
+		b.hook()
+	}
+	return b.emuBackend.upload(off, src)
 }

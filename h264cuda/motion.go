@@ -140,6 +140,11 @@ type MotionSearch struct {
 	// (packed, stride ref.Y.Width), already on the device and unchanged
 	// until Run returns: Run reads it there instead of uploading ref.
 	devRef uint64
+	// devCur, when not 0, is the device address of the current luma
+	// (packed, stride cur.Y.Width), already on the device and unchanged
+	// until the search has been collected: it is copied from there
+	// instead of uploading cur.
+	devCur uint64
 }
 
 // refAddr is the device address of the reference luma the last Run read.
@@ -338,15 +343,22 @@ func (s *MotionSearch) enqueue(cur, ref *h264.Picture, prev []h264.MV, qp int) e
 	if err := be.upload(0, p); err != nil {
 		return err
 	}
-	staged, err := s.stager.stageLazily(be, &s.cur, cy)
-	if err != nil {
-		return err
-	}
-	if err := be.upload(s.off[mpCur], staged); err != nil {
-		return err
+	if s.devCur != 0 {
+		if err := be.copyIn(s.off[mpCur], s.devCur, cy.Width*cy.Height); err != nil {
+			return err
+		}
+	} else {
+		staged, err := s.stager.stageLazily(be, &s.cur, cy)
+		if err != nil {
+			return err
+		}
+		if err := be.upload(s.off[mpCur], staged); err != nil {
+			return err
+		}
 	}
 	if s.devRef == 0 {
-		if staged, err = s.stager.stageLazily(be, &s.ref, ry); err != nil {
+		staged, err := s.stager.stageLazily(be, &s.ref, ry)
+		if err != nil {
 			return err
 		}
 		if err := be.upload(s.off[mpRef], staged); err != nil {
