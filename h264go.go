@@ -42,9 +42,13 @@ type ownH264Encoder struct {
 	pkt    *av.Packet
 	tb     av.Rational
 	recon  io.Writer
-	buf    []byte        // yuv420p staging for converted input
-	pic420 *h264.Picture // yuv444p input averaged down
-	stage  []byte        // host copy of a CUDA frame
+	buf    []byte // yuv420p staging for converted input
+	// pic420 holds yuv444p input averaged down, in two pictures: while
+	// the encoder codes one frame of a batch, the next is averaged into
+	// the other (ahead).
+	pic420 [2]*h264.Picture
+	ahead  averaging
+	stage  []byte // host copy of a CUDA frame
 	width  int
 	height int
 	// pts holds the timestamps of the pictures the lookahead holds back,
@@ -246,15 +250,16 @@ func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc)
 	case NV12:
 		pic = h264.PictureFromNV12(frames.Frame(i), e.width, e.height)
 	case YUV444P:
-		// Averaged down into one picture kept for the purpose, on all
-		// cores (the encoder copies it before Encode returns).
-		if e.pic420 == nil {
-			e.pic420 = h264.NewPicture(e.width, e.height)
-		}
-		if err := e.pic420.SetYUV444P(frames.Frame(i)); err != nil {
+		// Averaged down, on all cores, into one of two pictures kept for
+		// the purpose (the encoder copies it before Encode returns), the
+		// next frame of the batch into the other while this one is coded.
+		var err error
+		if pic, err = e.averaged(frames, i); err != nil {
 			return err
 		}
-		pic = e.pic420
+		if i+1 < frames.Len() {
+			e.averageAhead(frames, i+1, e.otherPic420(pic))
+		}
 	default:
 		if err := e.in.MakeWritable(); err != nil {
 			return err
@@ -272,6 +277,62 @@ func (e *ownH264Encoder) encode(frames *Frames, i int, pts int64, emit emitFunc)
 		return err
 	}
 	return e.emitDelayed(au, pts, emit)
+}
+
+// averaging is a yuv444p frame being averaged down in the background:
+// frame i of frames into pic; done receives the outcome.
+type averaging struct {
+	frames *Frames
+	i      int
+	pic    *h264.Picture
+	done   chan error
+}
+
+// averaged returns frame i of frames (yuv444p) averaged down to 4:2:0:
+// the picture averageAhead made, if it was that frame, else one averaged
+// now.
+func (e *ownH264Encoder) averaged(frames *Frames, i int) (*h264.Picture, error) {
+	if a := e.ahead; a.done != nil {
+		e.ahead = averaging{}
+		err := <-a.done
+		if a.frames == frames && a.i == i {
+			return a.pic, err
+		}
+	}
+	for k := range e.pic420 {
+		if e.pic420[k] == nil {
+			e.pic420[k] = h264.NewPicture(e.width, e.height)
+		}
+	}
+	if err := e.pic420[0].SetYUV444P(frames.Frame(i)); err != nil {
+		return nil, err
+	}
+	return e.pic420[0], nil
+}
+
+// otherPic420 returns the averaging picture that is not p.
+func (e *ownH264Encoder) otherPic420(p *h264.Picture) *h264.Picture {
+	if p == e.pic420[0] {
+		return e.pic420[1]
+	}
+	return e.pic420[0]
+}
+
+// averageAhead starts averaging frame i of frames into pic in the
+// background; averaged or endBatch collects it.
+func (e *ownH264Encoder) averageAhead(frames *Frames, i int, pic *h264.Picture) {
+	done := make(chan error, 1)
+	e.ahead = averaging{frames: frames, i: i, pic: pic, done: done}
+	go func() { done <- pic.SetYUV444P(frames.Frame(i)) }()
+}
+
+// endBatch waits for the averaging started ahead, if any: the batch's
+// frames belong to the caller again once Write returns.
+func (e *ownH264Encoder) endBatch() {
+	if a := e.ahead; a.done != nil {
+		e.ahead = averaging{}
+		<-a.done
+	}
 }
 
 // emitDelayed queues pts, the timestamp of the picture just given to the
@@ -335,6 +396,7 @@ func (e *ownH264Encoder) flush(emit emitFunc) error {
 }
 
 func (e *ownH264Encoder) close() {
+	e.endBatch()
 	if e.closer != nil {
 		e.closer()
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gpuenc/gpuenc"
+	"github.com/gpuenc/gpuenc/h264"
 	"github.com/gpuenc/gpuenc/internal/oracle"
 )
 
@@ -143,6 +144,67 @@ func TestH264GoLookaheadThroughWriter(t *testing.T) {
 		var ce *gpuenc.ConfigError
 		if _, err := w.AddVideoStream(cfg); !errors.As(err, &ce) {
 			t.Errorf("rc-lookahead=%s: got %v, want ConfigError", v, err)
+		}
+	}
+}
+
+// TestH264GoYUV444PBatches checks the Writer's averaging of yuv444p input
+// ahead of the encoder (the next frame of a batch is averaged while one is
+// coded): whatever the batches, the reconstruction is the one of the same
+// frames averaged down beforehand (h264.Picture.SetYUV444P) and given as
+// yuv420p.
+func TestH264GoYUV444PBatches(t *testing.T) {
+	const w, h, n = 48, 32, 7
+	src := source(t, gpuenc.YUV444P, w, h, n)
+	avg, err := gpuenc.NewFrames(gpuenc.YUV420P, w, h, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		p := h264.NewPicture(w, h)
+		if err := p.SetYUV444P(src.Frame(i)); err != nil {
+			t.Fatal(err)
+		}
+		dst := avg.Frame(i)[:0]
+		for _, pl := range []h264.Plane{p.Y, p.Cb, p.Cr} {
+			for y := 0; y < pl.Height; y++ {
+				dst = append(dst, pl.Pix[y*pl.Stride:y*pl.Stride+pl.Width]...)
+			}
+		}
+	}
+	opts := map[string]string{"qp": "26", "preset": "fast"}
+	recon := func(frames *gpuenc.Frames, batches []int) []byte {
+		t.Helper()
+		var r bytes.Buffer
+		wr, err := gpuenc.Create(filepath.Join(t.TempDir(), "b.h264"), gpuenc.WriterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wr.Close()
+		cfg := gpuenc.StreamConfig{Width: w, Height: h, Format: frames.Format(), FrameRate: gpuenc.Rational{Num: 25, Den: 1},
+			Encoder: "h264_go", Reconstruction: &r, Options: opts}
+		if _, err := wr.AddVideoStream(cfg); err != nil {
+			t.Fatal(err)
+		}
+		at := 0
+		for _, k := range batches {
+			if err := wr.Write(context.Background(), 0, frames.Slice(at, at+k)); err != nil {
+				t.Fatal(err)
+			}
+			at += k
+		}
+		if err := wr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return r.Bytes()
+	}
+	want := recon(avg, []int{n})
+	if len(want) != n*gpuenc.YUV420P.FrameSize(w, h) {
+		t.Fatalf("reconstruction of %d bytes for %d frames", len(want), n)
+	}
+	for _, b := range [][]int{{n}, {1, 1, 1, 1, 1, 1, 1}, {2, 4, 1}, {3, 3, 1}} {
+		if got := recon(src, b); !bytes.Equal(got, want) {
+			t.Errorf("batches %v: the reconstruction differs from the frames averaged beforehand", b)
 		}
 	}
 }

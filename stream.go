@@ -20,6 +20,13 @@ type videoEncoder interface {
 	close()
 }
 
+// batchEnder is a videoEncoder that may work on a batch's later frames
+// in the background: endBatch waits for that work, so that the frames
+// are the caller's again when Write returns.
+type batchEnder interface {
+	endBatch()
+}
+
 // emitFunc writes a packet whose times are in time base tb.
 type emitFunc func(pkt *av.Packet, tb av.Rational) error
 

@@ -271,6 +271,9 @@ func (w *Writer) Write(ctx context.Context, stream int, frames *Frames) error {
 			return w.fail(err)
 		}
 	}
+	if be, ok := s.enc.(batchEnder); ok {
+		defer be.endBatch()
+	}
 	for i := 0; i < frames.Len(); i++ {
 		if err := ctx.Err(); err != nil {
 			return w.fail(err)
